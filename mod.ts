@@ -1,0 +1,73 @@
+/**
+ * multispool: a queue in a directory, shared by separate processes through
+ * the file system's atomic operations, in the style of Maildir. No server,
+ * no daemon, no database.
+ *
+ * A spool is a directory of queues. Producers {@linkcode Spool.enqueue}
+ * entries (metadata plus a payload); consumers check an entry out, which
+ * only one of them can win, and then save it to a queue or remove it.
+ *
+ * @example Produce and consume
+ * ```ts
+ * import { Spool } from "@multispool/multispool";
+ *
+ * const dir = await Deno.makeTempDir();
+ * const spool = await Spool.create(dir, { queues: ["jobs", "done"] });
+ * await spool.enqueue("jobs", { task: "resize" }, new Uint8Array([1, 2, 3]));
+ * for (const entry of await spool.list("jobs")) {
+ *   await spool.withEntry(entry, (metadata) => {
+ *     console.log("handling", metadata);
+ *     return { action: "save", queue: "done" };
+ *   });
+ * }
+ * await Deno.remove(dir, { recursive: true });
+ * ```
+ *
+ * @module
+ */
+
+export {
+  DecodeError,
+  DiskFullError,
+  EncodeError,
+  EntryNotFoundError,
+  InvalidNameError,
+  NameInUseError,
+  NameNotReservedError,
+  NotASpoolError,
+  PermissionError,
+  QueueNotFoundError,
+  SpoolError,
+  type SpoolErrorOptions,
+} from "./src/errors.ts";
+export {
+  type NameGenerator,
+  nameProblem,
+  ulidNames,
+  type UlidNamesOptions,
+  validateName,
+} from "./src/names.ts";
+export {
+  bytesData,
+  type DataCodec,
+  type EncodedData,
+  jsonData,
+  jsonMetadata,
+  type MetadataCodec,
+  streamData,
+  textData,
+} from "./src/codecs.ts";
+export type { Spoolable } from "./src/spoolable.ts";
+export type { DataFile } from "./src/data_file.ts";
+export type { DirectEntry, Entry } from "./src/entry.ts";
+export type { CheckedOutEntry } from "./src/checkout.ts";
+export {
+  type Durability,
+  type EntryHandler,
+  type LoadOptions,
+  type NameChoice,
+  type Outcome,
+  type OutcomeWithResult,
+  Spool,
+  type SpoolOptions,
+} from "./src/spool.ts";

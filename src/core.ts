@@ -1,0 +1,159 @@
+/**
+ * What the public objects of one spool share: the protocol, the codecs and
+ * the checks on names. Internal; not exported from `mod.ts`.
+ *
+ * @module
+ */
+
+import {
+  bytesData,
+  type DataCodec,
+  jsonMetadata,
+  type MetadataCodec,
+} from "./codecs.ts";
+import { DecodeError, EncodeError, QueueNotFoundError } from "./errors.ts";
+import type { FileContent } from "./fs.ts";
+import { type NameGenerator, nameProblem, ulidNames } from "./names.ts";
+import { InvalidNameError } from "./errors.ts";
+import type { Protocol } from "./protocol.ts";
+import type { Spoolable } from "./spoolable.ts";
+
+/** The default for `Spoolable.ioConcurrency`. */
+export const DEFAULT_IO_CONCURRENCY = 64;
+
+/** What a payload handle needs of its spool. */
+export interface PayloadCore<D> {
+  /** The on-disk protocol. */
+  readonly protocol: Protocol;
+  /** The data codec. */
+  readonly data: DataCodec<D>;
+  /** Encodes a payload, or throws {@linkcode EncodeError}. */
+  encodeData(value: D, operation: string, path: string): Promise<FileContent>;
+}
+
+/** A spool's protocol and its description with every default filled in. */
+export class SpoolCore<Q extends string, M, D, I> implements PayloadCore<D> {
+  /** The on-disk protocol. */
+  readonly protocol: Protocol;
+  /** The queue names. */
+  readonly queues: readonly Q[];
+  /** The metadata codec. */
+  readonly metadata: MetadataCodec<M>;
+  /** The data codec. */
+  readonly data: DataCodec<D>;
+  /** The name generator. */
+  readonly names: NameGenerator<I>;
+  readonly #queueSet: ReadonlySet<string>;
+
+  /**
+   * @param protocol The protocol on the spool directory.
+   * @param spoolable The user's description; defaults are filled in here.
+   */
+  constructor(protocol: Protocol, spoolable: Spoolable<Q, M, D, I>) {
+    this.protocol = protocol;
+    this.queues = [...spoolable.queues];
+    this.metadata = spoolable.metadata ?? jsonMetadata<M>();
+    this.data = spoolable.data ??
+      (bytesData as unknown as DataCodec<D>);
+    this.names = spoolable.names ??
+      (ulidNames() as unknown as NameGenerator<I>);
+    this.#queueSet = new Set(this.queues);
+  }
+
+  /** The spool directory. */
+  get dir(): string {
+    return this.protocol.layout.dir;
+  }
+
+  /** Throws unless `queue` is one of the spool's queues. */
+  checkQueue(queue: string, operation: string): void {
+    if (this.#queueSet.has(queue)) return;
+    const problem = nameProblem(queue);
+    if (problem !== undefined) {
+      throw new InvalidNameError(
+        `invalid queue name ${JSON.stringify(queue)}: it ${problem}`,
+        { operation, path: this.dir },
+      );
+    }
+    throw new QueueNotFoundError(
+      `${JSON.stringify(queue)} is not a queue of this spool (queues: ${
+        this.queues.join(", ")
+      })`,
+      { operation, path: this.protocol.layout.queueDir(queue) },
+    );
+  }
+
+  /** Throws unless `name` is a valid entry name. */
+  checkName(name: string, operation: string): void {
+    const problem = nameProblem(name);
+    if (problem !== undefined) {
+      throw new InvalidNameError(
+        `invalid entry name ${JSON.stringify(name)}: it ${problem}`,
+        { operation, path: this.dir },
+      );
+    }
+  }
+
+  /** Encodes metadata, or throws {@linkcode EncodeError}. */
+  encodeMetadata(metadata: M, operation: string, path: string): string {
+    let text: unknown;
+    try {
+      text = this.metadata.encode(metadata);
+    } catch (cause) {
+      throw new EncodeError(`metadata codec failed: ${describe(cause)}`, {
+        operation,
+        path,
+        cause,
+      });
+    }
+    if (typeof text !== "string") {
+      throw new EncodeError("metadata codec did not return a string", {
+        operation,
+        path,
+      });
+    }
+    return text;
+  }
+
+  /** Decodes metadata read from `path`, or throws {@linkcode DecodeError}. */
+  decodeMetadata(text: string, operation: string, path: string): M {
+    try {
+      return this.metadata.decode(text);
+    } catch (cause) {
+      throw new DecodeError(
+        `metadata codec cannot decode the file: ${describe(cause)}`,
+        { operation, path, cause },
+      );
+    }
+  }
+
+  /** Encodes a payload, or throws {@linkcode EncodeError}. */
+  async encodeData(
+    value: D,
+    operation: string,
+    path: string,
+  ): Promise<FileContent> {
+    let content: unknown;
+    try {
+      content = await this.data.encode(value);
+    } catch (cause) {
+      throw new EncodeError(`data codec failed: ${describe(cause)}`, {
+        operation,
+        path,
+        cause,
+      });
+    }
+    if (
+      typeof content === "string" || content instanceof Uint8Array ||
+      content instanceof ReadableStream
+    ) return content;
+    throw new EncodeError(
+      "data codec returned neither bytes, text nor a stream",
+      { operation, path },
+    );
+  }
+}
+
+function describe(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}

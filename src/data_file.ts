@@ -1,0 +1,121 @@
+/**
+ * Handles on entry payloads.
+ *
+ * @module
+ */
+
+import type { PayloadCore } from "./core.ts";
+import { DecodeError, SpoolError } from "./errors.ts";
+
+/**
+ * A handle on an entry's payload (`.data/NAME`): nothing is read until asked,
+ * so a consumer that only needs the metadata never pays for the payload.
+ *
+ * @typeParam D The payload type.
+ *
+ * @example Read a payload whole or as a stream
+ * ```ts
+ * import { Spool, textData } from "@multispool/multispool";
+ *
+ * const dir = await Deno.makeTempDir();
+ * const spool = await Spool.create(dir, { queues: ["q"], data: textData });
+ * const entry = await spool.enqueue("q", {}, "payload");
+ * const data = entry.direct.dataFile();
+ * console.log(await data.load()); // "payload"
+ * console.log(await new Response(data.readable()).text()); // "payload"
+ * await Deno.remove(dir, { recursive: true });
+ * ```
+ */
+export interface DataFile<D> {
+  /** The payload file's path. */
+  readonly path: string;
+  /**
+   * Reads and decodes the payload.
+   *
+   * @throws {EntryNotFoundError} If the payload file is missing.
+   * @throws {DecodeError} If the codec rejects it.
+   */
+  load(): Promise<D>;
+  /**
+   * Replaces the payload atomically (through `.tmp/` and a rename): a reader
+   * sees the old payload or the new one, never a mix. Durable on return in
+   * strict mode.
+   *
+   * @throws {EntryNotFoundError} If the payload file is gone.
+   * @throws {EncodeError} If the codec rejects the value.
+   */
+  save(value: D): Promise<void>;
+  /**
+   * Stats the payload file.
+   *
+   * @throws {EntryNotFoundError} If the payload file is missing.
+   */
+  stat(): Promise<Deno.FileInfo>;
+  /**
+   * The payload's bytes as a stream, opened on the first read. Read it to
+   * the end or cancel it, so that the file is closed. Errors (such as a
+   * missing file) arrive through the stream as spool errors.
+   */
+  readable(): ReadableStream<Uint8Array>;
+}
+
+/** The implementation of {@linkcode DataFile}. */
+export class DataFileImpl<D> implements DataFile<D> {
+  readonly path: string;
+  readonly #core: PayloadCore<D>;
+  readonly #name: string;
+
+  /**
+   * @param core The spool's shared state.
+   * @param name The entry name (already validated).
+   */
+  constructor(core: PayloadCore<D>, name: string) {
+    this.#core = core;
+    this.#name = name;
+    this.path = core.protocol.layout.data(name);
+  }
+
+  async load(): Promise<D> {
+    const codec = this.#core.data;
+    const operation = "load data";
+    if (codec.decodeStream !== undefined) {
+      // Fail now, not on the first read, if there is no payload.
+      await this.stat();
+      return await this.#decode(() => codec.decodeStream!(this.readable()));
+    }
+    const bytes = await this.#core.protocol.readData(this.#name);
+    return await this.#decode(() => codec.decode(bytes), operation);
+  }
+
+  async save(value: D): Promise<void> {
+    const content = await this.#core.encodeData(value, "save data", this.path);
+    await this.#core.protocol.writeData(this.#name, content);
+  }
+
+  stat(): Promise<Deno.FileInfo> {
+    return Promise.resolve().then(() =>
+      this.#core.protocol.statData(this.#name)
+    );
+  }
+
+  readable(): ReadableStream<Uint8Array> {
+    return this.#core.protocol.readDataStream(this.#name);
+  }
+
+  async #decode(
+    decode: () => D | Promise<D>,
+    operation = "load data",
+  ): Promise<D> {
+    try {
+      return await decode();
+    } catch (cause) {
+      if (cause instanceof SpoolError) throw cause;
+      throw new DecodeError(
+        `data codec cannot decode the file: ${
+          cause instanceof Error ? cause.message : String(cause)
+        }`,
+        { operation, path: this.path, cause },
+      );
+    }
+  }
+}

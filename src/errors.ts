@@ -1,0 +1,303 @@
+/**
+ * Typed errors. Every failure of the library is a {@linkcode SpoolError}
+ * whose message names the operation and the path; subclasses mark the cases
+ * a caller is meant to catch.
+ *
+ * @module
+ */
+
+/** Options shared by every {@linkcode SpoolError} constructor. */
+export interface SpoolErrorOptions extends ErrorOptions {
+  /** What the library was doing, as a verb phrase ("check out entry"). */
+  operation: string;
+  /** The file or directory it was doing it to. */
+  path: string;
+}
+
+/**
+ * Base class of every error the library throws. The message reads
+ * `Cannot OPERATION at "PATH": REASON`, and {@linkcode SpoolError.operation}
+ * and {@linkcode SpoolError.path} carry the parts for programs.
+ *
+ * @example Catch any spool failure
+ * ```ts
+ * import { Spool, SpoolError } from "@multispool/multispool";
+ *
+ * try {
+ *   await Spool.load("/nonexistent/spool", { queues: ["q"] });
+ * } catch (error) {
+ *   if (!(error instanceof SpoolError)) throw error;
+ *   console.log(error.operation, error.path);
+ * }
+ * ```
+ */
+export class SpoolError extends Error {
+  /** What the library was doing when it failed. */
+  readonly operation: string;
+  /** The file or directory involved. */
+  readonly path: string;
+
+  /**
+   * Makes an error for `operation` on `path`, explained by `reason`.
+   *
+   * @param reason Why it failed, in a few words.
+   * @param options The operation, the path and an optional cause.
+   */
+  constructor(reason: string, options: SpoolErrorOptions) {
+    super(`Cannot ${options.operation} at "${options.path}": ${reason}`, {
+      cause: options.cause,
+    });
+    this.name = new.target.name;
+    this.operation = options.operation;
+    this.path = options.path;
+  }
+}
+
+/**
+ * The directory is missing, is not a directory, or is not a spool (it has no
+ * `.registry/`), or it is a non-empty directory that `createIfMissing` refuses
+ * to turn into a spool.
+ *
+ * @example
+ * ```ts
+ * import { NotASpoolError, Spool } from "@multispool/multispool";
+ *
+ * const dir = await Deno.makeTempDir();
+ * await Deno.writeTextFile(`${dir}/notes.txt`, "mine");
+ * try {
+ *   await Spool.create(dir, { queues: ["q"] });
+ * } catch (error) {
+ *   console.assert(error instanceof NotASpoolError);
+ * }
+ * await Deno.remove(dir, { recursive: true });
+ * ```
+ */
+export class NotASpoolError extends SpoolError {}
+
+/**
+ * A queue directory (or its `.checkout/`) is missing, or a queue name is not
+ * one of the spool's queues.
+ *
+ * @example
+ * ```ts
+ * import { QueueNotFoundError, Spool } from "@multispool/multispool";
+ *
+ * const dir = await Deno.makeTempDir();
+ * await Spool.create(dir, { queues: ["a"] });
+ * try {
+ *   await Spool.load(dir, { queues: ["a", "b"] });
+ * } catch (error) {
+ *   console.assert(error instanceof QueueNotFoundError);
+ * }
+ * await Deno.remove(dir, { recursive: true });
+ * ```
+ */
+export class QueueNotFoundError extends SpoolError {}
+
+/**
+ * A queue or entry name that could escape or confuse the spool: empty,
+ * containing `/` or NUL, starting with `.`, or longer than 255 bytes. It is
+ * rejected before anything touches the disk.
+ *
+ * @example
+ * ```ts
+ * import { InvalidNameError, Spool } from "@multispool/multispool";
+ *
+ * try {
+ *   await Spool.create(await Deno.makeTempDir(), { queues: ["../etc"] });
+ * } catch (error) {
+ *   console.assert(error instanceof InvalidNameError);
+ * }
+ * ```
+ */
+export class InvalidNameError extends SpoolError {}
+
+/**
+ * The entry is not where it was looked for: another process checked it out
+ * or removed it, or it never existed.
+ *
+ * @example
+ * ```ts
+ * import { EntryNotFoundError, Spool } from "@multispool/multispool";
+ *
+ * const dir = await Deno.makeTempDir();
+ * const spool = await Spool.create(dir, { queues: ["q"] });
+ * try {
+ *   await spool.checkout(spool.entry("q", "no-such-entry"));
+ * } catch (error) {
+ *   console.assert(error instanceof EntryNotFoundError);
+ * }
+ * await Deno.remove(dir, { recursive: true });
+ * ```
+ */
+export class EntryNotFoundError extends SpoolError {}
+
+/**
+ * `enqueue` was told to use a name that has no `.registry/` file: reserve it
+ * first with `reserveName`.
+ *
+ * @example
+ * ```ts
+ * import { NameNotReservedError, Spool } from "@multispool/multispool";
+ *
+ * const dir = await Deno.makeTempDir();
+ * const spool = await Spool.create(dir, { queues: ["q"] });
+ * try {
+ *   await spool.enqueue("q", {}, new Uint8Array(), { use: "never-reserved" });
+ * } catch (error) {
+ *   console.assert(error instanceof NameNotReservedError);
+ * }
+ * await Deno.remove(dir, { recursive: true });
+ * ```
+ */
+export class NameNotReservedError extends SpoolError {}
+
+/**
+ * A reserved name is already carried by an entry (its data file exists), so
+ * enqueueing under it again would overwrite that entry.
+ *
+ * @example
+ * ```ts
+ * import { NameInUseError, Spool } from "@multispool/multispool";
+ *
+ * const dir = await Deno.makeTempDir();
+ * const spool = await Spool.create(dir, { queues: ["q"] });
+ * const name = await spool.reserveName(undefined);
+ * await spool.enqueue("q", {}, new Uint8Array(), { use: name });
+ * try {
+ *   await spool.enqueue("q", {}, new Uint8Array(), { use: name });
+ * } catch (error) {
+ *   console.assert(error instanceof NameInUseError);
+ * }
+ * await Deno.remove(dir, { recursive: true });
+ * ```
+ */
+export class NameInUseError extends SpoolError {}
+
+/**
+ * A codec could not decode what is on disk (a metadata file, or a data file
+ * read with `load`). The message names the file; the codec's error is the
+ * `cause`.
+ *
+ * @example
+ * ```ts
+ * import { DecodeError, Spool } from "@multispool/multispool";
+ *
+ * const dir = await Deno.makeTempDir();
+ * const spool = await Spool.create(dir, { queues: ["q"] });
+ * const entry = await spool.enqueue("q", {}, new Uint8Array());
+ * await Deno.writeTextFile(`${dir}/q/${entry.name}`, "{truncated");
+ * try {
+ *   await entry.direct.readMetadata();
+ * } catch (error) {
+ *   console.assert(error instanceof DecodeError);
+ * }
+ * await Deno.remove(dir, { recursive: true });
+ * ```
+ */
+export class DecodeError extends SpoolError {}
+
+/**
+ * A codec could not encode the value handed to it; nothing was written.
+ *
+ * @example
+ * ```ts
+ * import { EncodeError, Spool } from "@multispool/multispool";
+ *
+ * const dir = await Deno.makeTempDir();
+ * const spool = await Spool.create(dir, { queues: ["q"] });
+ * const cyclic: Record<string, unknown> = {};
+ * cyclic.self = cyclic;
+ * try {
+ *   await spool.enqueue("q", cyclic, new Uint8Array());
+ * } catch (error) {
+ *   console.assert(error instanceof EncodeError);
+ * }
+ * await Deno.remove(dir, { recursive: true });
+ * ```
+ */
+export class EncodeError extends SpoolError {}
+
+/**
+ * The process may not do what was asked: either Deno's permission system
+ * denied it (the message names the flag to add, such as `--allow-write`), or
+ * the operating system did (file mode or ownership).
+ *
+ * @example
+ * ```ts
+ * import { PermissionError, SpoolError } from "@multispool/multispool";
+ *
+ * function explain(error: SpoolError): string {
+ *   return error instanceof PermissionError
+ *     ? `grant access to ${error.path}`
+ *     : error.message;
+ * }
+ * console.log(explain(new PermissionError("denied", { operation: "read", path: "/x" })));
+ * ```
+ */
+export class PermissionError extends SpoolError {}
+
+/**
+ * The file system ran out of space (or of inodes, or of quota). Whatever the
+ * failed operation had written has been cleaned up as far as possible.
+ *
+ * @example
+ * ```ts
+ * import { DiskFullError, SpoolError } from "@multispool/multispool";
+ *
+ * function shouldRetryLater(error: SpoolError): boolean {
+ *   return error instanceof DiskFullError;
+ * }
+ * console.log(shouldRetryLater(new DiskFullError("full", { operation: "enqueue", path: "/s" })));
+ * ```
+ */
+export class DiskFullError extends SpoolError {}
+
+/** A constructor of one of the error classes above. */
+type SpoolErrorClass = new (
+  reason: string,
+  options: SpoolErrorOptions,
+) => SpoolError;
+
+/**
+ * Turns whatever a file-system call threw into a {@linkcode SpoolError}
+ * naming `operation` and `path`. `NotFound` becomes `notFound` (by default a
+ * plain {@linkcode SpoolError}); a `SpoolError` passes through unchanged.
+ */
+export function toSpoolError(
+  error: unknown,
+  operation: string,
+  path: string,
+  notFound: SpoolErrorClass = SpoolError,
+): SpoolError {
+  if (error instanceof SpoolError) return error;
+  const options = { operation, path, cause: error };
+  if (error instanceof Deno.errors.NotCapable) {
+    return new PermissionError(
+      `Deno permission denied (${firstLine(error)})`,
+      options,
+    );
+  }
+  if (error instanceof Deno.errors.PermissionDenied) {
+    return new PermissionError(
+      `the operating system denied access (${firstLine(error)})`,
+      options,
+    );
+  }
+  if (error instanceof Deno.errors.NotFound) {
+    return new notFound("not found", options);
+  }
+  const code = (error as { code?: unknown } | null)?.code;
+  if (code === "ENOSPC" || code === "EDQUOT") {
+    return new DiskFullError(
+      `no space left on the file system (${firstLine(error)})`,
+      options,
+    );
+  }
+  return new SpoolError(firstLine(error), options);
+}
+
+function firstLine(error: unknown): string {
+  const text = error instanceof Error ? error.message : String(error);
+  return text.split("\n", 1)[0];
+}

@@ -1,0 +1,724 @@
+/**
+ * The spool: a directory of queues shared by any number of processes.
+ *
+ * @module
+ */
+
+import { type CheckedOutEntry, CheckedOutEntryImpl } from "./checkout.ts";
+import { DEFAULT_IO_CONCURRENCY, SpoolCore } from "./core.ts";
+import type { DataFile } from "./data_file.ts";
+import { type Entry, EntryImpl } from "./entry.ts";
+import { EntryNotFoundError, SpoolError } from "./errors.ts";
+import { type FileSystem, realFileSystem } from "./fs.ts";
+import { validateName } from "./names.ts";
+import { type Durability, Protocol } from "./protocol.ts";
+import type { Spoolable } from "./spoolable.ts";
+
+export type { Durability };
+
+/** Options for opening a spool. */
+export interface SpoolOptions {
+  /**
+   * `"strict"`: an enqueue that resolved survives a power cut (files and
+   * directories are flushed, and concurrent operations share the flushes).
+   * `"relaxed"`: nothing is flushed; faster, for spools whose loss after a
+   * power cut is acceptable (tests, caches). Either way a process crash
+   * loses nothing that was acknowledged.
+   *
+   * @default {"strict"}
+   */
+  durability?: Durability;
+}
+
+/** Options for {@linkcode Spool.load}. */
+export interface LoadOptions extends SpoolOptions {
+  /**
+   * Create the spool directory and any missing queue directories. A
+   * non-empty directory that is not a spool is still refused.
+   *
+   * @default {false}
+   */
+  createIfMissing?: boolean;
+}
+
+/**
+ * What a consumer decides for an entry it has handled: save it to a queue
+ * (its own or another; with new metadata, or the same if omitted), or remove
+ * it from the spool.
+ *
+ * @typeParam Q The spool's queue names.
+ * @typeParam M The metadata type.
+ *
+ * @example
+ * ```ts
+ * import type { Outcome } from "@multispool/multispool";
+ *
+ * function retryLater(attempts: number): Outcome<"active" | "frozen", { attempts: number }> {
+ *   return attempts >= 5
+ *     ? { action: "save", queue: "frozen" }
+ *     : { action: "save", queue: "active", metadata: { attempts: attempts + 1 } };
+ * }
+ * console.log(retryLater(5));
+ * ```
+ */
+export type Outcome<Q extends string, M> =
+  | { action: "save"; queue: Q; metadata?: M }
+  | { action: "remove" };
+
+/**
+ * An {@linkcode Outcome} that also carries a value for the caller of
+ * `withEntry` or `tryWithEntry`.
+ *
+ * @typeParam Q The spool's queue names.
+ * @typeParam M The metadata type.
+ * @typeParam R The value handed back.
+ */
+export type OutcomeWithResult<Q extends string, M, R> = Outcome<Q, M> & {
+  /** Returned by `withEntry` (undefined if left out). */
+  result?: R;
+};
+
+/**
+ * The function that handles a checked-out entry in `withEntry`: it gets the
+ * metadata and the payload handle and says what becomes of the entry.
+ *
+ * @typeParam Q The spool's queue names.
+ * @typeParam M The metadata type.
+ * @typeParam D The payload type.
+ * @typeParam R The value handed back.
+ */
+export type EntryHandler<Q extends string, M, D, R> = (
+  metadata: M,
+  dataFile: DataFile<D>,
+) => OutcomeWithResult<Q, M, R> | Promise<OutcomeWithResult<Q, M, R>>;
+
+/** How `enqueue` names an entry. */
+export type NameChoice<I> =
+  /** Reserve a new name now, from this input to the name generator. */
+  | { reserve: I }
+  /** Use a name reserved earlier with `reserveName` (in any process). */
+  | { use: string };
+
+let construct: <Q extends string, M, D, I>(
+  core: SpoolCore<Q, M, D, I>,
+) => Spool<Q, M, D, I>;
+let coreOf: <Q extends string, M, D, I>(
+  spool: Spool<Q, M, D, I>,
+) => SpoolCore<Q, M, D, I>;
+
+/**
+ * A spool: a directory of queues that separate processes share through the
+ * file system's atomic operations (create-exclusive, rename), in the style
+ * of Maildir. Producers {@linkcode enqueue}; consumers check entries out,
+ * exclusively, and save them to a queue or remove them.
+ *
+ * @typeParam Q The queue names.
+ * @typeParam M The metadata type.
+ * @typeParam D The payload type.
+ * @typeParam I The name generator's input type.
+ *
+ * @example Produce and consume
+ * ```ts
+ * import { Spool, textData } from "@multispool/multispool";
+ *
+ * const dir = await Deno.makeTempDir();
+ * const spool = await Spool.create(dir, {
+ *   queues: ["incoming", "done"],
+ *   data: textData,
+ * });
+ * await spool.enqueue("incoming", { from: "cron" }, "hello");
+ * for (const entry of await spool.list("incoming")) {
+ *   await spool.withEntry(entry, async (metadata, data) => {
+ *     console.log(metadata, await data.load());
+ *     return { action: "save", queue: "done" };
+ *   });
+ * }
+ * await Deno.remove(dir, { recursive: true });
+ * ```
+ */
+export class Spool<Q extends string, M, D, I = string | undefined> {
+  static {
+    construct = (core) => new Spool(core);
+    coreOf = (spool) => spool.#core;
+  }
+
+  readonly #core: SpoolCore<Q, M, D, I>;
+
+  private constructor(core: SpoolCore<Q, M, D, I>) {
+    this.#core = core;
+  }
+
+  /**
+   * Opens the spool in `dir`, creating the directory and whatever is missing
+   * (the same as {@linkcode Spool.load} with `createIfMissing`). A non-empty
+   * directory that is not a spool is refused.
+   *
+   * @typeParam Q The queue names, inferred from `spoolable.queues`.
+   * @typeParam M The metadata type, inferred from the codec.
+   * @typeParam D The payload type, inferred from the codec.
+   * @typeParam I The name generator's input type.
+   * @param dir The spool directory.
+   * @param spoolable The queues, codecs and names.
+   * @param options Durability.
+   * @returns The open spool.
+   * @throws {NotASpoolError} If `dir` is a file or a non-empty non-spool.
+   * @throws {InvalidNameError} If a queue name is invalid.
+   * @throws {PermissionError} If the process may not read or write `dir`.
+   *
+   * @example
+   * ```ts
+   * import { Spool } from "@multispool/multispool";
+   *
+   * const dir = await Deno.makeTempDir();
+   * const spool = await Spool.create(dir, { queues: ["jobs"] });
+   * console.log(spool.dir === dir);
+   * await Deno.remove(dir, { recursive: true });
+   * ```
+   */
+  static create<
+    const Q extends string,
+    M = unknown,
+    D = Uint8Array,
+    I = string | undefined,
+  >(
+    dir: string,
+    spoolable: Spoolable<Q, M, D, I>,
+    options: SpoolOptions = {},
+  ): Promise<Spool<Q, M, D, I>> {
+    return Spool.load(dir, spoolable, { ...options, createIfMissing: true });
+  }
+
+  /**
+   * Opens the existing spool in `dir`, checking that it is a spool and has a
+   * directory (with its `.checkout/`) for every queue.
+   *
+   * @typeParam Q The queue names, inferred from `spoolable.queues`.
+   * @typeParam M The metadata type, inferred from the codec.
+   * @typeParam D The payload type, inferred from the codec.
+   * @typeParam I The name generator's input type.
+   * @param dir The spool directory.
+   * @param spoolable The queues, codecs and names.
+   * @param options Durability, and whether to create what is missing.
+   * @returns The open spool.
+   * @throws {NotASpoolError} If `dir` is missing or not a spool.
+   * @throws {QueueNotFoundError} If a queue directory is missing.
+   * @throws {InvalidNameError} If a queue name is invalid.
+   * @throws {PermissionError} If the process may not read `dir`.
+   *
+   * @example
+   * ```ts
+   * import { Spool } from "@multispool/multispool";
+   *
+   * const dir = await Deno.makeTempDir();
+   * await Spool.create(dir, { queues: ["jobs"] });
+   * const spool = await Spool.load(dir, { queues: ["jobs"] }, {
+   *   durability: "relaxed",
+   * });
+   * console.log(await spool.list("jobs"));
+   * await Deno.remove(dir, { recursive: true });
+   * ```
+   */
+  static async load<
+    const Q extends string,
+    M = unknown,
+    D = Uint8Array,
+    I = string | undefined,
+  >(
+    dir: string,
+    spoolable: Spoolable<Q, M, D, I>,
+    options: LoadOptions = {},
+  ): Promise<Spool<Q, M, D, I>> {
+    return await openSpool(realFileSystem, dir, spoolable, options);
+  }
+
+  /**
+   * Opens `dir` as a spool without looking at the disk at all. Queue names
+   * are still checked. Operations fail later if the directory is not a
+   * spool.
+   *
+   * @typeParam Q The queue names, inferred from `spoolable.queues`.
+   * @typeParam M The metadata type, inferred from the codec.
+   * @typeParam D The payload type, inferred from the codec.
+   * @typeParam I The name generator's input type.
+   * @param dir The spool directory.
+   * @param spoolable The queues, codecs and names.
+   * @param options Durability.
+   * @returns The spool.
+   * @throws {InvalidNameError} If a queue name is invalid.
+   *
+   * @example
+   * ```ts
+   * import { Spool } from "@multispool/multispool";
+   *
+   * const spool = Spool.loadUnsafe("/var/spool/app", { queues: ["jobs"] });
+   * console.log(spool.dir);
+   * ```
+   */
+  static loadUnsafe<
+    const Q extends string,
+    M = unknown,
+    D = Uint8Array,
+    I = string | undefined,
+  >(
+    dir: string,
+    spoolable: Spoolable<Q, M, D, I>,
+    options: SpoolOptions = {},
+  ): Spool<Q, M, D, I> {
+    return makeSpool(realFileSystem, dir, spoolable, options, "load spool");
+  }
+
+  /** The spool directory, as given when it was opened. */
+  get dir(): string {
+    return this.#core.dir;
+  }
+
+  /** The queue names. */
+  get queues(): readonly Q[] {
+    return this.#core.queues;
+  }
+
+  /**
+   * Reserves a name in the spool by creating `.registry/NAME` exclusively,
+   * asking the name generator again (with `attempt` one higher) while the
+   * name is taken. Pass the name to `enqueue` as `{ use: name }`, in this
+   * process or another.
+   *
+   * @param input Passed to the name generator (a prefix for the default).
+   * @returns The reserved name.
+   * @throws {InvalidNameError} If the generator returns an invalid name.
+   * @throws {SpoolError} If no free name came out of 1000 attempts.
+   *
+   * @example
+   * ```ts
+   * import { Spool } from "@multispool/multispool";
+   *
+   * const dir = await Deno.makeTempDir();
+   * const spool = await Spool.create(dir, { queues: ["q"] });
+   * const name = await spool.reserveName("order-");
+   * await spool.enqueue("q", {}, new Uint8Array(), { use: name });
+   * await Deno.remove(dir, { recursive: true });
+   * ```
+   */
+  reserveName(input: I): Promise<string> {
+    return Promise.resolve().then(() => this.#reserve(input));
+  }
+
+  #reserve(input: I): string {
+    const core = this.#core;
+    const operation = "reserve name";
+    for (let attempt = 0; attempt < MAX_NAME_ATTEMPTS; attempt++) {
+      const name = core.names.next(input, attempt);
+      validateName(name, "entry", operation, core.dir);
+      if (core.protocol.reserve(name)) return name;
+    }
+    throw new SpoolError(
+      `the name generator gave ${MAX_NAME_ATTEMPTS} names that were all taken`,
+      { operation, path: core.protocol.layout.registryDir },
+    );
+  }
+
+  /**
+   * Adds an entry to `queue`. The payload and metadata are written and (in
+   * strict durability) flushed before one rename makes the entry visible, so
+   * consumers never see half an entry. On failure everything written is
+   * removed again and the original error is thrown.
+   *
+   * @param queue The queue to put the entry in.
+   * @param metadata The entry's metadata.
+   * @param data The entry's payload.
+   * @param name `{ reserve: input }` to reserve a name now (the default,
+   * with `input` undefined), or `{ use: name }` for a name reserved earlier.
+   * @returns The new entry.
+   * @throws {QueueNotFoundError} If `queue` is not a queue of the spool.
+   * @throws {NameNotReservedError} If a `use` name has no registry file.
+   * @throws {NameInUseError} If a `use` name already carries an entry.
+   * @throws {EncodeError} If a codec rejects the metadata or payload.
+   * @throws {DiskFullError} If the file system is full.
+   *
+   * @example
+   * ```ts
+   * import { Spool } from "@multispool/multispool";
+   *
+   * const dir = await Deno.makeTempDir();
+   * const spool = await Spool.create(dir, { queues: ["q"] });
+   * const entry = await spool.enqueue("q", { kind: "ping" }, new Uint8Array(), {
+   *   reserve: "ping-",
+   * });
+   * console.log(entry.name.startsWith("ping-"));
+   * await Deno.remove(dir, { recursive: true });
+   * ```
+   */
+  async enqueue(
+    queue: Q,
+    metadata: M,
+    data: D,
+    name?: NameChoice<I>,
+  ): Promise<Entry<Q, M, D, I>> {
+    const core = this.#core;
+    const operation = "enqueue entry";
+    core.checkQueue(queue, operation);
+    const queueDir = core.protocol.layout.queueDir(queue);
+    const text = core.encodeMetadata(metadata, operation, queueDir);
+    const content = await core.encodeData(data, operation, queueDir);
+    let entryName: string;
+    let reservedEarlier: boolean;
+    if (name !== undefined && "use" in name) {
+      core.checkName(name.use, operation);
+      entryName = name.use;
+      reservedEarlier = true;
+    } else {
+      entryName = this.#reserve(name?.reserve as I);
+      reservedEarlier = false;
+    }
+    await core.protocol.publish(
+      queue,
+      entryName,
+      text,
+      content,
+      reservedEarlier,
+    );
+    return this.entry(queue, entryName);
+  }
+
+  /**
+   * Lists the entries waiting in `queue`, sorted by name (enqueue order with
+   * the default names); checked-out entries are not included.
+   *
+   * @param queue The queue.
+   * @returns Its entries.
+   * @throws {QueueNotFoundError} If the queue is unknown or its directory is
+   * missing.
+   *
+   * @example
+   * ```ts
+   * import { Spool } from "@multispool/multispool";
+   *
+   * const dir = await Deno.makeTempDir();
+   * const spool = await Spool.create(dir, { queues: ["q"] });
+   * await spool.enqueue("q", 1, new Uint8Array());
+   * await spool.enqueue("q", 2, new Uint8Array());
+   * const entries = await spool.list("q");
+   * console.log(entries.map((e) => e.name));
+   * await Deno.remove(dir, { recursive: true });
+   * ```
+   */
+  list(queue: Q): Promise<Entry<Q, M, D, I>[]> {
+    return Promise.resolve().then(() => {
+      this.#core.checkQueue(queue, "list queue");
+      return this.#core.protocol.listQueue(queue).map((name) =>
+        this.entry(queue, name)
+      );
+    });
+  }
+
+  /**
+   * An entry of `queue` by name, without validation and without I/O; the
+   * name is checked when the entry is used.
+   *
+   * @param queue The queue.
+   * @param name The entry name.
+   * @returns The entry.
+   *
+   * @example
+   * ```ts
+   * import { Spool } from "@multispool/multispool";
+   *
+   * const spool = Spool.loadUnsafe("/var/spool/app", { queues: ["jobs"] });
+   * const entry = spool.entry("jobs", "01JB8W3ZQ2M8X5K7T9V0C4N6PR");
+   * console.log(entry.name);
+   * ```
+   */
+  entry(queue: Q, name: string): Entry<Q, M, D, I> {
+    return new EntryImpl(this, this.#core, queue, name);
+  }
+
+  /**
+   * Checks `entry` out, hands its metadata and payload to `f`, and saves or
+   * removes the entry as `f` decides; returns `f`'s `result`. If `f` throws,
+   * the entry goes back to its queue unchanged and the error is rethrown.
+   *
+   * @typeParam R What `f` hands back as `result`.
+   * @param entry The entry; you expect to be its only consumer.
+   * @param f Handles the entry.
+   * @returns The `result` of `f`'s outcome.
+   * @throws {EntryNotFoundError} If the entry is gone (taken or removed).
+   * @throws {DecodeError} If its metadata cannot be decoded (the entry is
+   * put back).
+   *
+   * @example
+   * ```ts
+   * import { jsonMetadata, Spool } from "@multispool/multispool";
+   *
+   * const dir = await Deno.makeTempDir();
+   * const spool = await Spool.create(dir, {
+   *   queues: ["q"],
+   *   metadata: jsonMetadata<{ n: number }>(),
+   * });
+   * const entry = await spool.enqueue("q", { n: 20 }, new Uint8Array());
+   * const doubled: number = await spool.withEntry(entry, (m) => ({
+   *   action: "remove",
+   *   result: m.n * 2,
+   * }));
+   * console.log(doubled); // 40
+   * await Deno.remove(dir, { recursive: true });
+   * ```
+   */
+  async withEntry<R = undefined>(
+    entry: Entry<Q, M, D, I>,
+    f: EntryHandler<Q, M, D, R>,
+  ): Promise<R> {
+    return await this.#handle(await this.checkout(entry), f);
+  }
+
+  /**
+   * Like {@linkcode withEntry}, for callers that expect to race with other
+   * consumers: an entry that is gone is reported as `{ found: false }`.
+   *
+   * @typeParam R What `f` hands back as `result`.
+   * @param entry The entry.
+   * @param f Handles the entry.
+   * @returns `{ found: true, result }`, or `{ found: false }` if the entry
+   * was gone.
+   *
+   * @example
+   * ```ts
+   * import { Spool } from "@multispool/multispool";
+   *
+   * const dir = await Deno.makeTempDir();
+   * const spool = await Spool.create(dir, { queues: ["q"] });
+   * const entry = spool.entry("q", "taken-by-someone-else");
+   * const outcome = await spool.tryWithEntry(entry, () => ({ action: "remove" }));
+   * console.log(outcome.found); // false
+   * await Deno.remove(dir, { recursive: true });
+   * ```
+   */
+  async tryWithEntry<R = undefined>(
+    entry: Entry<Q, M, D, I>,
+    f: EntryHandler<Q, M, D, R>,
+  ): Promise<{ found: true; result: R } | { found: false }> {
+    const checkedOut = await this.tryCheckout(entry);
+    if (checkedOut === undefined) return { found: false };
+    return { found: true, result: await this.#handle(checkedOut, f) };
+  }
+
+  async #handle<R>(
+    checkedOut: CheckedOutEntry<Q, M, D>,
+    f: EntryHandler<Q, M, D, R>,
+  ): Promise<R> {
+    let outcome: OutcomeWithResult<Q, M, R>;
+    try {
+      outcome = await f(checkedOut.metadata, checkedOut.dataFile);
+    } catch (error) {
+      // Put it back unchanged; the caller's error matters more than ours.
+      await checkedOut.save(checkedOut.queue).catch(() => {});
+      throw error;
+    }
+    if (outcome.action === "remove") {
+      await checkedOut.remove();
+    } else {
+      if (outcome.metadata !== undefined) {
+        const metadata = outcome.metadata;
+        checkedOut.update(() => metadata);
+      }
+      await checkedOut.save(outcome.queue);
+    }
+    return outcome.result as R;
+  }
+
+  /**
+   * Expert: checks `entry` out (renames it into its queue's `.checkout/`)
+   * and reads its metadata. The caller must `save` or `remove` it.
+   *
+   * @param entry The entry.
+   * @returns The checked-out entry.
+   * @throws {EntryNotFoundError} If the entry is gone.
+   * @throws {DecodeError} If its metadata cannot be decoded; the entry is
+   * put back in its queue.
+   *
+   * @example
+   * ```ts
+   * import { Spool } from "@multispool/multispool";
+   *
+   * const dir = await Deno.makeTempDir();
+   * const spool = await Spool.create(dir, { queues: ["q"] });
+   * const entry = await spool.enqueue("q", {}, new Uint8Array());
+   * const job = await spool.checkout(entry);
+   * await job.remove();
+   * await Deno.remove(dir, { recursive: true });
+   * ```
+   */
+  async checkout(entry: Entry<Q, M, D, I>): Promise<CheckedOutEntry<Q, M, D>> {
+    const checkedOut = await this.tryCheckout(entry);
+    if (checkedOut !== undefined) return checkedOut;
+    throw new EntryNotFoundError(
+      "the entry is gone (another consumer took it, or it was removed)",
+      {
+        operation: "check out entry",
+        path: this.#core.protocol.layout.queueFile(entry.queue, entry.name),
+      },
+    );
+  }
+
+  /**
+   * Expert: like {@linkcode checkout}, but an entry that is gone (another
+   * consumer won the race) gives `undefined`.
+   *
+   * @param entry The entry.
+   * @returns The checked-out entry, or `undefined`.
+   * @throws {DecodeError} If its metadata cannot be decoded; the entry is
+   * put back in its queue.
+   *
+   * @example
+   * ```ts
+   * import { Spool } from "@multispool/multispool";
+   *
+   * const dir = await Deno.makeTempDir();
+   * const spool = await Spool.create(dir, { queues: ["q"] });
+   * console.log(await spool.tryCheckout(spool.entry("q", "gone"))); // undefined
+   * await Deno.remove(dir, { recursive: true });
+   * ```
+   */
+  tryCheckout(
+    entry: Entry<Q, M, D, I>,
+  ): Promise<CheckedOutEntry<Q, M, D> | undefined> {
+    return this.#tryCheckout(entry.queue, entry.name);
+  }
+
+  async #tryCheckout(
+    queue: Q,
+    name: string,
+  ): Promise<CheckedOutEntry<Q, M, D> | undefined> {
+    const core = this.#core;
+    const operation = "check out entry";
+    core.checkQueue(queue, operation);
+    core.checkName(name, operation);
+    if (!core.protocol.checkout(queue, name)) return undefined;
+    let metadata: M;
+    try {
+      const text = core.protocol.readCheckoutMetadata(queue, name);
+      metadata = core.decodeMetadata(
+        text,
+        operation,
+        core.protocol.layout.checkoutFile(queue, name),
+      );
+    } catch (error) {
+      // Undecodable (or unreadable): put it back for the monitor or a person.
+      await core.protocol.release(queue, name, queue, undefined).catch(
+        () => {},
+      );
+      throw error;
+    }
+    return new CheckedOutEntryImpl(core, queue, name, metadata);
+  }
+
+  /**
+   * Expert, unsafe: the entries currently checked out of `queue`, by any
+   * process. They are held by their consumers; saving or removing one here
+   * breaks that consumer's work. Meant for recovery tools. Entries that
+   * finish while being listed are skipped.
+   *
+   * @param queue The queue.
+   * @returns The checked-out entries, sorted by name.
+   * @throws {QueueNotFoundError} If the queue is unknown or missing.
+   *
+   * @example
+   * ```ts
+   * import { Spool } from "@multispool/multispool";
+   *
+   * const dir = await Deno.makeTempDir();
+   * const spool = await Spool.create(dir, { queues: ["q"] });
+   * await spool.checkout(await spool.enqueue("q", {}, new Uint8Array()));
+   * const stuck = await spool.listCheckoutsUnsafe("q");
+   * for (const entry of stuck) await entry.save("q"); // back to the queue
+   * await Deno.remove(dir, { recursive: true });
+   * ```
+   */
+  listCheckoutsUnsafe(queue: Q): Promise<CheckedOutEntry<Q, M, D>[]> {
+    return Promise.resolve().then(() => {
+      const core = this.#core;
+      const operation = "list checkouts";
+      core.checkQueue(queue, operation);
+      const result: CheckedOutEntry<Q, M, D>[] = [];
+      for (const name of core.protocol.listCheckouts(queue)) {
+        let text: string;
+        try {
+          text = core.protocol.readCheckoutMetadata(queue, name);
+        } catch (error) {
+          if (error instanceof EntryNotFoundError) continue;
+          throw error;
+        }
+        const path = core.protocol.layout.checkoutFile(queue, name);
+        const metadata = core.decodeMetadata(text, operation, path);
+        result.push(new CheckedOutEntryImpl(core, queue, name, metadata));
+      }
+      return result;
+    });
+  }
+}
+
+const MAX_NAME_ATTEMPTS = 1000;
+
+function makeSpool<Q extends string, M, D, I>(
+  fs: FileSystem,
+  dir: string,
+  spoolable: Spoolable<Q, M, D, I>,
+  options: SpoolOptions,
+  operation: string,
+): Spool<Q, M, D, I> {
+  if (typeof dir !== "string" || dir.length === 0) {
+    throw new SpoolError("the spool directory must be a non-empty path", {
+      operation,
+      path: String(dir),
+    });
+  }
+  const seen = new Set<string>();
+  for (const queue of spoolable.queues) {
+    validateName(queue, "queue", operation, dir);
+    if (seen.has(queue)) {
+      throw new SpoolError(`queue ${JSON.stringify(queue)} is listed twice`, {
+        operation,
+        path: dir,
+      });
+    }
+    seen.add(queue);
+  }
+  const io = spoolable.ioConcurrency ?? DEFAULT_IO_CONCURRENCY;
+  if (!Number.isInteger(io) || io < 1) {
+    throw new SpoolError(
+      `ioConcurrency must be a positive integer, got ${io}`,
+      { operation, path: dir },
+    );
+  }
+  const durability = options.durability ?? "strict";
+  if (durability !== "strict" && durability !== "relaxed") {
+    throw new SpoolError(
+      `durability must be "strict" or "relaxed", got ${
+        JSON.stringify(durability)
+      }`,
+      { operation, path: dir },
+    );
+  }
+  const protocol = new Protocol(dir, {
+    fs,
+    durability,
+    ioConcurrency: io,
+  });
+  return construct(new SpoolCore(protocol, spoolable));
+}
+
+/**
+ * Opens a spool whose file-system effects go through `fs`: the seam for
+ * fault-injection tests. Not exported from `mod.ts`.
+ */
+export async function openSpool<Q extends string, M, D, I>(
+  fs: FileSystem,
+  dir: string,
+  spoolable: Spoolable<Q, M, D, I>,
+  options: LoadOptions = {},
+): Promise<Spool<Q, M, D, I>> {
+  const createIfMissing = options.createIfMissing ?? false;
+  const operation = createIfMissing ? "create spool" : "load spool";
+  const spool = makeSpool(fs, dir, spoolable, options, operation);
+  await coreOf(spool).protocol.open(spoolable.queues, createIfMissing);
+  return spool;
+}
