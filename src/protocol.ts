@@ -154,8 +154,19 @@ export class Protocol {
       }
       if (this.#strict && created.length > 0) {
         // Each new directory's entry lives in its parent: flush the parents.
+        // The spool directory's own parent may lie outside what this
+        // process was granted (`--allow-read=SPOOL`): then it stays
+        // unflushed, as the journal of the file system will soon flush it.
         const parents = new Set(created.map(parentOf));
-        await Promise.all([...parents].map((p) => fs.syncDir(p)));
+        await Promise.all([...parents].map(async (path) => {
+          try {
+            await fs.syncDir(path);
+          } catch (error) {
+            if (path === dir || !(error instanceof Deno.errors.NotCapable)) {
+              throw error;
+            }
+          }
+        }));
       }
     } catch (error) {
       throw toSpoolError(error, operation, dir, NotASpoolError);
@@ -475,7 +486,7 @@ export class Protocol {
         });
         // Check the target is still there just before replacing it, so that
         // an entry taken away meanwhile is not recreated.
-        this.#touchPhase(target, name);
+        fs.stat(target);
         fs.rename(tmp, target);
       } catch (error) {
         this.#unlinkQuietly(tmp);

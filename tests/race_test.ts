@@ -1,0 +1,52 @@
+// Real processes racing to check out the same entries.
+
+import assert from "node:assert/strict";
+import { Spool } from "../mod.ts";
+import { runDeno, withTempDir } from "./_helpers.ts";
+
+Deno.test("race: each entry is won by exactly one of several processes", async () => {
+  await withTempDir(async (dir) => {
+    const spool = await Spool.create(dir, { queues: ["q", "done"] }, {
+      durability: "relaxed",
+    });
+    const n = 400;
+    const names = new Set<string>();
+    for (let i = 0; i < n; i++) {
+      names.add((await spool.enqueue("q", i, new Uint8Array())).name);
+    }
+    const children = 4;
+    // Start together, well after every child has loaded.
+    const startAt = Date.now() + 3000;
+    const results = await Promise.all(
+      Array.from({ length: children }, () =>
+        runDeno([
+          "run",
+          "--quiet",
+          `--allow-read=${dir}`,
+          `--allow-write=${dir}`,
+          "tests/fixtures/racer.ts",
+          dir,
+          String(startAt),
+        ])),
+    );
+    const won: string[] = [];
+    let lostTry = 0;
+    let lostThrow = 0;
+    for (const result of results) {
+      assert.equal(result.code, 0, result.stderr);
+      const report = JSON.parse(result.stdout);
+      won.push(...report.won);
+      lostTry += report.lostTry;
+      lostThrow += report.lostThrow;
+    }
+    // Every entry won exactly once; every other attempt saw "not found",
+    // as undefined from tryCheckout or EntryNotFoundError from checkout.
+    assert.equal(won.length, n);
+    assert.deepEqual(new Set(won), names);
+    assert.equal(lostTry + lostThrow, n * (children - 1));
+    assert.ok(lostTry > 0 && lostThrow > 0);
+    assert.equal((await spool.list("done")).length, n);
+    assert.equal((await spool.list("q")).length, 0);
+    assert.equal((await spool.listCheckoutsUnsafe("q")).length, 0);
+  });
+});
