@@ -12,7 +12,7 @@ import {
   NotASpoolError,
   QueueNotFoundError,
   Spool,
-  SpoolError,
+  type SpoolError,
   textData,
 } from "../mod.ts";
 import { tree, withTempDir } from "./_helpers.ts";
