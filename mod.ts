@@ -61,6 +61,13 @@ export type { Spoolable } from "./src/spoolable.ts";
 export type { DataFile } from "./src/data_file.ts";
 export type { DirectEntry, Entry } from "./src/entry.ts";
 export type { CheckedOutEntry } from "./src/checkout.ts";
+export type {
+  DequeueOptions,
+  IterAvailableOptions,
+  IterOptions,
+  QueueReader,
+  ReaderOptions,
+} from "./src/reader.ts";
 export {
   type Durability,
   type EntryHandler,

@@ -17,6 +17,7 @@ import { type NameGenerator, nameProblem, ulidNames } from "./names.ts";
 import { InvalidNameError } from "./errors.ts";
 import type { Protocol } from "./protocol.ts";
 import type { Spoolable } from "./spoolable.ts";
+import { type CheckedOutEntry, CheckedOutEntryImpl } from "./checkout.ts";
 
 /** The default for `Spoolable.ioConcurrency`. */
 export const DEFAULT_IO_CONCURRENCY = 64;
@@ -151,6 +152,36 @@ export class SpoolCore<Q extends string, M, D, I> implements PayloadCore<D> {
       "data codec returned neither bytes, text nor a stream",
       { operation, path },
     );
+  }
+
+  /**
+   * Checks an entry out and decodes its metadata; `undefined` if the entry
+   * is gone. An entry whose metadata cannot be read or decoded is put back
+   * in its queue and the error thrown.
+   */
+  async tryCheckout(
+    queue: Q,
+    name: string,
+  ): Promise<CheckedOutEntry<Q, M, D> | undefined> {
+    const operation = "check out entry";
+    this.checkQueue(queue, operation);
+    this.checkName(name, operation);
+    const protocol = this.protocol;
+    if (!protocol.checkout(queue, name)) return undefined;
+    let metadata: M;
+    try {
+      const text = protocol.readCheckoutMetadata(queue, name);
+      metadata = this.decodeMetadata(
+        text,
+        operation,
+        protocol.layout.checkoutFile(queue, name),
+      );
+    } catch (error) {
+      // Undecodable (or unreadable): put it back for a person or the monitor.
+      await protocol.release(queue, name, queue, undefined).catch(() => {});
+      throw error;
+    }
+    return new CheckedOutEntryImpl(this, queue, name, metadata);
   }
 }
 

@@ -26,6 +26,15 @@ export interface DirItem {
 /** What a file write takes: bytes, text (UTF-8) or a stream of bytes. */
 export type FileContent = Uint8Array | string | ReadableStream<Uint8Array>;
 
+/**
+ * A watch on one directory: yields something whenever the directory may have
+ * changed (what it yields carries no meaning) and ends when closed.
+ */
+export interface DirWatcher extends AsyncIterable<unknown> {
+  /** Stops watching; the iteration ends. */
+  close(): void;
+}
+
 /** The file-system operations of the spool protocol. */
 export interface FileSystem {
   /** Creates an empty file; throws `AlreadyExists` if the name is taken. */
@@ -59,10 +68,14 @@ export interface FileSystem {
   lstat(path: string): Deno.FileInfo;
   /** Lists a directory. */
   list(path: string): DirItem[];
+  /** The names of the regular files in a directory, in no order. */
+  listFiles(path: string): string[];
   /** Creates a directory (and its parents); no error if it exists. */
   mkdir(path: string): void;
   /** Flushes a directory's entries to stable storage. */
   syncDir(path: string): Promise<void>;
+  /** Watches a directory (not its subdirectories) for changes. */
+  watch(path: string): DirWatcher;
 }
 
 const utf8 = new TextEncoder();
@@ -146,12 +159,22 @@ export const realFileSystem: FileSystem = {
     return items;
   },
 
+  listFiles(path) {
+    const names: string[] = [];
+    for (const item of Deno.readDirSync(path)) {
+      if (item.isFile) names.push(item.name);
+    }
+    return names;
+  },
+
   mkdir: (path) => Deno.mkdirSync(path, { recursive: true }),
 
   async syncDir(path) {
     using dir = Deno.openSync(path, { read: true });
     await dir.sync();
   },
+
+  watch: (path) => Deno.watchFs(path, { recursive: false }),
 };
 
 async function writeAll(file: Deno.FsFile, bytes: Uint8Array): Promise<void> {

@@ -31,7 +31,7 @@ import {
   type SpoolError,
   toSpoolError,
 } from "./errors.ts";
-import type { FileContent, FileSystem } from "./fs.ts";
+import type { DirWatcher, FileContent, FileSystem } from "./fs.ts";
 import { GroupCommit } from "./group_commit.ts";
 import { Layout, REGISTRY } from "./layout.ts";
 import { Throttle } from "./throttle.ts";
@@ -372,7 +372,10 @@ export class Protocol {
 
   // --------------------------------------------------------- direct access
 
-  /** Names in `QUEUE/`, sorted; `.checkout` and other dot files skipped. */
+  /**
+   * Names in `QUEUE/`, sorted (by UTF-16 code units: byte order for ASCII
+   * names); `.checkout` and other dot files skipped.
+   */
   listQueue(queue: string): string[] {
     return this.#listNames(this.layout.queueDir(queue), "list queue");
   }
@@ -408,6 +411,16 @@ export class Protocol {
       this.layout.queueDir(queue),
       name,
     );
+  }
+
+  /** Watches a queue directory for entries arriving. */
+  watchQueue(queue: string): DirWatcher {
+    const path = this.layout.queueDir(queue);
+    try {
+      return this.#fs.watch(path);
+    } catch (error) {
+      throw toSpoolError(error, "watch queue", path, QueueNotFoundError);
+    }
   }
 
   /** Stats an entry's registry file. */
@@ -545,17 +558,14 @@ export class Protocol {
   }
 
   #listNames(dir: string, operation: string): string[] {
-    let items;
+    let names;
     try {
-      items = this.#fs.list(dir);
+      names = this.#fs.listFiles(dir);
     } catch (error) {
       throw toSpoolError(error, operation, dir, QueueNotFoundError);
     }
-    const names: string[] = [];
-    for (const item of items) {
-      if (item.isFile && !item.name.startsWith(".")) names.push(item.name);
-    }
-    return names.sort(compareNames);
+    // Dot files are the spool's own (and editors'); never entries.
+    return names.filter((name) => !name.startsWith(".")).sort();
   }
 
   async #withTmp<T>(name: string, job: () => Promise<T>): Promise<T> {
@@ -571,11 +581,6 @@ export class Protocol {
       release();
     }
   }
-}
-
-/** Orders names by UTF-16 code units, which for ASCII names is byte order. */
-export function compareNames(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
 }
 
 function isDirectory(fs: FileSystem, path: string): boolean {

@@ -6,15 +6,21 @@
 
 import { type CheckedOutEntry, CheckedOutEntryImpl } from "./checkout.ts";
 import { DEFAULT_IO_CONCURRENCY, SpoolCore } from "./core.ts";
-import type { DataFile } from "./data_file.ts";
 import { type Entry, EntryImpl } from "./entry.ts";
 import { EntryNotFoundError, SpoolError } from "./errors.ts";
 import { type FileSystem, realFileSystem } from "./fs.ts";
 import { validateName } from "./names.ts";
 import { type Durability, Protocol } from "./protocol.ts";
 import type { Spoolable } from "./spoolable.ts";
+import {
+  type QueueReader,
+  QueueReaderImpl,
+  type ReaderOptions,
+} from "./reader.ts";
+import { type EntryHandler, handleCheckedOut } from "./outcome.ts";
 
 export type { Durability };
+export type { EntryHandler, Outcome, OutcomeWithResult } from "./outcome.ts";
 
 /** Options for opening a spool. */
 export interface SpoolOptions {
@@ -40,57 +46,6 @@ export interface LoadOptions extends SpoolOptions {
    */
   createIfMissing?: boolean;
 }
-
-/**
- * What a consumer decides for an entry it has handled: save it to a queue
- * (its own or another; with new metadata, or the same if omitted), or remove
- * it from the spool.
- *
- * @typeParam Q The spool's queue names.
- * @typeParam M The metadata type.
- *
- * @example
- * ```ts
- * import type { Outcome } from "@multispool/multispool";
- *
- * function retryLater(attempts: number): Outcome<"active" | "frozen", { attempts: number }> {
- *   return attempts >= 5
- *     ? { action: "save", queue: "frozen" }
- *     : { action: "save", queue: "active", metadata: { attempts: attempts + 1 } };
- * }
- * console.log(retryLater(5));
- * ```
- */
-export type Outcome<Q extends string, M> =
-  | { action: "save"; queue: Q; metadata?: M }
-  | { action: "remove" };
-
-/**
- * An {@linkcode Outcome} that also carries a value for the caller of
- * `withEntry` or `tryWithEntry`.
- *
- * @typeParam Q The spool's queue names.
- * @typeParam M The metadata type.
- * @typeParam R The value handed back.
- */
-export type OutcomeWithResult<Q extends string, M, R> = Outcome<Q, M> & {
-  /** Returned by `withEntry` (undefined if left out). */
-  result?: R;
-};
-
-/**
- * The function that handles a checked-out entry in `withEntry`: it gets the
- * metadata and the payload handle and says what becomes of the entry.
- *
- * @typeParam Q The spool's queue names.
- * @typeParam M The metadata type.
- * @typeParam D The payload type.
- * @typeParam R The value handed back.
- */
-export type EntryHandler<Q extends string, M, D, R> = (
-  metadata: M,
-  dataFile: DataFile<D>,
-) => OutcomeWithResult<Q, M, R> | Promise<OutcomeWithResult<Q, M, R>>;
 
 /** How `enqueue` names an entry. */
 export type NameChoice<I> =
@@ -467,7 +422,7 @@ export class Spool<Q extends string, M, D, I = string | undefined> {
     entry: Entry<Q, M, D, I>,
     f: EntryHandler<Q, M, D, R>,
   ): Promise<R> {
-    return await this.#handle(await this.checkout(entry), f);
+    return await handleCheckedOut(await this.checkout(entry), f);
   }
 
   /**
@@ -498,31 +453,7 @@ export class Spool<Q extends string, M, D, I = string | undefined> {
   ): Promise<{ found: true; result: R } | { found: false }> {
     const checkedOut = await this.tryCheckout(entry);
     if (checkedOut === undefined) return { found: false };
-    return { found: true, result: await this.#handle(checkedOut, f) };
-  }
-
-  async #handle<R>(
-    checkedOut: CheckedOutEntry<Q, M, D>,
-    f: EntryHandler<Q, M, D, R>,
-  ): Promise<R> {
-    let outcome: OutcomeWithResult<Q, M, R>;
-    try {
-      outcome = await f(checkedOut.metadata, checkedOut.dataFile);
-    } catch (error) {
-      // Put it back unchanged; the caller's error matters more than ours.
-      await checkedOut.save(checkedOut.queue).catch(() => {});
-      throw error;
-    }
-    if (outcome.action === "remove") {
-      await checkedOut.remove();
-    } else {
-      if (outcome.metadata !== undefined) {
-        const metadata = outcome.metadata;
-        checkedOut.update(() => metadata);
-      }
-      await checkedOut.save(outcome.queue);
-    }
-    return outcome.result as R;
+    return { found: true, result: await handleCheckedOut(checkedOut, f) };
   }
 
   /**
@@ -581,34 +512,36 @@ export class Spool<Q extends string, M, D, I = string | undefined> {
   tryCheckout(
     entry: Entry<Q, M, D, I>,
   ): Promise<CheckedOutEntry<Q, M, D> | undefined> {
-    return this.#tryCheckout(entry.queue, entry.name);
+    return this.#core.tryCheckout(entry.queue, entry.name);
   }
 
-  async #tryCheckout(
-    queue: Q,
-    name: string,
-  ): Promise<CheckedOutEntry<Q, M, D> | undefined> {
-    const core = this.#core;
-    const operation = "check out entry";
-    core.checkQueue(queue, operation);
-    core.checkName(name, operation);
-    if (!core.protocol.checkout(queue, name)) return undefined;
-    let metadata: M;
-    try {
-      const text = core.protocol.readCheckoutMetadata(queue, name);
-      metadata = core.decodeMetadata(
-        text,
-        operation,
-        core.protocol.layout.checkoutFile(queue, name),
-      );
-    } catch (error) {
-      // Undecodable (or unreadable): put it back for the monitor or a person.
-      await core.protocol.release(queue, name, queue, undefined).catch(
-        () => {},
-      );
-      throw error;
-    }
-    return new CheckedOutEntryImpl(core, queue, name, metadata);
+  /**
+   * A reader of `queue`: waits for entries (with `Deno.watchFs`, or by
+   * polling) and checks them out in name order. Close it when done, or use
+   * `await using`.
+   *
+   * @param queue The queue to consume.
+   * @param options Polling interval, watching, and where problems go.
+   * @returns The reader; it opens its watcher on the first wait.
+   * @throws {QueueNotFoundError} If `queue` is not a queue of the spool.
+   *
+   * @example
+   * ```ts
+   * import { Spool } from "@multispool/multispool";
+   *
+   * const dir = await Deno.makeTempDir();
+   * const spool = await Spool.create(dir, { queues: ["q"] });
+   * await spool.enqueue("q", "first", new Uint8Array());
+   * await using reader = spool.reader("q", { pollIntervalMs: 5000 });
+   * const job = await reader.dequeue();
+   * console.log(job?.metadata); // "first"
+   * await job?.remove();
+   * await Deno.remove(dir, { recursive: true });
+   * ```
+   */
+  reader(queue: Q, options: ReaderOptions = {}): QueueReader<Q, M, D> {
+    this.#core.checkQueue(queue, "open reader");
+    return new QueueReaderImpl(this.#core, queue, options);
   }
 
   /**

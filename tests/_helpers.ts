@@ -1,7 +1,7 @@
 // Shared test helpers: temporary spools, file trees, child Deno processes,
 // and a file system that records every operation it performs.
 
-import { type FileSystem, realFileSystem } from "../src/fs.ts";
+import { type DirWatcher, type FileSystem, realFileSystem } from "../src/fs.ts";
 
 /** The repository root, for running fixtures as child processes. */
 export const ROOT: string = new URL("..", import.meta.url).pathname.replace(
@@ -180,6 +180,16 @@ export class RecordingFileSystem implements FileSystem {
     return this.#real.list(path);
   }
 
+  listFiles(path: string): string[] {
+    this.#log(`list ${this.#rel(path)}`);
+    return this.#real.listFiles(path);
+  }
+
+  watch(path: string): DirWatcher {
+    this.#log(`watch ${this.#rel(path)}`);
+    return this.#real.watch(path);
+  }
+
   mkdir(path: string): void {
     this.#log(`mkdir ${this.#rel(path)}`);
     this.#real.mkdir(path);
@@ -199,4 +209,64 @@ export function counterNames(): {
   return {
     next: (input) => `${input ?? ""}${String(++n).padStart(4, "0")}`,
   };
+}
+
+/** A child Deno process started from the repository root. */
+export interface RunningChild {
+  child: Deno.ChildProcess;
+  /** Sends SIGTERM (or `signal`) and collects the output. */
+  stop(signal?: Deno.Signal): Promise<ChildResult>;
+  /** Waits for the process to end on its own and collects the output. */
+  done(): Promise<ChildResult>;
+}
+
+/** Starts `deno ARGS` in the background, output piped. */
+export function startDeno(args: string[]): RunningChild {
+  const child = new Deno.Command(Deno.execPath(), {
+    args,
+    cwd: ROOT,
+    stdin: "null",
+    stdout: "piped",
+    stderr: "piped",
+    env: { NO_COLOR: "1" },
+  }).spawn();
+  const decoder = new TextDecoder();
+  const output = child.output().then((o) => ({
+    code: o.code,
+    stdout: decoder.decode(o.stdout),
+    stderr: decoder.decode(o.stderr),
+  }));
+  return {
+    child,
+    stop(signal: Deno.Signal = "SIGTERM") {
+      try {
+        child.kill(signal);
+      } catch {
+        // Already ended.
+      }
+      return output;
+    },
+    done: () => output,
+  };
+}
+
+/**
+ * Polls `condition` every few milliseconds until it holds; fails after
+ * `limitMs` (a guard against hanging, not a timing assertion).
+ */
+export async function waitFor(
+  condition: () => boolean | Promise<boolean>,
+  what: string,
+  limitMs = 60_000,
+): Promise<void> {
+  const deadline = Date.now() + limitMs;
+  while (!await condition()) {
+    if (Date.now() > deadline) throw new Error(`gave up waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+/** Non-empty lines of a text. */
+export function lines(text: string): string[] {
+  return text.split("\n").filter((line) => line.length > 0);
 }

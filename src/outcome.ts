@@ -1,0 +1,111 @@
+/**
+ * Outcomes: what a consumer decides for an entry it has handled.
+ *
+ * @module
+ */
+
+import type { CheckedOutEntry } from "./checkout.ts";
+import type { DataFile } from "./data_file.ts";
+
+/**
+ * What a consumer decides for an entry it has handled: save it to a queue
+ * (its own or another; with new metadata, or the same if omitted), or remove
+ * it from the spool.
+ *
+ * @typeParam Q The spool's queue names.
+ * @typeParam M The metadata type.
+ *
+ * @example
+ * ```ts
+ * import type { Outcome } from "@multispool/multispool";
+ *
+ * function retryLater(attempts: number): Outcome<"active" | "frozen", { attempts: number }> {
+ *   return attempts >= 5
+ *     ? { action: "save", queue: "frozen" }
+ *     : { action: "save", queue: "active", metadata: { attempts: attempts + 1 } };
+ * }
+ * console.log(retryLater(5));
+ * ```
+ */
+export type Outcome<Q extends string, M> =
+  | { action: "save"; queue: Q; metadata?: M }
+  | { action: "remove" };
+
+/**
+ * An {@linkcode Outcome} that also carries a value for the caller of
+ * `withEntry` or `tryWithEntry`.
+ *
+ * @typeParam Q The spool's queue names.
+ * @typeParam M The metadata type.
+ * @typeParam R The value handed back.
+ */
+export type OutcomeWithResult<Q extends string, M, R> = Outcome<Q, M> & {
+  /** Returned by `withEntry` (undefined if left out). */
+  result?: R;
+};
+
+/**
+ * The function that handles a checked-out entry in `withEntry` and in
+ * readers: it gets the metadata and the payload handle and says what becomes
+ * of the entry. The third argument is the checked-out entry itself, for its
+ * name and queue, and for `touch()` during long jobs; leave saving and
+ * removing to the outcome.
+ *
+ * @typeParam Q The spool's queue names.
+ * @typeParam M The metadata type.
+ * @typeParam D The payload type.
+ * @typeParam R The value handed back.
+ */
+export type EntryHandler<Q extends string, M, D, R> = (
+  metadata: M,
+  dataFile: DataFile<D>,
+  entry: CheckedOutEntry<Q, M, D>,
+) => OutcomeWithResult<Q, M, R> | Promise<OutcomeWithResult<Q, M, R>>;
+
+/**
+ * Hands a checked-out entry to `f` and carries out its outcome. If `f`
+ * throws, the entry goes back to its queue unchanged and the error is
+ * rethrown.
+ */
+export async function handleCheckedOut<Q extends string, M, D, R>(
+  checkedOut: CheckedOutEntry<Q, M, D>,
+  f: EntryHandler<Q, M, D, R>,
+): Promise<R> {
+  const original = checkedOut.metadata;
+  let outcome: OutcomeWithResult<Q, M, R>;
+  try {
+    outcome = await f(checkedOut.metadata, checkedOut.dataFile, checkedOut);
+  } catch (error) {
+    // Put it back unchanged; the caller's error matters more than ours.
+    if (!checkedOut.finished) {
+      if (checkedOut.metadata !== original) checkedOut.update(() => original);
+      await checkedOut.save(checkedOut.queue).catch(() => {});
+    }
+    throw error;
+  }
+  try {
+    if (outcome?.action === "remove") {
+      await checkedOut.remove();
+    } else if (outcome?.action === "save") {
+      if (outcome.metadata !== undefined) {
+        const metadata = outcome.metadata;
+        checkedOut.update(() => metadata);
+      }
+      await checkedOut.save(outcome.queue);
+    } else {
+      throw new TypeError(
+        `The entry handler returned ${
+          JSON.stringify(outcome)
+        }, not { action: "save", queue } or { action: "remove" }`,
+      );
+    }
+  } catch (error) {
+    // Whatever went wrong, do not leave the entry checked out.
+    if (!checkedOut.finished) {
+      if (checkedOut.metadata !== original) checkedOut.update(() => original);
+      await checkedOut.save(checkedOut.queue).catch(() => {});
+    }
+    throw error;
+  }
+  return outcome.result as R;
+}

@@ -1,0 +1,471 @@
+/**
+ * Queue readers: wait for entries to arrive in one queue and check them out,
+ * in name order, without ever missing one.
+ *
+ * @module
+ */
+
+import type { CheckedOutEntry } from "./checkout.ts";
+import type { SpoolCore } from "./core.ts";
+import {
+  DecodeError,
+  InvalidNameError,
+  SpoolError,
+  toSpoolError,
+} from "./errors.ts";
+import type { DirWatcher } from "./fs.ts";
+import { type EntryHandler, handleCheckedOut } from "./outcome.ts";
+
+/** Options for `spool.reader()`. */
+export interface ReaderOptions {
+  /**
+   * While waiting, also list the queue every this many milliseconds, for
+   * file systems where watch events do not arrive (NFS, or writers on
+   * another host).
+   *
+   * @default {undefined} (watch events only; 1000 if watching is unavailable)
+   */
+  pollIntervalMs?: number;
+  /**
+   * Wait with `Deno.watchFs`. With `false` the reader only polls (every
+   * `pollIntervalMs`, 1000 by default).
+   *
+   * @default {true}
+   */
+  watch?: boolean;
+  /**
+   * After losing a race for an entry to another consumer, jump ahead by a
+   * random number of entries below this, putting the skipped ones back, so
+   * that consumers sharing a large backlog stop contending for the same
+   * head entries. A reader that wins every race takes entries strictly in
+   * order whatever this is; `1` never jumps (strict order, most contention).
+   *
+   * @default {32}
+   */
+  spread?: number;
+  /**
+   * Told about problems the reader works around instead of failing: the
+   * directory cannot be watched (it polls instead), or an entry cannot be
+   * decoded (it is left in the queue and skipped by this reader).
+   *
+   * @default {a one-line warning on stderr}
+   */
+  onError?: (error: SpoolError) => void;
+}
+
+/** Options for {@linkcode QueueReader.dequeue}. */
+export interface DequeueOptions {
+  /** Stops the wait: `dequeue` then resolves to `undefined`. */
+  signal?: AbortSignal;
+}
+
+/** Options for {@linkcode QueueReader.iter}. */
+export interface IterOptions {
+  /**
+   * Stops the iteration: no new entry is taken, the ones being handled
+   * finish, and `iter` resolves.
+   */
+  signal?: AbortSignal;
+  /**
+   * How many entries are handled at once.
+   *
+   * @default {1}
+   */
+  concurrency?: number;
+}
+
+/** Options for {@linkcode QueueReader.iterAvailable}. */
+export interface IterAvailableOptions {
+  /** Stops the pass early, between entries. */
+  signal?: AbortSignal;
+}
+
+/**
+ * A consumer of one queue. It waits for entries with `Deno.watchFs` (and
+ * optionally by polling), checks them out in name order (FIFO with the
+ * default names), and skips entries that other consumers took first. Any
+ * number of readers, in any number of processes, can share a queue; each
+ * entry goes to exactly one of them.
+ *
+ * A reader holds a watcher once it has waited: close it, or use
+ * `await using`. Breaking out of a `for await` loop over it also closes it.
+ *
+ * @typeParam Q The spool's queue names.
+ * @typeParam M The metadata type.
+ * @typeParam D The payload type.
+ *
+ * @example Consume forever, until a signal
+ * ```ts
+ * import { Spool } from "@multispool/multispool";
+ *
+ * const dir = await Deno.makeTempDir();
+ * const spool = await Spool.create(dir, { queues: ["jobs", "done"] });
+ * await spool.enqueue("jobs", { id: 1 }, new Uint8Array());
+ *
+ * const stop = new AbortController();
+ * await using reader = spool.reader("jobs");
+ * await reader.iter((metadata) => {
+ *   console.log("got", metadata);
+ *   stop.abort(); // one is enough for this example
+ *   return { action: "save", queue: "done" };
+ * }, { signal: stop.signal });
+ * await Deno.remove(dir, { recursive: true });
+ * ```
+ *
+ * @example As an async iterable
+ * ```ts
+ * import { Spool } from "@multispool/multispool";
+ *
+ * const dir = await Deno.makeTempDir();
+ * const spool = await Spool.create(dir, { queues: ["jobs"] });
+ * await spool.enqueue("jobs", "hello", new Uint8Array());
+ * for await (const job of spool.reader("jobs")) {
+ *   console.log(job.metadata);
+ *   await job.remove();
+ *   break; // closes the reader
+ * }
+ * await Deno.remove(dir, { recursive: true });
+ * ```
+ */
+export interface QueueReader<Q extends string, M, D>
+  extends AsyncIterable<CheckedOutEntry<Q, M, D>>, AsyncDisposable {
+  /** The queue read. */
+  readonly queue: Q;
+  /**
+   * Waits for the next entry and checks it out. The caller must save or
+   * remove it.
+   *
+   * @returns The entry, or `undefined` once the signal is aborted or the
+   * reader closed.
+   * @throws {SpoolError} If the queue cannot be listed (deleted, say).
+   */
+  dequeue(
+    options?: DequeueOptions,
+  ): Promise<CheckedOutEntry<Q, M, D> | undefined>;
+  /**
+   * Checks out the next entry if there is one, without waiting.
+   *
+   * @returns The entry, or `undefined` if the queue has none.
+   */
+  dequeueAvailable(): Promise<CheckedOutEntry<Q, M, D> | undefined>;
+  /**
+   * Hands every entry that is or will be in the queue to `f`, which says
+   * where it goes next, until the signal is aborted or the reader closed.
+   * If `f` throws, that entry goes back to the queue unchanged, the others
+   * being handled finish, and the error is rethrown.
+   */
+  iter(f: EntryHandler<Q, M, D, unknown>, options?: IterOptions): Promise<void>;
+  /**
+   * One pass over the entries in the queue now, handing each to `f`; entries
+   * that arrive meanwhile wait for the next pass.
+   */
+  iterAvailable(
+    f: EntryHandler<Q, M, D, unknown>,
+    options?: IterAvailableOptions,
+  ): Promise<void>;
+  /** Stops the watcher and ends every wait; pending `dequeue`s resolve to `undefined`. */
+  close(): Promise<void>;
+}
+
+/** How many entries ahead a reader may jump after losing a race. */
+const DEFAULT_SPREAD = 32;
+/** The polling interval when there is nothing else to wait on. */
+const DEFAULT_POLL_MS = 1000;
+
+/** The implementation of {@linkcode QueueReader}. */
+export class QueueReaderImpl<Q extends string, M, D>
+  implements QueueReader<Q, M, D> {
+  readonly queue: Q;
+  readonly #core: SpoolCore<Q, M, D, unknown>;
+  readonly #onError: (error: SpoolError) => void;
+  readonly #spread: number;
+  #pollMs: number | undefined;
+  #watchWanted: boolean;
+  #watcher: DirWatcher | undefined;
+  #pump: Promise<void> | undefined;
+  #closed = false;
+  // Set by every watch event; cleared just before each listing.
+  #changed = false;
+  readonly #wakers = new Set<() => void>();
+  // The last listing, consumed from `#cursor` on.
+  #cache: string[] = [];
+  #cursor = 0;
+  readonly #skipped = new Set<string>();
+
+  /**
+   * @param core The spool's shared state.
+   * @param queue The queue (validated by the caller).
+   * @param options Polling, watching and error reporting.
+   */
+  constructor(
+    core: SpoolCore<Q, M, D, unknown>,
+    queue: Q,
+    options: ReaderOptions = {},
+  ) {
+    this.#core = core;
+    this.queue = queue;
+    this.#watchWanted = options.watch ?? true;
+    this.#pollMs = options.pollIntervalMs ??
+      (this.#watchWanted ? undefined : DEFAULT_POLL_MS);
+    this.#spread = options.spread ?? DEFAULT_SPREAD;
+    this.#onError = options.onError ??
+      ((error) => console.warn(`multispool: ${error.message}`));
+    const where = {
+      operation: "open reader",
+      path: core.protocol.layout.queueDir(queue),
+    };
+    if (this.#pollMs !== undefined && !(this.#pollMs > 0)) {
+      throw new SpoolError(
+        `pollIntervalMs must be a positive number, got ${this.#pollMs}`,
+        where,
+      );
+    }
+    if (!Number.isInteger(this.#spread) || this.#spread < 1) {
+      throw new SpoolError(
+        `spread must be a positive integer, got ${this.#spread}`,
+        where,
+      );
+    }
+  }
+
+  async dequeue(
+    options: DequeueOptions = {},
+  ): Promise<CheckedOutEntry<Q, M, D> | undefined> {
+    const { signal } = options;
+    for (;;) {
+      if (this.#closed || signal?.aborted) return undefined;
+      const job = await this.#takeFromCache(signal);
+      if (job !== undefined) return job;
+      if (this.#closed || signal?.aborted) return undefined;
+      this.#startWatching();
+      // DRAIN THE NOTIFICATIONS BEFORE LISTING, NEVER AFTER. A change made
+      // before this line is in the listing below; a change made after it
+      // sets `#changed` again, so the wait below returns at once. Clearing
+      // the flag after listing could swallow the event of an entry that
+      // arrived between the listing and the clearing: a missed wake-up, and
+      // a reader asleep on a non-empty queue.
+      this.#changed = false;
+      if (this.#refill()) continue;
+      await this.#waitForChange(signal);
+    }
+  }
+
+  async dequeueAvailable(): Promise<CheckedOutEntry<Q, M, D> | undefined> {
+    const job = await this.#takeFromCache(undefined);
+    if (job !== undefined || this.#closed) return job;
+    this.#changed = false;
+    this.#refill();
+    return await this.#takeFromCache(undefined);
+  }
+
+  async iter(
+    f: EntryHandler<Q, M, D, unknown>,
+    options: IterOptions = {},
+  ): Promise<void> {
+    const concurrency = options.concurrency ?? 1;
+    if (!Number.isInteger(concurrency) || concurrency < 1) {
+      throw new RangeError(
+        `concurrency must be a positive integer, got ${concurrency}`,
+      );
+    }
+    // The first failure stops the other loops after their current entry.
+    const failed = new AbortController();
+    const signal = options.signal === undefined
+      ? failed.signal
+      : AbortSignal.any([options.signal, failed.signal]);
+    let failure: { error: unknown } | undefined;
+    const loop = async () => {
+      for (;;) {
+        const job = await this.dequeue({ signal });
+        if (job === undefined) return;
+        try {
+          await handleCheckedOut(job, f);
+        } catch (error) {
+          failure ??= { error };
+          failed.abort();
+          return;
+        }
+      }
+    };
+    await Promise.all(Array.from({ length: concurrency }, loop));
+    if (failure !== undefined) throw failure.error;
+  }
+
+  async iterAvailable(
+    f: EntryHandler<Q, M, D, unknown>,
+    options: IterAvailableOptions = {},
+  ): Promise<void> {
+    const names = this.#list();
+    for (const name of names) {
+      if (this.#closed || options.signal?.aborted) return;
+      const job = await this.#tryCheckout(name);
+      if (job !== undefined) await handleCheckedOut(job, f);
+    }
+  }
+
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#watcher?.close();
+    this.#watcher = undefined;
+    this.#wakeAll();
+    await this.#pump;
+  }
+
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.close();
+  }
+
+  [Symbol.asyncIterator](): AsyncIterator<CheckedOutEntry<Q, M, D>> {
+    return {
+      next: async () => {
+        const job = await this.dequeue();
+        return job === undefined
+          ? { done: true, value: undefined }
+          : { done: false, value: job };
+      },
+      return: async () => {
+        await this.close();
+        return { done: true, value: undefined };
+      },
+    };
+  }
+
+  /**
+   * Tries the cached names in order and returns the first entry it wins.
+   * After losing a race, it jumps a random distance ahead (putting the
+   * skipped names back), so that readers sharing a large backlog stop
+   * contending for the same head entries; a reader that never loses takes
+   * entries strictly in order.
+   */
+  async #takeFromCache(
+    signal: AbortSignal | undefined,
+  ): Promise<CheckedOutEntry<Q, M, D> | undefined> {
+    while (this.#cursor < this.#cache.length) {
+      if (this.#closed || signal?.aborted) return undefined;
+      const name = this.#cache[this.#cursor++];
+      const job = await this.#tryCheckout(name);
+      if (job !== undefined) return job;
+      // Another caller may have refilled the cache meanwhile: use the new.
+      const cache = this.#cache;
+      const window = Math.min(this.#spread, cache.length - this.#cursor);
+      if (window > 1) {
+        const j = this.#cursor + Math.floor(Math.random() * window);
+        [cache[this.#cursor], cache[j]] = [cache[j], cache[this.#cursor]];
+      }
+    }
+    return undefined;
+  }
+
+  async #tryCheckout(
+    name: string,
+  ): Promise<CheckedOutEntry<Q, M, D> | undefined> {
+    if (this.#skipped.has(name)) return undefined;
+    try {
+      return await this.#core.tryCheckout(this.queue, name);
+    } catch (error) {
+      if (
+        !(error instanceof DecodeError || error instanceof InvalidNameError)
+      ) {
+        throw error;
+      }
+      // A damaged entry: leave it where it is for a person or the monitor,
+      // and do not try it again, or the reader would spin on it.
+      this.#skipped.add(name);
+      this.#onError(error);
+      return undefined;
+    }
+  }
+
+  /** Lists the queue into the cache; true if it holds anything to try. */
+  #refill(): boolean {
+    this.#cache = this.#list();
+    this.#cursor = 0;
+    if (this.#cache.length === 0) return false;
+    // Other callers waiting on this reader can share the new listing.
+    this.#wakeAll();
+    return true;
+  }
+
+  #list(): string[] {
+    const names = this.#core.protocol.listQueue(this.queue);
+    return this.#skipped.size === 0
+      ? names
+      : names.filter((name) => !this.#skipped.has(name));
+  }
+
+  #startWatching(): void {
+    if (!this.#watchWanted || this.#watcher !== undefined || this.#closed) {
+      return;
+    }
+    let watcher: DirWatcher;
+    try {
+      watcher = this.#core.protocol.watchQueue(this.queue);
+    } catch (error) {
+      this.#fallBackToPolling(toSpoolError(error, "watch queue", this.#path));
+      return;
+    }
+    this.#watcher = watcher;
+    this.#pump = (async () => {
+      let failure: unknown;
+      try {
+        for await (const _ of watcher) {
+          this.#changed = true;
+          this.#wakeAll();
+        }
+      } catch (error) {
+        failure = error;
+      }
+      if (!this.#closed) {
+        this.#watcher = undefined;
+        this.#fallBackToPolling(
+          toSpoolError(
+            failure ?? new Error("the watcher stopped"),
+            "watch queue",
+            this.#path,
+          ),
+        );
+        this.#changed = true;
+        this.#wakeAll();
+      }
+    })();
+  }
+
+  #fallBackToPolling(error: SpoolError): void {
+    this.#watchWanted = false;
+    this.#pollMs ??= DEFAULT_POLL_MS;
+    this.#onError(
+      new SpoolError(
+        `cannot watch the queue (${error.message}); polling every ${this.#pollMs} ms instead`,
+        { operation: "watch queue", path: this.#path, cause: error },
+      ),
+    );
+  }
+
+  /** Resolves on the next change, poll tick, abort or close. */
+  #waitForChange(signal: AbortSignal | undefined): Promise<void> {
+    if (this.#changed || this.#closed || signal?.aborted) {
+      return Promise.resolve();
+    }
+    return new Promise((resolve) => {
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      const wake = () => {
+        clearTimeout(timer);
+        this.#wakers.delete(wake);
+        signal?.removeEventListener("abort", wake);
+        resolve();
+      };
+      if (this.#pollMs !== undefined) timer = setTimeout(wake, this.#pollMs);
+      this.#wakers.add(wake);
+      signal?.addEventListener("abort", wake, { once: true });
+    });
+  }
+
+  #wakeAll(): void {
+    for (const wake of [...this.#wakers]) wake();
+  }
+
+  get #path(): string {
+    return this.#core.protocol.layout.queueDir(this.queue);
+  }
+}
