@@ -69,6 +69,17 @@ export type {
   ReaderOptions,
 } from "./src/reader.ts";
 export {
+  Monitor,
+  type MonitorEvent,
+  type MonitorLimits,
+  type MonitorOptions,
+  type RepairOptions,
+  type WatchOptions,
+} from "./src/monitor.ts";
+export { describeProblem, type Problem, problemKey } from "./src/problems.ts";
+export type { RepairAction, RepairReport } from "./src/repair.ts";
+export { type Dir, dirName } from "./src/layout.ts";
+export {
   type Durability,
   type EntryHandler,
   type LoadOptions,

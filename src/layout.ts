@@ -22,6 +22,50 @@ export const DATA = ".data";
 /** The name of a queue's directory of checked-out entries. */
 export const CHECKOUT = ".checkout";
 
+/**
+ * One of the directories of a spool where a file of an entry can be:
+ * `.registry/`, `.tmp/`, `.data/`, a queue, or a queue's `.checkout/`.
+ *
+ * @example
+ * ```ts
+ * import type { Dir } from "@multispool/multispool";
+ *
+ * const where: Dir[] = ["registry", { queue: "active", checkout: true }];
+ * console.log(where);
+ * ```
+ */
+export type Dir =
+  | "registry"
+  | "tmp"
+  | "data"
+  | {
+    /** The queue's name. */
+    queue: string;
+    /** True for the queue's `.checkout/`, false for the queue itself. */
+    checkout: boolean;
+  };
+
+/**
+ * A {@linkcode Dir} as a short relative path: `.registry`, `.tmp`, `.data`,
+ * `QUEUE` or `QUEUE/.checkout`.
+ *
+ * @param dir The directory.
+ * @returns Its path relative to the spool directory.
+ *
+ * @example
+ * ```ts
+ * import { dirName } from "@multispool/multispool";
+ *
+ * console.log(dirName({ queue: "active", checkout: true })); // "active/.checkout"
+ * ```
+ */
+export function dirName(dir: Dir): string {
+  if (dir === "registry") return REGISTRY;
+  if (dir === "tmp") return TMP;
+  if (dir === "data") return DATA;
+  return dir.checkout ? `${dir.queue}/${CHECKOUT}` : dir.queue;
+}
+
 /** Paths inside one spool directory. Names must be validated beforehand. */
 export class Layout {
   /** The spool directory, without a trailing slash. */
@@ -74,5 +118,15 @@ export class Layout {
   /** `QUEUE/.checkout/NAME` */
   checkoutFile(queue: string, name: string): string {
     return `${this.dir}/${queue}/${CHECKOUT}/${name}`;
+  }
+
+  /** The directory `dir`. */
+  dirPath(dir: Dir): string {
+    return `${this.dir}/${dirName(dir)}`;
+  }
+
+  /** The file `name` in `dir`. */
+  file(dir: Dir, name: string): string {
+    return `${this.dir}/${dirName(dir)}/${name}`;
   }
 }

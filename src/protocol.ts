@@ -33,7 +33,7 @@ import {
 } from "./errors.ts";
 import type { DirWatcher, FileContent, FileSystem } from "./fs.ts";
 import { GroupCommit } from "./group_commit.ts";
-import { Layout, REGISTRY } from "./layout.ts";
+import { type Dir, Layout, REGISTRY } from "./layout.ts";
 import { Throttle } from "./throttle.ts";
 
 /** How hard the spool works to survive a power cut. */
@@ -95,8 +95,8 @@ export class Protocol {
   async open(
     queues: readonly string[],
     createIfMissing: boolean,
+    operation: string = createIfMissing ? "create spool" : "load spool",
   ): Promise<void> {
-    const operation = createIfMissing ? "create spool" : "load spool";
     const { dir, registryDir } = this.layout;
     const fs = this.#fs;
     const created: string[] = [];
@@ -474,6 +474,94 @@ export class Protocol {
       } catch (error) {
         throw toSpoolError(error, "save data", path);
       }
+    }
+  }
+
+  // -------------------------------------------------------------- recovery
+
+  /** The queues on disk: directories (not dot-named) holding `.checkout/`. */
+  discoverQueues(): string[] {
+    const { dir } = this.layout;
+    let items;
+    try {
+      items = this.#fs.list(dir);
+    } catch (error) {
+      throw toSpoolError(error, "find queues", dir, NotASpoolError);
+    }
+    return items
+      .filter((item) =>
+        !item.isFile && !item.name.startsWith(".") &&
+        isDirectory(this.#fs, this.layout.checkoutDir(item.name))
+      )
+      .map((item) => item.name)
+      .sort();
+  }
+
+  /** Names of the files in `dir` (dot files skipped), unsorted. */
+  namesIn(dir: Dir): string[] {
+    const path = this.layout.dirPath(dir);
+    try {
+      return this.#fs.listFiles(path).filter((name) => !name.startsWith("."));
+    } catch (error) {
+      throw toSpoolError(error, "list directory", path, NotASpoolError);
+    }
+  }
+
+  /** The modification time of `name` in `dir`, or undefined if it is gone. */
+  mtime(dir: Dir, name: string): Date | undefined {
+    const path = this.layout.file(dir, name);
+    try {
+      return this.#fs.stat(path).mtime ?? undefined;
+    } catch (error) {
+      if (error instanceof Deno.errors.NotFound) return undefined;
+      throw toSpoolError(error, "stat file", path);
+    }
+  }
+
+  /**
+   * Moves a stale checkout back to its queue (a new phase: touched first).
+   * Returns false, doing nothing, if the checkout is gone or the queue
+   * already holds a file of that name.
+   */
+  requeue(queue: string, name: string): boolean {
+    const from = this.layout.checkoutFile(queue, name);
+    const to = this.layout.queueFile(queue, name);
+    if (this.mtime({ queue, checkout: false }, name) !== undefined) {
+      return false;
+    }
+    try {
+      this.#touchPhase(from, name);
+      this.#fs.rename(from, to);
+      return true;
+    } catch (error) {
+      if (error instanceof Deno.errors.NotFound) return false;
+      throw toSpoolError(error, "requeue checkout", from);
+    }
+  }
+
+  /**
+   * Deletes what is left of a name that has no entry (an enqueue that never
+   * finished): `.tmp/`, then `.data/`, then the registry file last, as a
+   * remove does.
+   */
+  removeLeftovers(name: string): void {
+    const path = this.layout.registry(name);
+    try {
+      this.#unlinkQuietly(this.layout.tmp(name), true);
+      this.#unlinkQuietly(this.layout.data(name), true);
+      this.#unlinkQuietly(path, true);
+    } catch (error) {
+      throw toSpoolError(error, "remove leftovers", path);
+    }
+  }
+
+  /** Deletes an abandoned `.tmp/NAME`. */
+  removeTmp(name: string): void {
+    const path = this.layout.tmp(name);
+    try {
+      this.#unlinkQuietly(path, true);
+    } catch (error) {
+      throw toSpoolError(error, "remove tmp file", path);
     }
   }
 

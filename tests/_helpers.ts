@@ -214,13 +214,15 @@ export function counterNames(): {
 /** A child Deno process started from the repository root. */
 export interface RunningChild {
   child: Deno.ChildProcess;
+  /** Resolves with the first line of output that satisfies `match`. */
+  line(match: (line: string) => boolean, what?: string): Promise<string>;
   /** Sends SIGTERM (or `signal`) and collects the output. */
   stop(signal?: Deno.Signal): Promise<ChildResult>;
   /** Waits for the process to end on its own and collects the output. */
   done(): Promise<ChildResult>;
 }
 
-/** Starts `deno ARGS` in the background, output piped. */
+/** Starts `deno ARGS` in the background, output piped and read as it comes. */
 export function startDeno(args: string[]): RunningChild {
   const child = new Deno.Command(Deno.execPath(), {
     args,
@@ -230,14 +232,43 @@ export function startDeno(args: string[]): RunningChild {
     stderr: "piped",
     env: { NO_COLOR: "1" },
   }).spawn();
-  const decoder = new TextDecoder();
-  const output = child.output().then((o) => ({
-    code: o.code,
-    stdout: decoder.decode(o.stdout),
-    stderr: decoder.decode(o.stderr),
-  }));
+  let stdout = "";
+  const listeners = new Set<() => void>();
+  const reading = (async () => {
+    const decoder = new TextDecoder();
+    for await (const chunk of child.stdout) {
+      stdout += decoder.decode(chunk, { stream: true });
+      for (const listener of listeners) listener();
+    }
+  })();
+  const output = Promise.all([
+    child.status,
+    new Response(child.stderr).text(),
+    reading,
+  ]).then(([status, stderr]) => {
+    for (const listener of listeners) listener();
+    return { code: status.code, stdout, stderr };
+  });
+  let ended = false;
+  output.then(() => ended = true);
   return {
     child,
+    line(match, what = "a line of output") {
+      return new Promise((resolve, reject) => {
+        const check = () => {
+          const found = lines(stdout).find(match);
+          if (found !== undefined) {
+            listeners.delete(check);
+            resolve(found);
+          } else if (ended) {
+            listeners.delete(check);
+            reject(new Error(`the child ended without ${what}: ${stdout}`));
+          }
+        };
+        listeners.add(check);
+        check();
+      });
+    },
     stop(signal: Deno.Signal = "SIGTERM") {
       try {
         child.kill(signal);

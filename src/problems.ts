@@ -1,0 +1,262 @@
+/**
+ * Consistency checks of a spool: the problems the monitor reports, and the
+ * scan that finds them.
+ *
+ * @module
+ */
+
+import type { Dir } from "./layout.ts";
+import { dirName } from "./layout.ts";
+import type { Protocol } from "./protocol.ts";
+
+/**
+ * A problem found in a spool.
+ *
+ * - `too-old`: a file in `.tmp/`, in a queue's `.checkout/`, or (with a
+ *   per-queue limit) in a queue, older than its limit. `dirs` is its
+ *   directory, `mtime` its modification time.
+ * - `orphaned`: a file in `.tmp/`, `.data/`, a queue or a checkout with no
+ *   registry file, or a registry file with no entry in any queue or
+ *   checkout. `dirs` is the file's directory, `mtime` its modification time.
+ * - `duplicated`: a name found in more than one queue or checkout. `dirs`
+ *   lists them all; `mtime` is the registry file's.
+ *
+ * A problem is identified by kind, name, dirs and mtime together: since every
+ * move of an entry touches its files, an entry that moves on is a new
+ * problem, not the old one.
+ *
+ * @example
+ * ```ts
+ * import type { Problem } from "@multispool/multispool";
+ *
+ * const problem: Problem = {
+ *   kind: "too-old",
+ *   name: "01JB8W3ZQ2M8X5K7T9V0C4N6PR",
+ *   mtime: new Date("2026-01-01T00:00:00Z"),
+ *   dirs: [{ queue: "active", checkout: true }],
+ * };
+ * console.log(problem.kind);
+ * ```
+ */
+export interface Problem {
+  /** What is wrong. */
+  kind: "too-old" | "orphaned" | "duplicated";
+  /** The entry name (the file name). */
+  name: string;
+  /** The modification time that dates the problem. */
+  mtime: Date;
+  /** Where the file or files are. */
+  dirs: Dir[];
+}
+
+/** Age limits for {@linkcode findProblems}, in milliseconds. */
+export interface Limits {
+  /** Files in a queue's `.checkout/` older than this are too old. */
+  maxCheckedOutAgeMs: number;
+  /** Files in `.tmp/` older than this are too old. */
+  maxTmpFileAgeMs: number;
+  /** Per queue: waiting entries older than this are too old. */
+  maxQueueAgesMs: Readonly<Record<string, number>>;
+}
+
+/**
+ * A stable text key identifying a problem: kind, name, dirs and mtime.
+ *
+ * @param problem The problem.
+ * @returns Its key.
+ *
+ * @example
+ * ```ts
+ * import { problemKey } from "@multispool/multispool";
+ *
+ * console.log(problemKey({
+ *   kind: "orphaned",
+ *   name: "x",
+ *   mtime: new Date(0),
+ *   dirs: ["data"],
+ * })); // "orphaned x .data 0"
+ * ```
+ */
+export function problemKey(problem: Problem): string {
+  return `${problem.kind} ${problem.name} ${
+    problem.dirs.map(dirName).join(",")
+  } ${problem.mtime.getTime()}`;
+}
+
+/**
+ * One line for people: `too-old active/.checkout/NAME (12m ago)`.
+ *
+ * @param problem The problem.
+ * @param now The time to measure its age against.
+ * @returns A description.
+ *
+ * @example
+ * ```ts
+ * import { describeProblem } from "@multispool/multispool";
+ *
+ * console.log(describeProblem({
+ *   kind: "orphaned",
+ *   name: "x",
+ *   mtime: new Date(Date.now() - 90_000),
+ *   dirs: ["data"],
+ * })); // "orphaned .data/x (modified 1m 30s ago)"
+ * ```
+ */
+export function describeProblem(
+  problem: Problem,
+  now: Date = new Date(),
+): string {
+  const where = problem.dirs.map((dir) => `${dirName(dir)}/${problem.name}`)
+    .join(" and ");
+  const age = formatAge(now.getTime() - problem.mtime.getTime());
+  return `${problem.kind} ${where} (modified ${age} ago)`;
+}
+
+/** A duration as `1h 2m`, `2m 5s`, `5s` or `120ms`. */
+export function formatAge(ms: number): string {
+  if (ms < 1000) return `${Math.max(0, Math.round(ms))}ms`;
+  const s = Math.floor(ms / 1000);
+  const d = Math.floor(s / 86400);
+  const h = Math.floor((s % 86400) / 3600);
+  const m = Math.floor((s % 3600) / 60);
+  const sec = s % 60;
+  if (d > 0) return `${d}d ${h}h`;
+  if (h > 0) return `${h}h ${m}m`;
+  if (m > 0) return sec > 0 ? `${m}m ${sec}s` : `${m}m`;
+  return `${sec}s`;
+}
+
+/**
+ * Scans the spool and returns its problems, sorted by name then kind. Every
+ * candidate is checked again before it is reported, so that an entry moving
+ * between directories during the scan is not reported as a problem.
+ */
+export function findProblems(
+  protocol: Protocol,
+  queues: readonly string[],
+  limits: Limits,
+  now: number = Date.now(),
+): Problem[] {
+  const registry = new Set(protocol.namesIn("registry"));
+  const candidates: Problem[] = [];
+  const epoch = new Date(0);
+  const check = (kind: Problem["kind"], name: string, dirs: Dir[]) =>
+    candidates.push({ kind, name, mtime: epoch, dirs });
+
+  const tmpLimit = limits.maxTmpFileAgeMs;
+  for (const name of protocol.namesIn("tmp")) {
+    if (!registry.has(name)) check("orphaned", name, ["tmp"]);
+    if (isOld(protocol.mtime("tmp", name), now, tmpLimit)) {
+      check("too-old", name, ["tmp"]);
+    }
+  }
+  for (const name of protocol.namesIn("data")) {
+    if (!registry.has(name)) check("orphaned", name, ["data"]);
+  }
+  // Where each name has a metadata file.
+  const places = new Map<string, Dir[]>();
+  for (const queue of queues) {
+    for (const checkout of [false, true]) {
+      const dir: Dir = { queue, checkout };
+      const limit = checkout
+        ? limits.maxCheckedOutAgeMs
+        : limits.maxQueueAgesMs[queue];
+      for (const name of protocol.namesIn(dir)) {
+        const seen = places.get(name);
+        if (seen === undefined) places.set(name, [dir]);
+        else seen.push(dir);
+        if (!registry.has(name)) check("orphaned", name, [dir]);
+        if (
+          limit !== undefined && isOld(protocol.mtime(dir, name), now, limit)
+        ) {
+          check("too-old", name, [dir]);
+        }
+      }
+    }
+  }
+  for (const name of registry) {
+    if (!places.has(name)) check("orphaned", name, ["registry"]);
+  }
+  for (const [name, dirs] of places) {
+    if (dirs.length > 1) check("duplicated", name, dirs);
+  }
+
+  const problems: Problem[] = [];
+  for (const candidate of candidates) {
+    const confirmed = recheck(protocol, queues, limits, candidate, now);
+    if (confirmed !== undefined) problems.push(confirmed);
+  }
+  return problems.sort((a, b) =>
+    a.name < b.name ? -1 : a.name > b.name ? 1 : a.kind < b.kind ? -1 : 1
+  );
+}
+
+/** Looks again at a candidate; returns it dated, or undefined if gone. */
+function recheck(
+  protocol: Protocol,
+  queues: readonly string[],
+  limits: Limits,
+  candidate: Problem,
+  now: number,
+): Problem | undefined {
+  const { name } = candidate;
+  switch (candidate.kind) {
+    case "orphaned": {
+      const [dir] = candidate.dirs;
+      if (dir === "registry") {
+        // An entry that moved during the scan has a file somewhere now.
+        const located = locate(protocol, queues, name);
+        const mtime = protocol.mtime("registry", name);
+        if (located.length > 0 || mtime === undefined) return undefined;
+        return { ...candidate, mtime };
+      }
+      if (protocol.mtime("registry", name) !== undefined) return undefined;
+      const mtime = protocol.mtime(dir, name);
+      return mtime === undefined ? undefined : { ...candidate, mtime };
+    }
+    case "too-old": {
+      const [dir] = candidate.dirs;
+      const limit = dir === "tmp"
+        ? limits.maxTmpFileAgeMs
+        : typeof dir === "object" && dir.checkout
+        ? limits.maxCheckedOutAgeMs
+        : typeof dir === "object"
+        ? limits.maxQueueAgesMs[dir.queue]
+        : undefined;
+      const mtime = protocol.mtime(dir, name);
+      if (limit === undefined || !isOld(mtime, now, limit)) return undefined;
+      return { ...candidate, mtime: mtime! };
+    }
+    case "duplicated": {
+      const dirs = candidate.dirs.filter((dir) =>
+        protocol.mtime(dir, name) !== undefined
+      );
+      if (dirs.length < 2) return undefined;
+      const mtime = protocol.mtime("registry", name) ??
+        new Date(
+          Math.min(...dirs.map((d) => protocol.mtime(d, name)!.getTime())),
+        );
+      return { ...candidate, dirs, mtime };
+    }
+  }
+}
+
+/** The queue and checkout directories that hold `name` now. */
+export function locate(
+  protocol: Protocol,
+  queues: readonly string[],
+  name: string,
+): Dir[] {
+  const found: Dir[] = [];
+  for (const queue of queues) {
+    for (const checkout of [false, true]) {
+      const dir: Dir = { queue, checkout };
+      if (protocol.mtime(dir, name) !== undefined) found.push(dir);
+    }
+  }
+  return found;
+}
+
+function isOld(mtime: Date | undefined, now: number, limit: number): boolean {
+  return mtime !== undefined && now - mtime.getTime() > limit;
+}

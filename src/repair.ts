@@ -1,0 +1,231 @@
+/**
+ * Repair: the explicit, opt-in fix for what a crash leaves behind.
+ *
+ * @module
+ */
+
+import type { Dir } from "./layout.ts";
+import {
+  findProblems,
+  type Limits,
+  locate,
+  type Problem,
+  problemKey,
+} from "./problems.ts";
+import type { Protocol } from "./protocol.ts";
+
+/**
+ * One thing repair did (or, in a dry run, would do).
+ *
+ * - `requeue`: a checkout older than the checkout limit, put back in its
+ *   queue for another consumer (its consumer is presumed dead).
+ * - `delete-tmp`: a file in `.tmp/` older than the tmp limit, abandoned by
+ *   an operation that never finished.
+ * - `delete-leftovers`: a name with a registry file but no entry (an enqueue
+ *   that never finished, or a reservation never used), all of whose files
+ *   are older than the tmp limit: its `.tmp/`, `.data/` and registry files
+ *   are deleted, registry last.
+ *
+ * @example
+ * ```ts
+ * import type { RepairAction } from "@multispool/multispool";
+ *
+ * function explain(action: RepairAction): string {
+ *   return action.kind === "requeue"
+ *     ? `${action.name} back to ${action.queue}`
+ *     : `${action.name}: deleted ${action.kind}`;
+ * }
+ * console.log(explain({
+ *   kind: "delete-tmp",
+ *   name: "x",
+ *   problem: { kind: "too-old", name: "x", mtime: new Date(0), dirs: ["tmp"] },
+ * }));
+ * ```
+ */
+export type RepairAction =
+  | {
+    /** Put back in its queue. */
+    kind: "requeue";
+    /** The entry. */
+    name: string;
+    /** The queue it was checked out from and goes back to. */
+    queue: string;
+    /** The problem this fixes. */
+    problem: Problem;
+  }
+  | {
+    /** An abandoned tmp file deleted. */
+    kind: "delete-tmp";
+    /** The file name. */
+    name: string;
+    /** The problem this fixes. */
+    problem: Problem;
+  }
+  | {
+    /** The files of an unfinished enqueue deleted. */
+    kind: "delete-leftovers";
+    /** The name. */
+    name: string;
+    /** The directories its files were in. */
+    dirs: Dir[];
+    /** The problem this fixes. */
+    problem: Problem;
+  };
+
+/**
+ * What a repair did (or would do), and what it left alone and why.
+ *
+ * @example
+ * ```ts
+ * import { Monitor, Spool } from "@multispool/multispool";
+ *
+ * const dir = await Deno.makeTempDir();
+ * await Spool.create(dir, { queues: ["q"] });
+ * const monitor = await Monitor.create(dir);
+ * const report = await monitor.repair(); // a dry run
+ * console.log(report.dryRun, report.actions.length, report.leftAlone.length);
+ * await Deno.remove(dir, { recursive: true });
+ * ```
+ */
+export interface RepairReport {
+  /** True if nothing was changed. */
+  dryRun: boolean;
+  /** The actions taken (or that would be taken). */
+  actions: RepairAction[];
+  /** The problems repair does not fix, each with the reason. */
+  leftAlone: { problem: Problem; reason: string }[];
+}
+
+/**
+ * Finds the problems of the spool and fixes those that a crash explains,
+ * touching nothing younger than the limits. Each action is checked again
+ * just before it is carried out.
+ */
+export function repairSpool(
+  protocol: Protocol,
+  queues: readonly string[],
+  limits: Limits,
+  dryRun: boolean,
+): RepairReport {
+  const problems = findProblems(protocol, queues, limits);
+  const report: RepairReport = { dryRun, actions: [], leftAlone: [] };
+  const fixed = new Set<string>();
+  const byName = new Map<string, Problem[]>();
+  for (const problem of problems) {
+    const list = byName.get(problem.name);
+    if (list === undefined) byName.set(problem.name, [problem]);
+    else list.push(problem);
+  }
+  const has = (name: string, kind: Problem["kind"], dir?: Dir) =>
+    (byName.get(name) ?? []).some((p) =>
+      p.kind === kind &&
+      (dir === undefined || JSON.stringify(p.dirs[0]) === JSON.stringify(dir))
+    );
+  const leave = (problem: Problem, reason: string) => {
+    report.leftAlone.push({ problem, reason });
+    fixed.add(problemKey(problem));
+  };
+  const act = (action: RepairAction, also: Problem[] = []) => {
+    report.actions.push(action);
+    for (const p of [action.problem, ...also]) fixed.add(problemKey(p));
+  };
+  const now = () => Date.now();
+
+  for (const problem of problems) {
+    if (fixed.has(problemKey(problem))) continue;
+    const { name } = problem;
+    const [dir] = problem.dirs;
+
+    if (problem.kind === "duplicated") {
+      leave(
+        problem,
+        "the entry is in several places; decide by hand which one to keep",
+      );
+      continue;
+    }
+
+    if (problem.kind === "too-old" && typeof dir === "object" && dir.checkout) {
+      if (has(name, "orphaned", dir)) {
+        leave(problem, "it has no registry file; inspect it by hand");
+      } else if (has(name, "duplicated")) {
+        leave(problem, "the entry is also elsewhere (duplicated)");
+      } else if (protocol.mtime("data", name) === undefined) {
+        leave(problem, "damaged: its data file is missing, so not requeued");
+      } else if (dryRun) {
+        act({ kind: "requeue", name, queue: dir.queue, problem });
+      } else {
+        // Its consumer may have touched it since the scan: check again.
+        const mtime = protocol.mtime(dir, name);
+        const stale = mtime !== undefined &&
+          now() - mtime.getTime() > limits.maxCheckedOutAgeMs;
+        if (stale && protocol.requeue(dir.queue, name)) {
+          act({ kind: "requeue", name, queue: dir.queue, problem });
+        } else {
+          leave(problem, "it changed during the repair; look again");
+        }
+      }
+      continue;
+    }
+
+    if (problem.kind === "orphaned" && dir === "registry") {
+      // An enqueue that never finished: registry, maybe tmp and data.
+      const dirs: Dir[] = ["registry"];
+      if (protocol.mtime("tmp", name) !== undefined) dirs.unshift("tmp");
+      if (protocol.mtime("data", name) !== undefined) {
+        dirs.splice(-1, 0, "data");
+      }
+      const newest = Math.max(
+        ...dirs.map((d) => protocol.mtime(d, name)?.getTime() ?? 0),
+      );
+      const related = (byName.get(name) ?? []).filter((p) => p !== problem);
+      if (now() - newest <= limits.maxTmpFileAgeMs) {
+        leave(
+          problem,
+          "an enqueue may still be in progress (its files are younger than the tmp limit)",
+        );
+        continue;
+      }
+      if (!dryRun) {
+        // Check again: no entry appeared, nothing got younger.
+        const stillAlone = locate(protocol, queues, name).length === 0;
+        const newestNow = Math.max(
+          ...dirs.map((d) => protocol.mtime(d, name)?.getTime() ?? 0),
+        );
+        if (!stillAlone || newestNow !== newest) {
+          leave(problem, "it changed during the repair; look again");
+          continue;
+        }
+        protocol.removeLeftovers(name);
+      }
+      act({ kind: "delete-leftovers", name, dirs, problem }, related);
+      continue;
+    }
+
+    if (dir === "tmp" && has(name, "too-old", "tmp")) {
+      // Abandoned, with or without a registry file: no operation leaves a
+      // file in .tmp/ that long.
+      const related = (byName.get(name) ?? []).filter((p) =>
+        p !== problem && p.dirs[0] === "tmp"
+      );
+      if (!dryRun) protocol.removeTmp(name);
+      act({ kind: "delete-tmp", name, problem }, related);
+      continue;
+    }
+
+    if (problem.kind === "too-old") {
+      leave(
+        problem,
+        "the entry has waited longer than its queue's limit; it needs a consumer, not a repair",
+      );
+      continue;
+    }
+    // Orphaned files without a registry file.
+    leave(
+      problem,
+      dir === "tmp"
+        ? "younger than the tmp limit; an operation may still be using it"
+        : "it has no registry file, so no crash of this library explains it; inspect it by hand",
+    );
+  }
+  return report;
+}

@@ -1,0 +1,437 @@
+// The monitor: every problem kind appearing and disappearing, the daemon's
+// start and end events, and repair of states built by killing processes.
+
+import assert from "node:assert/strict";
+import {
+  EntryNotFoundError,
+  Monitor,
+  type MonitorEvent,
+  NotASpoolError,
+  type Problem,
+  QueueNotFoundError,
+  Spool,
+} from "../mod.ts";
+import { type FileSystem, realFileSystem } from "../src/fs.ts";
+import { openMonitor } from "../src/monitor.ts";
+import { lines, startDeno, tree, waitFor, withTempDir } from "./_helpers.ts";
+
+const ELEVEN_MINUTES = 11 * 60 * 1000;
+
+function age(path: string, ms = ELEVEN_MINUTES): Date {
+  const then = new Date(Date.now() - ms);
+  Deno.utimeSync(path, then, then);
+  return then;
+}
+
+function summary(problems: Problem[]): string[] {
+  return problems.map((p) =>
+    `${p.kind} ${p.name} ${
+      p.dirs.map((d) =>
+        typeof d === "string"
+          ? d
+          : `${d.queue}${d.checkout ? "/.checkout" : ""}`
+      ).join(",")
+    }`
+  );
+}
+
+async function healthySpool(dir: string) {
+  const spool = await Spool.create(dir, { queues: ["a", "b"] });
+  const waiting = await spool.enqueue("a", 1, new Uint8Array());
+  await spool.enqueue("b", 2, new Uint8Array());
+  const held = await spool.checkout(
+    await spool.enqueue("a", 3, new Uint8Array()),
+  );
+  // A tmp file of a live entry (a metadata rewrite in progress).
+  await Deno.writeTextFile(`${dir}/.tmp/${waiting.name}`, "4");
+  return { spool, waiting, held };
+}
+
+Deno.test("monitor: a healthy spool has no problems", async () => {
+  await withTempDir(async (dir) => {
+    const { held } = await healthySpool(dir);
+    const monitor = await Monitor.create(dir);
+    assert.equal(monitor.dir, dir);
+    assert.deepEqual(await monitor.queues(), ["a", "b"]);
+    assert.deepEqual(await monitor.runOnce(), []);
+    await held.remove();
+    assert.deepEqual(await monitor.runOnce(), []);
+  });
+});
+
+Deno.test("monitor: every kind of problem appears and disappears", async () => {
+  await withTempDir(async (dir) => {
+    await healthySpool(dir);
+    const monitor = await Monitor.create(dir, {
+      limits: { maxQueueAgesMs: { b: 60_000 } },
+    });
+    const cases: [string, string[]][] = [
+      [".tmp/x", ["orphaned x tmp"]],
+      [".data/x", ["orphaned x data"]],
+      ["a/x", ["orphaned x a"]],
+      ["b/.checkout/x", ["orphaned x b/.checkout"]],
+      [".registry/x", ["orphaned x registry"]],
+    ];
+    for (const [file, expected] of cases) {
+      await Deno.writeTextFile(`${dir}/${file}`, "1");
+      const problems = await monitor.runOnce();
+      assert.deepEqual(summary(problems), expected, file);
+      assert.equal(
+        problems[0].mtime.getTime(),
+        Deno.statSync(`${dir}/${file}`).mtime!.getTime(),
+      );
+      await Deno.remove(`${dir}/${file}`);
+      assert.deepEqual(await monitor.runOnce(), [], `${file} removed`);
+    }
+
+    // Too old: tmp files and checkouts after 10 minutes, a queue with a limit.
+    const spool = await Spool.load(dir, { queues: ["a", "b"] });
+    const entry = await spool.enqueue("b", 5, new Uint8Array());
+    await Deno.writeTextFile(`${dir}/.tmp/${entry.name}`, "6");
+    const tmpTime = age(`${dir}/.tmp/${entry.name}`);
+    age(`${dir}/b/${entry.name}`, 61_000);
+    const [checkedOut] = await spool.listCheckoutsUnsafe("a");
+    age(`${dir}/a/.checkout/${checkedOut.name}`);
+    assert.deepEqual(
+      summary(await monitor.runOnce()).sort(),
+      [
+        `too-old ${checkedOut.name} a/.checkout`,
+        `too-old ${entry.name} b`,
+        `too-old ${entry.name} tmp`,
+      ].sort(),
+    );
+    const tmpProblem = (await monitor.runOnce()).find((p) =>
+      p.dirs[0] === "tmp"
+    );
+    assert.equal(tmpProblem?.mtime.getTime(), tmpTime.getTime());
+    // Queue "a" has no limit; "b" with a larger one is fine.
+    age(`${dir}/a/${(await spool.list("a"))[0].name}`, 10 * ELEVEN_MINUTES);
+    const lenient = await Monitor.create(dir, {
+      limits: { maxQueueAgesMs: { b: 120_000 } },
+    });
+    assert.deepEqual(
+      summary(await lenient.runOnce()).filter((s) => s.endsWith(" b")),
+      [],
+    );
+    // Moving on (checkout and save) touches the files: no longer too old.
+    await Deno.remove(`${dir}/.tmp/${entry.name}`);
+    await (await spool.checkout(entry)).save("b");
+    await checkedOut.save("a");
+    assert.deepEqual(await monitor.runOnce(), []);
+
+    // Duplicated: one name in two places; mtime is the registry file's.
+    await Deno.copyFile(
+      `${dir}/b/${entry.name}`,
+      `${dir}/a/.checkout/${entry.name}`,
+    );
+    const [dup] = await monitor.runOnce();
+    assert.deepEqual(summary([dup]), [
+      `duplicated ${entry.name} a/.checkout,b`,
+    ]);
+    assert.equal(
+      dup.mtime.getTime(),
+      Deno.statSync(`${dir}/.registry/${entry.name}`).mtime!.getTime(),
+    );
+    await Deno.remove(`${dir}/a/.checkout/${entry.name}`);
+    assert.deepEqual(await monitor.runOnce(), []);
+  });
+});
+
+Deno.test("monitor: an entry moving during the scan is not reported", async () => {
+  await withTempDir(async (dir) => {
+    const spool = await Spool.create(dir, { queues: ["a", "b"] });
+    const moving = await spool.enqueue("a", 1, new Uint8Array());
+    const removed = await spool.enqueue("a", 2, new Uint8Array());
+    let step = 0;
+    let enqueued: Promise<unknown> = Promise.resolve();
+    // Between listings, other processes go on: an entry moves from a to b
+    // (seen in neither, or in both), another is removed, a third enqueued.
+    const fs: FileSystem = {
+      ...realFileSystem,
+      listFiles(path: string) {
+        const names = realFileSystem.listFiles(path);
+        if (path.endsWith("/.registry") && step === 0) {
+          step++;
+          enqueued = spool.enqueue("b", 3, new Uint8Array());
+        } else if (path.endsWith("/a") && step === 1) {
+          step++;
+          Deno.renameSync(`${dir}/a/${moving.name}`, `${dir}/b/${moving.name}`);
+          Deno.removeSync(`${dir}/a/${removed.name}`);
+          Deno.removeSync(`${dir}/.data/${removed.name}`);
+          Deno.removeSync(`${dir}/.registry/${removed.name}`);
+        }
+        return names;
+      },
+    };
+    const monitor = await openMonitor(fs, dir);
+    assert.deepEqual(await monitor.runOnce(), []);
+    assert.equal(step, 2);
+    await enqueued;
+    assert.deepEqual(await monitor.runOnce(), []);
+  });
+});
+
+Deno.test("monitor: refuses what is not a spool and creates nothing", async () => {
+  await withTempDir(async (dir) => {
+    await assert.rejects(Monitor.create(`${dir}/missing`), NotASpoolError);
+    await Deno.writeTextFile(`${dir}/file`, "");
+    await assert.rejects(Monitor.create(dir), NotASpoolError);
+    assert.deepEqual(tree(dir), ["file"]);
+    await Deno.remove(`${dir}/file`);
+    await Spool.create(dir, { queues: ["a"] });
+    await assert.rejects(
+      Monitor.create(dir, { queues: ["a", "zz"] }),
+      QueueNotFoundError,
+    );
+    await assert.rejects(
+      Monitor.create(dir, { limits: { maxQueueAgesMs: { zz: 1 } } }),
+      /not a queue/,
+    );
+    await assert.rejects(
+      Monitor.create(dir, { limits: { maxTmpFileAgeMs: -1 } }),
+      /maxTmpFileAgeMs/,
+    );
+    assert.deepEqual(tree(dir), [
+      ".data/",
+      ".registry/",
+      ".tmp/",
+      "a/",
+      "a/.checkout/",
+    ]);
+  });
+});
+
+Deno.test("monitor: watch starts an alert on the (N+1)-th check and ends it after the fix", async () => {
+  await withTempDir(async (dir) => {
+    await Spool.create(dir, { queues: ["q"] });
+    let checks = 0;
+    const fs: FileSystem = {
+      ...realFileSystem,
+      listFiles(path: string) {
+        if (path.endsWith("/.registry")) checks++;
+        return realFileSystem.listFiles(path);
+      },
+    };
+    const monitor = await openMonitor(fs, dir);
+    await Deno.writeTextFile(`${dir}/.data/stray`, "");
+    const stop = new AbortController();
+    const seen: [number, MonitorEvent][] = [];
+    for await (
+      const event of monitor.watch({
+        checkEveryMs: 10,
+        alertAfterCycles: 2,
+        signal: stop.signal,
+      })
+    ) {
+      seen.push([checks, event]);
+      if (event.kind === "start" && seen.length === 1) {
+        // Fix it: the next check ends the alert.
+        await Deno.remove(`${dir}/.data/stray`);
+      } else if (event.kind === "start") {
+        // A problem that changed (a new mtime) is a new problem.
+        await Deno.remove(`${dir}/.data/again`);
+      } else if (seen.length === 2) {
+        await Deno.writeTextFile(`${dir}/.data/again`, "");
+      } else {
+        stop.abort();
+      }
+    }
+    assert.deepEqual(
+      seen.map(([n, e]) => [n, e.kind, e.problem.name]),
+      [
+        [3, "start", "stray"],
+        [4, "end", "stray"],
+        [7, "start", "again"],
+        [8, "end", "again"],
+      ],
+    );
+    assert.ok(seen.every(([, e]) => e.problem.kind === "orphaned"));
+  });
+});
+
+Deno.test("monitor: a problem whose mtime changes is a new problem", async () => {
+  await withTempDir(async (dir) => {
+    await Spool.create(dir, { queues: ["q"] });
+    const monitor = await Monitor.create(dir);
+    await Deno.writeTextFile(`${dir}/.data/stray`, "");
+    age(`${dir}/.data/stray`, 60_000);
+    const stop = new AbortController();
+    const events: string[] = [];
+    let n = 0;
+    for await (
+      const event of monitor.watch({
+        checkEveryMs: 5,
+        alertAfterCycles: 0,
+        signal: stop.signal,
+      })
+    ) {
+      events.push(`${event.kind} ${event.problem.mtime.getTime()}`);
+      if (++n === 1) {
+        Deno.utimeSync(`${dir}/.data/stray`, new Date(), new Date());
+      }
+      if (n === 3) stop.abort();
+    }
+    assert.equal(events.length, 3);
+    assert.match(events[0], /^start /);
+    assert.match(events[1], /^end /);
+    assert.match(events[2], /^start /);
+    assert.equal(events[0].split(" ")[1], events[1].split(" ")[1]);
+    assert.notEqual(events[1].split(" ")[1], events[2].split(" ")[1]);
+  });
+});
+
+Deno.test("repair: killed producer and consumer processes, dry run, apply, clean", async () => {
+  await withTempDir(async (dir) => {
+    const spool = await Spool.create(dir, { queues: ["q"] });
+    const acknowledged = await spool.enqueue(
+      "q",
+      { ok: 1 },
+      new Uint8Array([9]),
+    );
+    const scoped = [`--allow-read=${dir}`, `--allow-write=${dir}`];
+
+    // A producer killed in the middle of an enqueue.
+    const producer = startDeno([
+      "run",
+      "--quiet",
+      ...scoped,
+      "tests/fixtures/half_enqueue.ts",
+      dir,
+    ]);
+    const stuck = await producer.line((l) => l.startsWith("stuck "));
+    await producer.stop("SIGKILL");
+    // A consumer killed while holding an entry.
+    const held = await spool.enqueue("q", { ok: 2 }, new Uint8Array([8]));
+    const consumer = startDeno([
+      "run",
+      "--quiet",
+      ...scoped,
+      "tests/fixtures/hold_checkout.ts",
+      dir,
+    ]);
+    await waitFor(
+      async () => (await spool.listCheckoutsUnsafe("q")).length === 1,
+      "the checkout",
+    );
+    // It takes the first entry in name order: the acknowledged one or held.
+    const holding = lines((await consumer.stop("SIGKILL")).stdout)[0];
+    const halfName = stuck.replace(/^stuck /, "");
+
+    const monitor = await Monitor.create(dir);
+    // Young: reported nowhere as too old, and repair leaves it all alone.
+    const young = await monitor.repair({ dryRun: false });
+    assert.deepEqual(young.actions, []);
+    assert.deepEqual(
+      young.leftAlone.map((l) => [l.problem.kind, l.problem.name]),
+      [["orphaned", halfName]],
+    );
+    assert.match(young.leftAlone[0].reason, /in progress/);
+
+    // Eleven minutes later (as far as the files can tell).
+    for (
+      const path of [
+        `${dir}/.registry/${halfName}`,
+        `${dir}/.data/${halfName}`,
+        `${dir}/.tmp/${halfName}`,
+        `${dir}/q/.checkout/${holding}`,
+      ]
+    ) age(path);
+    const problems = summary(await monitor.runOnce());
+    assert.deepEqual(
+      problems.sort(),
+      [
+        `orphaned ${halfName} registry`,
+        `too-old ${halfName} tmp`,
+        `too-old ${holding} q/.checkout`,
+      ].sort(),
+    );
+
+    const before = tree(dir);
+    const plan = await monitor.repair();
+    assert.equal(plan.dryRun, true);
+    assert.deepEqual(tree(dir), before, "a dry run changes nothing");
+    assert.deepEqual(
+      plan.actions.map((a) => [a.kind, a.name]).sort(),
+      [["delete-leftovers", halfName], ["requeue", holding]].sort(),
+    );
+    assert.deepEqual(plan.leftAlone, []);
+
+    const done = await monitor.repair({ dryRun: false });
+    assert.equal(done.dryRun, false);
+    assert.deepEqual(
+      done.actions.map((a) => a.kind).sort(),
+      plan.actions.map((a) => a.kind).sort(),
+    );
+    assert.deepEqual(await monitor.runOnce(), []);
+    // Nothing acknowledged is gone: both entries wait in the queue, whole.
+    const names = (await spool.list("q")).map((e) => e.name).sort();
+    assert.deepEqual(names, [acknowledged.name, held.name].sort());
+    for (const name of names) {
+      await spool.withEntry(spool.entry("q", name), async (_m, data) => {
+        assert.equal((await data.load()).length, 1);
+        return { action: "remove" };
+      });
+    }
+    assert.deepEqual(tree(dir).filter((l) => !l.endsWith("/")), []);
+  });
+});
+
+Deno.test("repair: a stale checkout without its data is reported, never requeued", async () => {
+  await withTempDir(async (dir) => {
+    const spool = await Spool.create(dir, { queues: ["q"] });
+    const job = await spool.checkout(
+      await spool.enqueue("q", 1, new Uint8Array()),
+    );
+    await Deno.remove(`${dir}/.data/${job.name}`);
+    age(`${dir}/q/.checkout/${job.name}`);
+    const monitor = await Monitor.create(dir);
+    const report = await monitor.repair({ dryRun: false });
+    assert.deepEqual(report.actions, []);
+    assert.equal(report.leftAlone.length, 1);
+    assert.match(report.leftAlone[0].reason, /data file is missing/);
+    assert.deepEqual(await spool.list("q"), []);
+    await assert.rejects(job.dataFile.load(), EntryNotFoundError);
+  });
+});
+
+Deno.test("repair: a consumer that touches its checkout keeps it", async () => {
+  await withTempDir(async (dir) => {
+    const spool = await Spool.create(dir, { queues: ["q"] });
+    const job = await spool.checkout(
+      await spool.enqueue("q", 1, new Uint8Array()),
+    );
+    age(`${dir}/q/.checkout/${job.name}`);
+    const monitor = await Monitor.create(dir);
+    assert.equal((await monitor.repair()).actions.length, 1);
+    await job.touch();
+    const report = await monitor.repair({ dryRun: false });
+    assert.deepEqual(report.actions, []);
+    await job.save("q");
+  });
+});
+
+Deno.test("repair: orphans no crash explains are left alone and reported", async () => {
+  await withTempDir(async (dir) => {
+    await Spool.create(dir, { queues: ["q"] });
+    for (const file of [".data/d", "q/w", "q/.checkout/c", ".tmp/t"]) {
+      await Deno.writeTextFile(`${dir}/${file}`, "");
+      age(`${dir}/${file}`);
+    }
+    const monitor = await Monitor.create(dir);
+    const report = await monitor.repair({ dryRun: false });
+    // The old tmp file is abandoned whatever it was; the rest stays.
+    assert.deepEqual(report.actions.map((a) => [a.kind, a.name]), [[
+      "delete-tmp",
+      "t",
+    ]]);
+    assert.deepEqual(
+      report.leftAlone.map((l) => l.problem.name).sort(),
+      ["c", "c", "d", "w"],
+    );
+    assert.deepEqual(tree(dir).filter((l) => !l.endsWith("/")).sort(), [
+      ".data/d",
+      "q/.checkout/c",
+      "q/w",
+    ]);
+  });
+});
