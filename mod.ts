@@ -76,7 +76,12 @@ export {
   type RepairOptions,
   type WatchOptions,
 } from "./src/monitor.ts";
-export { describeProblem, type Problem, problemKey } from "./src/problems.ts";
+export {
+  describeProblem,
+  formatAge,
+  type Problem,
+  problemKey,
+} from "./src/problems.ts";
 export type { RepairAction, RepairReport } from "./src/repair.ts";
 export { type Dir, dirName } from "./src/layout.ts";
 export {

@@ -112,7 +112,19 @@ export function describeProblem(
   return `${problem.kind} ${where} (modified ${age} ago)`;
 }
 
-/** A duration as `1h 2m`, `2m 5s`, `5s` or `120ms`. */
+/**
+ * A duration for people: `2d 3h`, `1h 2m`, `2m 5s`, `5s` or `120ms`.
+ *
+ * @param ms The duration in milliseconds.
+ * @returns The duration in words.
+ *
+ * @example
+ * ```ts
+ * import { formatAge } from "@multispool/multispool";
+ *
+ * console.log(formatAge(125_000)); // "2m 5s"
+ * ```
+ */
 export function formatAge(ms: number): string {
   if (ms < 1000) return `${Math.max(0, Math.round(ms))}ms`;
   const s = Math.floor(ms / 1000);

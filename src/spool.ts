@@ -222,6 +222,36 @@ export class Spool<Q extends string, M, D, I = string | undefined> {
     return makeSpool(realFileSystem, dir, spoolable, options, "load spool");
   }
 
+  /**
+   * The queues of the spool in `dir`, as found on disk: its directories
+   * that hold a `.checkout/`. For tools that work on any spool.
+   *
+   * @param dir The spool directory.
+   * @returns The queue names, sorted.
+   * @throws {NotASpoolError} If `dir` is missing or not a spool.
+   *
+   * @example
+   * ```ts
+   * import { Spool } from "@multispool/multispool";
+   *
+   * const dir = await Deno.makeTempDir();
+   * await Spool.create(dir, { queues: ["b", "a"] });
+   * const queues = await Spool.findQueues(dir);
+   * console.log(queues); // ["a", "b"]
+   * const spool = await Spool.load(dir, { queues });
+   * await Deno.remove(dir, { recursive: true });
+   * ```
+   */
+  static async findQueues(dir: string): Promise<string[]> {
+    const protocol = new Protocol(dir, {
+      fs: realFileSystem,
+      durability: "relaxed",
+      ioConcurrency: 1,
+    });
+    await protocol.open([], false, "find queues");
+    return protocol.discoverQueues();
+  }
+
   /** The spool directory, as given when it was opened. */
   get dir(): string {
     return this.#core.dir;

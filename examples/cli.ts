@@ -1,0 +1,118 @@
+/**
+ * The multispool command-line tool: inspect, feed, repair and monitor any
+ * spool directory (its queues are found on disk).
+ *
+ * ```sh
+ * deno task cli init /var/spool/app --queue active --queue done
+ * deno task cli enqueue /var/spool/app active --metadata '{"to":"a@x"}' < body.txt
+ * deno task cli ls /var/spool/app active
+ * deno task cli check /var/spool/app
+ * deno task monitor /var/spool/app --check-every 30s
+ * deno run --allow-read=DIR --allow-write=DIR jsr:@multispool/multispool/cli stats DIR
+ * ```
+ *
+ * It needs only read and write access to the spool (and read access to a
+ * `--data-file`).
+ *
+ * Exit codes: 0 success; 1 `check` found problems, `repair` left some alone,
+ * or the entry named is not there; 2 usage, input or access error.
+ *
+ * @module
+ */
+
+import { EntryNotFoundError, SpoolError } from "../mod.ts";
+import { UsageError } from "./cli/args.ts";
+import type { Command } from "./cli/command.ts";
+import { enqueue, init, ls, mv, rm, show } from "./cli/entries.ts";
+import { check, monitor, repair } from "./cli/health.ts";
+import { stats } from "./cli/stats.ts";
+
+const COMMANDS: Command[] = [
+  init,
+  ls,
+  show,
+  enqueue,
+  mv,
+  rm,
+  check,
+  repair,
+  monitor,
+  stats,
+];
+
+const HELP = `multispool: a queue in a directory, shared by processes.
+
+Usage: multispool COMMAND [ARGS] [OPTIONS]
+       multispool COMMAND --help
+
+Commands:
+${COMMANDS.map((c) => `  ${c.name.padEnd(9)} ${c.summary}`).join("\n")}
+
+Exit codes: 0 success; 1 check found problems, repair left some alone, or
+the entry named is not there; 2 usage, input or access error.
+
+In this repository: deno task cli COMMAND ..., and deno task monitor DIR ...`;
+
+/**
+ * Runs the CLI with `args` and returns the exit code; errors become one line
+ * on stderr.
+ *
+ * @param args The command line, without the program name.
+ * @returns The exit code.
+ *
+ * @example
+ * ```ts
+ * import { main } from "@multispool/multispool/cli";
+ *
+ * const code = await main(["--help"]);
+ * console.log(code); // 0
+ * ```
+ */
+export async function main(args: string[]): Promise<number> {
+  const [name, ...rest] = args;
+  if (
+    name === undefined || name === "--help" || name === "-h" || name === "help"
+  ) {
+    console.log(HELP);
+    return name === undefined ? 2 : 0;
+  }
+  const command = COMMANDS.find((c) => c.name === name);
+  if (command === undefined) {
+    console.error(`multispool: unknown command ${JSON.stringify(name)}`);
+    console.error("Run 'multispool --help' for the list of commands.");
+    return 2;
+  }
+  if (rest.includes("--help") || rest.includes("-h")) {
+    console.log(command.help);
+    return 0;
+  }
+  try {
+    return await command.run(rest);
+  } catch (error) {
+    if (error instanceof UsageError) {
+      console.error(`multispool ${name}: ${error.message}`);
+      console.error(`Run 'multispool ${name} --help' for usage.`);
+      return 2;
+    }
+    const message = error instanceof Error ? error.message : String(error);
+    console.error(`multispool ${name}: ${message}`);
+    return error instanceof EntryNotFoundError ? 1 : 2;
+  }
+}
+
+if (import.meta.main) {
+  // A closed pipe (`... | head`) is not an error worth a stack trace.
+  globalThis.addEventListener("unhandledrejection", (event) => {
+    event.preventDefault();
+    const reason = event.reason;
+    console.error(
+      `multispool: ${
+        reason instanceof SpoolError || reason instanceof Error
+          ? reason.message
+          : String(reason)
+      }`,
+    );
+    Deno.exit(2);
+  });
+  Deno.exit(await main(Deno.args));
+}

@@ -1,0 +1,115 @@
+/**
+ * Command-line parsing for the multispool CLI: flags, spans of time, and the
+ * usage error that every parsing problem becomes.
+ *
+ * @module
+ */
+
+import { parseArgs } from "node:util";
+
+/** A mistake in how the command was called; the CLI exits with 2. */
+export class UsageError extends Error {
+  /** @param message What was wrong, in one line. */
+  constructor(message: string) {
+    super(message);
+    this.name = "UsageError";
+  }
+}
+
+/** The flags of one subcommand, in `node:util` `parseArgs` form. */
+export type FlagSpec = Record<
+  string,
+  { type: "string" | "boolean"; short?: string; multiple?: boolean }
+>;
+
+/** Parsed flags and positional arguments. */
+export interface Parsed {
+  /** Flag values by name. */
+  values: Record<string, string | boolean | string[] | boolean[] | undefined>;
+  /** The positional arguments. */
+  positionals: string[];
+}
+
+/**
+ * Parses `args` against `flags` (plus `--help`), turning every parsing error
+ * into a {@linkcode UsageError}.
+ */
+export function parse(args: string[], flags: FlagSpec): Parsed {
+  try {
+    const { values, positionals } = parseArgs({
+      args,
+      options: { ...flags, help: { type: "boolean", short: "h" } },
+      allowPositionals: true,
+      strict: true,
+    });
+    return { values: { ...values }, positionals };
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
+}
+
+/** Takes exactly `names.length` positionals, or throws a usage error. */
+export function positionals(parsed: Parsed, names: string[]): string[] {
+  const got = parsed.positionals;
+  if (got.length < names.length) {
+    throw new UsageError(`missing ${names.slice(got.length).join(" ")}`);
+  }
+  if (got.length > names.length) {
+    throw new UsageError(
+      `unexpected argument ${JSON.stringify(got[names.length])}`,
+    );
+  }
+  return got;
+}
+
+const UNITS: Record<string, number> = {
+  ms: 1,
+  s: 1000,
+  m: 60_000,
+  h: 3_600_000,
+  d: 86_400_000,
+};
+
+/**
+ * Parses a span of time such as `500ms`, `90s`, `10m`, `1h`, `2d` or
+ * `1h30m`, in milliseconds.
+ */
+export function parseSpan(text: string, flag: string): number {
+  const parts = [...text.matchAll(/(\d+(?:\.\d+)?)(ms|s|m|h|d)/g)];
+  const joined = parts.map((p) => p[0]).join("");
+  if (parts.length === 0 || joined !== text) {
+    throw new UsageError(
+      `${flag}: ${
+        JSON.stringify(text)
+      } is not a span of time (use units: 500ms, 90s, 10m, 1h, 2d)`,
+    );
+  }
+  return parts.reduce((sum, [, n, unit]) => sum + Number(n) * UNITS[unit], 0);
+}
+
+/** Parses a non-negative integer flag. */
+export function parseCount(text: string, flag: string): number {
+  if (!/^\d+$/.test(text)) {
+    throw new UsageError(
+      `${flag}: ${JSON.stringify(text)} is not a whole number`,
+    );
+  }
+  return Number(text);
+}
+
+/** The string value of a flag, if given. */
+export function stringFlag(parsed: Parsed, name: string): string | undefined {
+  const value = parsed.values[name];
+  return typeof value === "string" ? value : undefined;
+}
+
+/** The values of a repeatable string flag. */
+export function stringsFlag(parsed: Parsed, name: string): string[] {
+  const value = parsed.values[name];
+  return Array.isArray(value) ? value.map(String) : [];
+}
+
+/** Whether a boolean flag is set. */
+export function boolFlag(parsed: Parsed, name: string): boolean {
+  return parsed.values[name] === true;
+}

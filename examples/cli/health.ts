@@ -1,0 +1,280 @@
+/**
+ * CLI subcommands about the spool's health: check, repair, monitor.
+ *
+ * @module
+ */
+
+import {
+  describeProblem,
+  dirName,
+  formatAge,
+  Monitor,
+  type MonitorEvent,
+  type MonitorLimits,
+  type Problem,
+  type RepairAction,
+} from "../../mod.ts";
+import {
+  boolFlag,
+  type FlagSpec,
+  parse,
+  parseCount,
+  type Parsed,
+  parseSpan,
+  positionals,
+  stringFlag,
+  stringsFlag,
+  UsageError,
+} from "./args.ts";
+import type { Command } from "./command.ts";
+import { printJson, printTable } from "./output.ts";
+
+const LIMIT_FLAGS: FlagSpec = {
+  "max-checked-out-age": { type: "string" },
+  "max-tmp-file-age": { type: "string" },
+  "max-age": { type: "string", multiple: true },
+};
+
+const LIMIT_HELP =
+  `  --max-checked-out-age SPAN  a checkout older than this is too old (10m)
+  --max-tmp-file-age SPAN     a file in .tmp/ older than this is too old (10m)
+  --max-age QUEUE=SPAN        an entry waiting in QUEUE longer than this is too
+                              old (repeatable; no limit by default)
+Spans: 500ms, 90s, 10m, 1h, 2d, 1h30m.`;
+
+function limitsFrom(parsed: Parsed): MonitorLimits {
+  const limits: MonitorLimits = {};
+  const checkedOut = stringFlag(parsed, "max-checked-out-age");
+  if (checkedOut !== undefined) {
+    limits.maxCheckedOutAgeMs = parseSpan(checkedOut, "--max-checked-out-age");
+  }
+  const tmp = stringFlag(parsed, "max-tmp-file-age");
+  if (tmp !== undefined) {
+    limits.maxTmpFileAgeMs = parseSpan(tmp, "--max-tmp-file-age");
+  }
+  for (const pair of stringsFlag(parsed, "max-age")) {
+    const match = /^([^=]+)=(.+)$/.exec(pair);
+    if (match === null) {
+      throw new UsageError(`--max-age: expected QUEUE=SPAN, got ${pair}`);
+    }
+    limits.maxQueueAgesMs ??= {};
+    limits.maxQueueAgesMs[match[1]] = parseSpan(match[2], "--max-age");
+  }
+  return limits;
+}
+
+function problemJson(problem: Problem) {
+  return {
+    kind: problem.kind,
+    name: problem.name,
+    mtime: problem.mtime.toISOString(),
+    dirs: problem.dirs,
+    paths: problem.dirs.map((dir) => `${dirName(dir)}/${problem.name}`),
+  };
+}
+
+function problemRow(problem: Problem, now: number): string[] {
+  return [
+    problem.kind,
+    problem.dirs.map(dirName).join(", "),
+    problem.name,
+    formatAge(now - problem.mtime.getTime()),
+  ];
+}
+
+export const check: Command = {
+  name: "check",
+  summary: "check the spool's consistency once",
+  help: `Usage: multispool check DIR [--json] [limits]
+
+Checks the spool once and lists its problems: files too old (tmp files,
+checkouts, waiting entries with a --max-age), orphaned files (no registry
+file, or a registry file with no entry), and entries in two places.
+
+Options:
+  --json                      print a JSON array
+${LIMIT_HELP}
+  -h, --help                  show this help
+
+Exit codes: 0 no problems; 1 problems found; 2 usage, input or access error.`,
+  async run(args) {
+    const parsed = parse(args, { json: { type: "boolean" }, ...LIMIT_FLAGS });
+    const [dir] = positionals(parsed, ["DIR"]);
+    const monitor = await Monitor.create(dir, { limits: limitsFrom(parsed) });
+    const problems = await monitor.runOnce();
+    const now = Date.now();
+    if (boolFlag(parsed, "json")) printJson(problems.map(problemJson));
+    else if (problems.length === 0) console.log(`${dir}: no problems`);
+    else {
+      printTable(
+        ["KIND", "WHERE", "NAME", "AGE"],
+        problems.map((p) => problemRow(p, now)),
+      );
+    }
+    return problems.length === 0 ? 0 : 1;
+  },
+};
+
+function actionLine(action: RepairAction, dryRun: boolean): string {
+  const verb = (done: string, planned: string) => dryRun ? planned : done;
+  switch (action.kind) {
+    case "requeue":
+      return `${
+        verb("requeued", "would requeue")
+      } ${action.name}: stale checkout back to ${action.queue}`;
+    case "delete-tmp":
+      return `${
+        verb("deleted", "would delete")
+      } .tmp/${action.name}: abandoned`;
+    case "delete-leftovers":
+      return `${verb("deleted", "would delete")} ${
+        action.dirs.map((d) => `${dirName(d)}/${action.name}`).join(", ")
+      }: an enqueue that never finished`;
+  }
+}
+
+export const repair: Command = {
+  name: "repair",
+  summary: "fix what crashes left behind (dry run unless --apply)",
+  help: `Usage: multispool repair DIR [--apply] [--json] [limits]
+
+Shows (or with --apply, does) what repair would fix: checkouts older than
+the checkout limit go back to their queue (unless their payload is missing);
+files in .tmp/ older than the tmp limit are deleted; names with a registry
+file but no entry, all of whose files are older than the tmp limit, are
+deleted. Nothing younger than the limits is touched. Problems repair cannot
+explain are listed and left alone.
+
+Do not run --apply from a timer: a consumer that is alive but has not
+touched its checkout within the limit would lose it.
+
+Options:
+  --apply                     do it (the default is a dry run)
+  --json                      print the report as JSON
+${LIMIT_HELP}
+  -h, --help                  show this help
+
+Exit codes: 0 nothing left alone; 1 problems were left alone; 2 usage, input
+or access error.`,
+  async run(args) {
+    const parsed = parse(args, {
+      apply: { type: "boolean" },
+      json: { type: "boolean" },
+      ...LIMIT_FLAGS,
+    });
+    const [dir] = positionals(parsed, ["DIR"]);
+    const monitor = await Monitor.create(dir, { limits: limitsFrom(parsed) });
+    const report = await monitor.repair({ dryRun: !boolFlag(parsed, "apply") });
+    if (boolFlag(parsed, "json")) {
+      printJson({
+        dryRun: report.dryRun,
+        actions: report.actions.map((a) => ({
+          ...a,
+          problem: problemJson(a.problem),
+        })),
+        leftAlone: report.leftAlone.map((l) => ({
+          problem: problemJson(l.problem),
+          reason: l.reason,
+        })),
+      });
+    } else {
+      if (report.actions.length === 0 && report.leftAlone.length === 0) {
+        console.log(`${dir}: nothing to repair`);
+      }
+      for (const action of report.actions) {
+        console.log(actionLine(action, report.dryRun));
+      }
+      for (const { problem, reason } of report.leftAlone) {
+        console.log(`left alone: ${describeProblem(problem)}: ${reason}`);
+      }
+      if (report.dryRun && report.actions.length > 0) {
+        console.log("(dry run: add --apply to do it)");
+      }
+    }
+    return report.leftAlone.length === 0 ? 0 : 1;
+  },
+};
+
+function eventLine(event: MonitorEvent): string {
+  return `${event.at.toISOString()} ${event.kind.padEnd(5)} ${
+    describeProblem(event.problem, event.at)
+  }`;
+}
+
+export const monitor: Command = {
+  name: "monitor",
+  summary: "watch the spool and print alerts as they start and end",
+  help: `Usage: multispool monitor DIR [--json] [--check-every SPAN]
+       [--alert-after-cycles N] [limits]
+
+Checks the spool every --check-every and prints a "start" line when a
+problem has been seen on more than --alert-after-cycles consecutive checks,
+and an "end" line when it is gone. Runs until SIGINT or SIGTERM.
+
+Options:
+  --json                      print one JSON object per line
+  --check-every SPAN          time between checks (15s)
+  --alert-after-cycles N      checks a problem must survive first (2)
+${LIMIT_HELP}
+  -h, --help                  show this help
+
+Exit codes: 0 stopped by a signal; 2 usage, input or access error (also if
+the spool disappears while watched).`,
+  async run(args) {
+    const parsed = parse(args, {
+      json: { type: "boolean" },
+      "check-every": { type: "string" },
+      "alert-after-cycles": { type: "string" },
+      ...LIMIT_FLAGS,
+    });
+    const [dir] = positionals(parsed, ["DIR"]);
+    const every = stringFlag(parsed, "check-every");
+    const cycles = stringFlag(parsed, "alert-after-cycles");
+    const checkEveryMs = every === undefined
+      ? 15_000
+      : parseSpan(every, "--check-every");
+    if (checkEveryMs <= 0) throw new UsageError("--check-every must be > 0");
+    const alertAfterCycles = cycles === undefined
+      ? 2
+      : parseCount(cycles, "--alert-after-cycles");
+    const json = boolFlag(parsed, "json");
+    const watcher = await Monitor.create(dir, { limits: limitsFrom(parsed) });
+
+    const stop = new AbortController();
+    const onSignal = () => stop.abort();
+    for (const signal of ["SIGINT", "SIGTERM"] as const) {
+      Deno.addSignalListener(signal, onSignal);
+    }
+    try {
+      if (!json) {
+        console.error(
+          `monitoring ${dir} every ${
+            formatAge(checkEveryMs)
+          }, alerting after ${alertAfterCycles} cycles`,
+        );
+      }
+      for await (
+        const event of watcher.watch({
+          checkEveryMs,
+          alertAfterCycles,
+          signal: stop.signal,
+        })
+      ) {
+        console.log(
+          json
+            ? JSON.stringify({
+              event: event.kind,
+              at: event.at.toISOString(),
+              problem: problemJson(event.problem),
+            })
+            : eventLine(event),
+        );
+      }
+    } finally {
+      for (const signal of ["SIGINT", "SIGTERM"] as const) {
+        Deno.removeSignalListener(signal, onSignal);
+      }
+    }
+    return 0;
+  },
+};

@@ -1,0 +1,286 @@
+/**
+ * The `stats` subcommand: queue depth and age distribution per queue, in the
+ * spirit of Postfix's qshape, as a table, JSON or Prometheus metrics.
+ *
+ * @module
+ */
+
+import { formatAge, Monitor } from "../../mod.ts";
+import {
+  boolFlag,
+  parse,
+  parseSpan,
+  positionals,
+  stringFlag,
+  UsageError,
+} from "./args.ts";
+import type { Command } from "./command.ts";
+import { printJson, printTable } from "./output.ts";
+import { type CliSpool, openSpool } from "./spool.ts";
+
+/** Upper bounds of the age buckets, in minutes, as qshape has them. */
+const BUCKETS = [5, 10, 20, 40, 80, 160, 320, 640, 1280];
+
+/** The shape of one queue. */
+export interface QueueShape {
+  queue: string;
+  waiting: number;
+  checkedOut: number;
+  oldestWaitingMs: number | null;
+  oldestCheckedOutMs: number | null;
+  /** Waiting entries by age: [under 5m, 5-10m, ..., 640-1280m, 1280m+]. */
+  buckets: number[];
+  /** The sum of the waiting entries' ages, for a Prometheus histogram. */
+  ageSumMs: number;
+}
+
+async function shapeOf(
+  spool: CliSpool,
+  queue: string,
+  now: number,
+): Promise<QueueShape> {
+  const buckets = new Array(BUCKETS.length + 1).fill(0);
+  let oldestWaitingMs: number | null = null;
+  let ageSumMs = 0;
+  let waiting = 0;
+  for (const entry of await spool.list(queue)) {
+    // An entry taken or removed since the listing has no registry file to
+    // stat any more, or a fresh one: either way, count what is there now.
+    const mtime = await entry.stat().then((i) => i.mtime, () => null);
+    if (mtime === null) continue;
+    const age = Math.max(0, now - mtime.getTime());
+    waiting++;
+    ageSumMs += age;
+    oldestWaitingMs = Math.max(oldestWaitingMs ?? 0, age);
+    const i = BUCKETS.findIndex((limit) => age < limit * 60_000);
+    buckets[i === -1 ? BUCKETS.length : i]++;
+  }
+  let oldestCheckedOutMs: number | null = null;
+  const checkouts = await spool.listCheckoutsUnsafe(queue).catch(() => []);
+  for (const job of checkouts) {
+    const mtime = await spool.entry(queue, job.name).stat().then(
+      (i) => i.mtime,
+      () => null,
+    );
+    if (mtime !== null) {
+      oldestCheckedOutMs = Math.max(
+        oldestCheckedOutMs ?? 0,
+        now - mtime.getTime(),
+      );
+    }
+  }
+  return {
+    queue,
+    waiting,
+    checkedOut: checkouts.length,
+    oldestWaitingMs,
+    oldestCheckedOutMs,
+    buckets,
+    ageSumMs,
+  };
+}
+
+/** Measures every queue of the spool in `dir`. */
+export async function measure(dir: string): Promise<QueueShape[]> {
+  const spool = await openSpool(dir);
+  const now = Date.now();
+  const shapes: QueueShape[] = [];
+  for (const queue of spool.queues) {
+    shapes.push(await shapeOf(spool, queue, now));
+  }
+  return shapes;
+}
+
+function printShapes(dir: string, shapes: QueueShape[]): void {
+  const age = (ms: number | null) => ms === null ? "-" : formatAge(ms);
+  console.log(`${dir}  ${new Date().toISOString()}`);
+  printTable(
+    [
+      "QUEUE",
+      "WAITING",
+      "CHECKED-OUT",
+      "OLDEST",
+      "T",
+      ...BUCKETS.map(String),
+      `${BUCKETS.at(-1)}+`,
+    ],
+    shapes.map((s) => [
+      s.queue,
+      String(s.waiting),
+      String(s.checkedOut),
+      age(s.oldestWaitingMs),
+      String(s.waiting),
+      ...s.buckets.map(String),
+    ]),
+  );
+  console.log("(ages of waiting entries in minutes, as in qshape)");
+}
+
+/** Escapes a Prometheus label value. */
+function label(value: string): string {
+  return value.replace(/\\/g, "\\\\").replace(/"/g, '\\"').replace(
+    /\n/g,
+    "\\n",
+  );
+}
+
+/** The shapes and problem counts in the Prometheus text exposition format. */
+export function prometheus(
+  dir: string,
+  shapes: QueueShape[],
+  problems: Record<string, number>,
+): string {
+  const out: string[] = [];
+  const spool = `spool="${label(dir)}"`;
+  const metric = (name: string, type: string, help: string) => {
+    out.push(`# HELP ${name} ${help}`, `# TYPE ${name} ${type}`);
+  };
+  metric("multispool_entries", "gauge", "Entries per queue and state.");
+  for (const s of shapes) {
+    const q = `${spool},queue="${label(s.queue)}"`;
+    out.push(`multispool_entries{${q},state="waiting"} ${s.waiting}`);
+    out.push(`multispool_entries{${q},state="checked_out"} ${s.checkedOut}`);
+  }
+  metric(
+    "multispool_oldest_entry_age_seconds",
+    "gauge",
+    "Age of the oldest entry per queue and state (0 when there is none).",
+  );
+  for (const s of shapes) {
+    const q = `${spool},queue="${label(s.queue)}"`;
+    out.push(
+      `multispool_oldest_entry_age_seconds{${q},state="waiting"} ${
+        (s.oldestWaitingMs ?? 0) / 1000
+      }`,
+      `multispool_oldest_entry_age_seconds{${q},state="checked_out"} ${
+        (s.oldestCheckedOutMs ?? 0) / 1000
+      }`,
+    );
+  }
+  metric(
+    "multispool_waiting_age_seconds",
+    "histogram",
+    "Ages of the entries waiting in each queue.",
+  );
+  for (const s of shapes) {
+    const q = `${spool},queue="${label(s.queue)}"`;
+    let cumulative = 0;
+    BUCKETS.forEach((limit, i) => {
+      cumulative += s.buckets[i];
+      out.push(
+        `multispool_waiting_age_seconds_bucket{${q},le="${
+          limit * 60
+        }"} ${cumulative}`,
+      );
+    });
+    out.push(
+      `multispool_waiting_age_seconds_bucket{${q},le="+Inf"} ${s.waiting}`,
+      `multispool_waiting_age_seconds_sum{${q}} ${s.ageSumMs / 1000}`,
+      `multispool_waiting_age_seconds_count{${q}} ${s.waiting}`,
+    );
+  }
+  metric(
+    "multispool_problems",
+    "gauge",
+    "Problems found by the monitor's check, per kind (default limits).",
+  );
+  for (const kind of ["too-old", "orphaned", "duplicated"]) {
+    out.push(
+      `multispool_problems{${spool},kind="${kind}"} ${problems[kind] ?? 0}`,
+    );
+  }
+  return out.join("\n") + "\n";
+}
+
+async function countProblems(dir: string): Promise<Record<string, number>> {
+  const counts: Record<string, number> = {};
+  for (const problem of await (await Monitor.create(dir)).runOnce()) {
+    counts[problem.kind] = (counts[problem.kind] ?? 0) + 1;
+  }
+  return counts;
+}
+
+export const stats: Command = {
+  name: "stats",
+  summary: "queue depth and age distribution per queue (qshape-like)",
+  help:
+    `Usage: multispool stats DIR [--json | --prometheus] [--watch [--interval SPAN]]
+
+Per queue: entries waiting and checked out, the oldest waiting entry's age,
+and the waiting entries by age in minutes (as Postfix's qshape shows them:
+under 5, 5-10, 10-20, ... 640-1280, over 1280).
+
+Options:
+  --json           print a JSON array
+  --prometheus     print Prometheus metrics (text exposition format), with the
+                   monitor's problem counts; for node_exporter's textfile
+                   collector, write to a temporary file and rename it
+  --watch          refresh every --interval until interrupted (in place on a
+                   terminal)
+  --interval SPAN  time between refreshes with --watch (2s)
+  -h, --help       show this help
+
+Exit codes: 0 done; 2 usage, input or access error.`,
+  async run(args) {
+    const parsed = parse(args, {
+      json: { type: "boolean" },
+      prometheus: { type: "boolean" },
+      watch: { type: "boolean" },
+      interval: { type: "string" },
+    });
+    const [dir] = positionals(parsed, ["DIR"]);
+    const json = boolFlag(parsed, "json");
+    const prom = boolFlag(parsed, "prometheus");
+    if (json && prom) {
+      throw new UsageError("give --json or --prometheus, not both");
+    }
+    const interval = stringFlag(parsed, "interval");
+    const intervalMs = interval === undefined
+      ? 2000
+      : parseSpan(interval, "--interval");
+    const show = async () => {
+      const shapes = await measure(dir);
+      if (json) printJson(shapes);
+      else if (prom) {
+        await Deno.stdout.write(
+          new TextEncoder().encode(
+            prometheus(dir, shapes, await countProblems(dir)),
+          ),
+        );
+      } else printShapes(dir, shapes);
+    };
+    if (!boolFlag(parsed, "watch")) {
+      await show();
+      return 0;
+    }
+    const stop = new AbortController();
+    const onSignal = () => stop.abort();
+    for (const signal of ["SIGINT", "SIGTERM"] as const) {
+      Deno.addSignalListener(signal, onSignal);
+    }
+    const terminal = Deno.stdout.isTerminal() && !json && !prom;
+    try {
+      while (!stop.signal.aborted) {
+        if (terminal) {
+          await Deno.stdout.write(new TextEncoder().encode("\x1b[H\x1b[2J"));
+        }
+        await show();
+        if (!terminal) console.log();
+        await new Promise<void>((resolve) => {
+          const timer = setTimeout(done, intervalMs);
+          function done() {
+            clearTimeout(timer);
+            stop.signal.removeEventListener("abort", done);
+            resolve();
+          }
+          stop.signal.addEventListener("abort", done, { once: true });
+        });
+      }
+    } finally {
+      for (const signal of ["SIGINT", "SIGTERM"] as const) {
+        Deno.removeSignalListener(signal, onSignal);
+      }
+    }
+    return 0;
+  },
+};
