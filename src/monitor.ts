@@ -322,7 +322,8 @@ export class Monitor {
    *   unless its data file is missing (damaged: reported, never requeued);
    * - a file in `.tmp/` older than `maxTmpFileAgeMs` is deleted;
    * - a name with a registry file but no entry is deleted (tmp, data, then
-   *   registry) once all its files are older than `maxTmpFileAgeMs`.
+   *   registry) once all its files are older than `maxTmpFileAgeMs`; so is
+   *   a payload with neither registry file nor entry.
    * Nothing younger than the limits is touched; orphans that no crash of
    * this library explains, duplicates and old waiting entries are left and
    * reported. Never run it automatically: a consumer that is alive but has

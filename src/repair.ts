@@ -24,7 +24,9 @@ import type { Protocol } from "./protocol.ts";
  * - `delete-leftovers`: a name with a registry file but no entry (an enqueue
  *   that never finished, or a reservation never used), all of whose files
  *   are older than the tmp limit: its `.tmp/`, `.data/` and registry files
- *   are deleted, registry last.
+ *   are deleted, registry last. Also a payload with neither registry file
+ *   nor entry (a power cut in the middle of an enqueue), older than the tmp
+ *   limit.
  *
  * @example
  * ```ts
@@ -217,6 +219,29 @@ export function repairSpool(
         problem,
         "the entry has waited longer than its queue's limit; it needs a consumer, not a repair",
       );
+      continue;
+    }
+    if (problem.kind === "orphaned" && dir === "data") {
+      // A payload with no registry file and no entry: a power cut lost the
+      // registry file of an enqueue that never finished. No live entry can
+      // own it (an entry's registry file outlives its payload).
+      const mtime = protocol.mtime("data", name);
+      if (
+        mtime === undefined || now() - mtime.getTime() <= limits.maxTmpFileAgeMs
+      ) {
+        leave(
+          problem,
+          "younger than the tmp limit; an enqueue may be in progress",
+        );
+      } else if (locate(protocol, queues, name).length > 0) {
+        leave(
+          problem,
+          "an entry uses it but has no registry file; inspect it by hand",
+        );
+      } else {
+        if (!dryRun) protocol.removeLeftovers(name);
+        act({ kind: "delete-leftovers", name, dirs: ["data"], problem });
+      }
       continue;
     }
     // Orphaned files without a registry file.

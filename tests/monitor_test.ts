@@ -413,25 +413,41 @@ Deno.test("repair: a consumer that touches its checkout keeps it", async () => {
 Deno.test("repair: orphans no crash explains are left alone and reported", async () => {
   await withTempDir(async (dir) => {
     await Spool.create(dir, { queues: ["q"] });
-    for (const file of [".data/d", "q/w", "q/.checkout/c", ".tmp/t"]) {
+    // A payload used by an entry without registry file ("d2") is not
+    // explained by any crash; a lone old payload ("d") is a power cut's.
+    for (
+      const file of [
+        ".data/d",
+        ".data/d2",
+        "q/d2",
+        "q/w",
+        "q/.checkout/c",
+        ".tmp/t",
+      ]
+    ) {
       await Deno.writeTextFile(`${dir}/${file}`, "");
       age(`${dir}/${file}`);
     }
+    await Deno.writeTextFile(`${dir}/.data/young`, "");
     const monitor = await Monitor.create(dir);
     const report = await monitor.repair({ dryRun: false });
-    // The old tmp file is abandoned whatever it was; the rest stays.
-    assert.deepEqual(report.actions.map((a) => [a.kind, a.name]), [[
-      "delete-tmp",
-      "t",
-    ]]);
+    assert.deepEqual(report.actions.map((a) => [a.kind, a.name]), [
+      ["delete-leftovers", "d"],
+      ["delete-tmp", "t"],
+    ]);
     assert.deepEqual(
       report.leftAlone.map((l) => l.problem.name).sort(),
-      ["c", "c", "d", "w"],
+      ["c", "c", "d2", "d2", "w", "young"],
     );
-    assert.deepEqual(tree(dir).filter((l) => !l.endsWith("/")).sort(), [
-      ".data/d",
-      "q/.checkout/c",
-      "q/w",
-    ]);
+    assert.deepEqual(
+      tree(dir).filter((l) => !l.endsWith("/")).sort(),
+      [
+        ".data/d2 = ",
+        ".data/young",
+        "q/.checkout/c",
+        "q/d2",
+        "q/w",
+      ].map((l) => l.replace(" = ", "")),
+    );
   });
 });
