@@ -6,6 +6,8 @@
  * @module
  */
 
+import { NotRegularFileError } from "./fs.ts";
+
 /** Options shared by every {@linkcode SpoolError} constructor. */
 export interface SpoolErrorOptions extends ErrorOptions {
   /** What the library was doing, as a verb phrase ("check out entry"). */
@@ -175,9 +177,10 @@ export class NameNotReservedError extends SpoolError {}
 export class NameInUseError extends SpoolError {}
 
 /**
- * A codec could not decode what is on disk (a metadata file, or a data file
- * read with `load`). The message names the file; the codec's error is the
- * `cause`.
+ * What is on disk cannot be read as an entry: a codec could not decode it (a
+ * metadata file, or a data file read with `load`; the codec's error is the
+ * `cause`), or it is not a regular file (a symbolic link planted in the spool
+ * is never followed). The message names the file.
  *
  * @example
  * ```ts
@@ -286,6 +289,12 @@ export function toSpoolError(
   }
   if (error instanceof Deno.errors.NotFound) {
     return new notFound("not found", options);
+  }
+  if (error instanceof NotRegularFileError) {
+    return new DecodeError(
+      "not a regular file (a symbolic link or special file is never followed)",
+      options,
+    );
   }
   const code = (error as { code?: unknown } | null)?.code;
   if (code === "ENOSPC" || code === "EDQUOT") {

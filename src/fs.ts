@@ -50,11 +50,15 @@ export interface FileSystem {
   ): Promise<void>;
   /** Flushes a file's data (and the metadata needed to read it back). */
   syncFile(path: string): Promise<void>;
-  /** Reads a small file whole, as text. */
+  /**
+   * Reads a small regular file whole, as text. Reads never follow a
+   * symbolic link: anything but a regular file is a
+   * {@linkcode NotRegularFileError}.
+   */
   readText(path: string): string;
-  /** Reads a file whole. */
+  /** Reads a regular file whole. */
   readBytes(path: string): Promise<Uint8Array>;
-  /** Opens a file as a stream of chunks; opening happens on first read. */
+  /** Opens a regular file as a stream of chunks, on the first read. */
   readStream(path: string): ReadableStream<Uint8Array>;
   /** Renames atomically, replacing `to` if it exists. */
   rename(from: string, to: string): void;
@@ -78,8 +82,50 @@ export interface FileSystem {
   watch(path: string): DirWatcher;
 }
 
+/**
+ * A read found a symbolic link, directory or special file where a regular
+ * file belongs. Whoever can write to the spool must not be able to make a
+ * consumer read files outside it.
+ */
+export class NotRegularFileError extends Error {
+  /** @param path The path that is not a regular file. */
+  constructor(path: string) {
+    super(`not a regular file (symbolic links are never followed): ${path}`);
+    this.name = "NotRegularFileError";
+  }
+}
+
 const utf8 = new TextEncoder();
+const utf8Decoder = new TextDecoder();
 const CHUNK = 256 * 1024;
+
+/**
+ * Opens `path` for reading only if it is a regular file, and is still the
+ * same file once open (so that a link swapped in between is refused too).
+ */
+function openRegularSync(path: string): Deno.FsFile {
+  const seen = Deno.lstatSync(path);
+  if (!seen.isFile) throw new NotRegularFileError(path);
+  const file = Deno.openSync(path, { read: true });
+  const opened = file.statSync();
+  if (opened.ino !== seen.ino || opened.dev !== seen.dev) {
+    file.close();
+    throw new NotRegularFileError(path);
+  }
+  return file;
+}
+
+async function openRegular(path: string): Promise<Deno.FsFile> {
+  const seen = await Deno.lstat(path);
+  if (!seen.isFile) throw new NotRegularFileError(path);
+  const file = await Deno.open(path, { read: true });
+  const opened = await file.stat();
+  if (opened.ino !== seen.ino || opened.dev !== seen.dev) {
+    file.close();
+    throw new NotRegularFileError(path);
+  }
+  return file;
+}
 
 /** The real file system, through Deno's runtime APIs. */
 export const realFileSystem: FileSystem = {
@@ -114,15 +160,42 @@ export const realFileSystem: FileSystem = {
     await file.syncData();
   },
 
-  readText: (path) => Deno.readTextFileSync(path),
-  readBytes: (path) => Deno.readFile(path),
+  readText(path) {
+    using file = openRegularSync(path);
+    const chunks: Uint8Array[] = [];
+    let size = 0;
+    for (;;) {
+      const buffer = new Uint8Array(Math.max(4096, size));
+      const n = file.readSync(buffer);
+      if (n === null) break;
+      chunks.push(buffer.subarray(0, n));
+      size += n;
+    }
+    return utf8Decoder.decode(
+      chunks.length === 1 ? chunks[0] : concat(chunks, size),
+    );
+  },
+
+  async readBytes(path) {
+    using file = await openRegular(path);
+    const chunks: Uint8Array[] = [];
+    let size = 0;
+    for (;;) {
+      const buffer = new Uint8Array(CHUNK);
+      const n = await file.read(buffer);
+      if (n === null) break;
+      chunks.push(buffer.subarray(0, n));
+      size += n;
+    }
+    return chunks.length === 1 ? chunks[0] : concat(chunks, size);
+  },
 
   readStream(path) {
     let file: Deno.FsFile | undefined;
     return new ReadableStream<Uint8Array>({
       async pull(controller) {
         try {
-          file ??= await Deno.open(path, { read: true });
+          file ??= await openRegular(path);
           const buffer = new Uint8Array(CHUNK);
           const n = await file.read(buffer);
           if (n === null) {
@@ -176,6 +249,16 @@ export const realFileSystem: FileSystem = {
 
   watch: (path) => Deno.watchFs(path, { recursive: false }),
 };
+
+function concat(chunks: Uint8Array[], size: number): Uint8Array {
+  const whole = new Uint8Array(size);
+  let offset = 0;
+  for (const chunk of chunks) {
+    whole.set(chunk, offset);
+    offset += chunk.length;
+  }
+  return whole;
+}
 
 async function writeAll(file: Deno.FsFile, bytes: Uint8Array): Promise<void> {
   let written = 0;

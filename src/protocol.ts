@@ -140,11 +140,15 @@ export class Protocol {
         ]),
       ];
       for (const path of needed) {
-        if (isDirectory(fs, path)) continue;
-        if (!createIfMissing) {
+        const kind = kindOf(fs, path);
+        if (kind === "directory") continue;
+        if (!createIfMissing || kind === "other") {
           const isQueue = path !== this.layout.tmpDir &&
             path !== this.layout.dataDir;
-          const reason = `missing directory ${path.slice(dir.length + 1)}/`;
+          const rel = path.slice(dir.length + 1);
+          const reason = kind === "other"
+            ? `${rel} exists but is not a directory`
+            : `missing directory ${rel}/`;
           throw isQueue
             ? new QueueNotFoundError(reason, { operation, path })
             : new NotASpoolError(reason, { operation, path });
@@ -247,7 +251,7 @@ export class Protocol {
           throw error;
         }
         wroteTmp = true;
-        await fs.writeFile(tmp, metadata, { createNew: false });
+        await this.#writeTmp(tmp, metadata);
         if (this.#strict) {
           await Promise.all([
             this.#throttle.run(() => fs.syncFile(dataPath)),
@@ -582,7 +586,7 @@ export class Protocol {
     await this.#withTmp(name, async () => {
       try {
         await this.#throttle.run(async () => {
-          await fs.writeFile(tmp, content, { createNew: false });
+          await this.#writeTmp(tmp, content);
           if (this.#strict) await fs.syncFile(tmp);
         });
         // Check the target is still there just before replacing it, so that
@@ -613,6 +617,21 @@ export class Protocol {
       this.#unlinkQuietly(this.layout.registry(name), true);
     } catch (error) {
       throw toSpoolError(error, operation, metadataPath, EntryNotFoundError);
+    }
+  }
+
+  /**
+   * Writes `.tmp/NAME` as a new file, created exclusively, which never
+   * follows a symbolic link: a link planted there cannot redirect the write
+   * outside the spool. A stale file in the way is unlinked first.
+   */
+  async #writeTmp(tmp: string, content: FileContent): Promise<void> {
+    try {
+      await this.#fs.writeFile(tmp, content, { createNew: true });
+    } catch (error) {
+      if (!(error instanceof Deno.errors.AlreadyExists)) throw error;
+      this.#unlinkQuietly(tmp, true);
+      await this.#fs.writeFile(tmp, content, { createNew: true });
     }
   }
 
@@ -672,10 +691,17 @@ export class Protocol {
 }
 
 function isDirectory(fs: FileSystem, path: string): boolean {
+  return kindOf(fs, path) === "directory";
+}
+
+function kindOf(
+  fs: FileSystem,
+  path: string,
+): "directory" | "other" | "missing" {
   try {
-    return fs.stat(path).isDirectory;
+    return fs.stat(path).isDirectory ? "directory" : "other";
   } catch (error) {
-    if (error instanceof Deno.errors.NotFound) return false;
+    if (error instanceof Deno.errors.NotFound) return "missing";
     throw error;
   }
 }

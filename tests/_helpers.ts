@@ -73,8 +73,13 @@ export async function runDeno(
   const child = command.spawn();
   if (options.stdin !== undefined) {
     const writer = child.stdin.getWriter();
-    await writer.write(new TextEncoder().encode(options.stdin));
-    await writer.close();
+    try {
+      await writer.write(new TextEncoder().encode(options.stdin));
+      await writer.close();
+    } catch (error) {
+      // The child may stop reading early (and fail); its output tells.
+      if (!(error instanceof Deno.errors.BrokenPipe)) throw error;
+    }
   }
   const output = await child.output();
   const decoder = new TextDecoder();

@@ -40,7 +40,7 @@ Deno.test("protocol: strict durability flushes before publishing and before unli
     assert.deepEqual(steps.enqueue, [
       "create .registry/0002",
       "write-new .data/0002",
-      "write .tmp/0002",
+      "write-new .tmp/0002",
       "sync .data/0002",
       "sync .tmp/0002",
       "syncdir .registry",
@@ -60,7 +60,7 @@ Deno.test("protocol: strict durability flushes before publishing and before unli
       "rename a/.checkout/0002 -> b/0002",
     ]);
     assert.deepEqual(steps["save with metadata"], [
-      "write .tmp/0002",
+      "write-new .tmp/0002",
       "sync .tmp/0002",
       "stat b/.checkout/0002",
       "rename .tmp/0002 -> b/.checkout/0002",
@@ -91,7 +91,7 @@ Deno.test("protocol: relaxed durability makes the same moves with no flush", asy
     assert.deepEqual(steps.enqueue, [
       "create .registry/0002",
       "write-new .data/0002",
-      "write .tmp/0002",
+      "write-new .tmp/0002",
       "rename .tmp/0002 -> a/0002",
     ]);
     assert.deepEqual(steps.remove, [

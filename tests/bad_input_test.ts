@@ -1,5 +1,7 @@
-// Bad input to the core API: each case gets its typed error, naming the
-// operation and the path, and leaves no file behind.
+// The catalogue of bad input, against the library and the CLI: each case
+// gets its typed error naming the operation and the path, leaves no file
+// behind, and loses nothing acknowledged. (Readers facing a deleted spool or
+// a damaged entry are in reader_test.ts; bad CLI arguments in cli_test.ts.)
 
 import assert from "node:assert/strict";
 import {
@@ -10,14 +12,17 @@ import {
   EntryNotFoundError,
   InvalidNameError,
   NotASpoolError,
+  PermissionError,
   QueueNotFoundError,
   Spool,
   type SpoolError,
   textData,
 } from "../mod.ts";
-import { tree, withTempDir } from "./_helpers.ts";
+import { type FileSystem, realFileSystem } from "../src/fs.ts";
+import { openSpool } from "../src/spool.ts";
+import { runDeno, startDeno, tree, withTempDir } from "./_helpers.ts";
 
-Deno.test("errors: load refuses a missing directory, a file, and a non-spool", async () => {
+Deno.test("bad input: load refuses a missing directory, a file, and a non-spool", async () => {
   await withTempDir(async (dir) => {
     await assert.rejects(
       Spool.load(`${dir}/missing`, { queues: ["q"] }),
@@ -50,7 +55,7 @@ Deno.test("errors: load refuses a missing directory, a file, and a non-spool", a
   });
 });
 
-Deno.test("errors: create never scatters files into a non-empty directory", async () => {
+Deno.test("bad input: create never scatters files into a non-empty directory", async () => {
   await withTempDir(async (dir) => {
     await Deno.writeTextFile(`${dir}/notes.txt`, "mine");
     await Deno.mkdir(`${dir}/photos`);
@@ -67,7 +72,7 @@ Deno.test("errors: create never scatters files into a non-empty directory", asyn
   });
 });
 
-Deno.test("errors: missing queue directories, and create adding them", async () => {
+Deno.test("bad input: missing queue directories, and create adding them", async () => {
   await withTempDir(async (dir) => {
     await Spool.create(dir, { queues: ["a"] });
     await assert.rejects(
@@ -100,7 +105,7 @@ Deno.test("errors: missing queue directories, and create adding them", async () 
   });
 });
 
-Deno.test("errors: invalid queue names are refused before anything is created", async () => {
+Deno.test("bad input: invalid queue names are refused before anything is created", async () => {
   await withTempDir(async (dir) => {
     for (
       const queue of [
@@ -136,7 +141,7 @@ Deno.test("errors: invalid queue names are refused before anything is created", 
   });
 });
 
-Deno.test("errors: unknown queues and invalid entry names in operations", async () => {
+Deno.test("bad input: unknown queues and invalid entry names in operations", async () => {
   await withTempDir(async (dir) => {
     const spool = await Spool.create(dir, { queues: ["q"] });
     const before = tree(dir);
@@ -174,7 +179,7 @@ Deno.test("errors: unknown queues and invalid entry names in operations", async 
   });
 });
 
-Deno.test("errors: entries that are gone", async () => {
+Deno.test("bad input: entries that are gone", async () => {
   await withTempDir(async (dir) => {
     const spool = await Spool.create(dir, { queues: ["q"] });
     const ghost = spool.entry("q", "ghost");
@@ -227,7 +232,7 @@ Deno.test("errors: entries that are gone", async () => {
   });
 });
 
-Deno.test("errors: metadata that cannot be decoded names the file and stays put", async () => {
+Deno.test("bad input: metadata that cannot be decoded names the file and stays put", async () => {
   await withTempDir(async (dir) => {
     const spool = await Spool.create(dir, { queues: ["q"] });
     const entry = await spool.enqueue("q", { ok: 1 }, new Uint8Array());
@@ -255,7 +260,7 @@ Deno.test("errors: metadata that cannot be decoded names the file and stays put"
   });
 });
 
-Deno.test("errors: codecs that throw give EncodeError/DecodeError and leave nothing", async () => {
+Deno.test("bad input: codecs that throw give EncodeError/DecodeError and leave nothing", async () => {
   await withTempDir(async (dir) => {
     const brokenData: DataCodec<string> = {
       encode: (value) => {
@@ -295,7 +300,7 @@ Deno.test("errors: codecs that throw give EncodeError/DecodeError and leave noth
   });
 });
 
-Deno.test("errors: text payloads that are not UTF-8 fail to decode", async () => {
+Deno.test("bad input: text payloads that are not UTF-8 fail to decode", async () => {
   await withTempDir(async (dir) => {
     const spool = await Spool.create(dir, { queues: ["q"], data: textData });
     const entry = await spool.enqueue("q", {}, "fine");
@@ -321,7 +326,7 @@ async function umount(dir: string): Promise<void> {
   await new Deno.Command("umount", { args: [dir], stderr: "null" }).output();
 }
 
-Deno.test("errors: a full disk gives DiskFullError and the enqueue is undone", async (t) => {
+Deno.test("bad input: a full disk gives DiskFullError and the enqueue is undone", async (t) => {
   await withTempDir(async (dir) => {
     const mnt = `${dir}/mnt`;
     await Deno.mkdir(mnt);
@@ -355,5 +360,181 @@ Deno.test("errors: a full disk gives DiskFullError and the enqueue is undone", a
     } finally {
       await umount(mnt);
     }
+  });
+});
+
+Deno.test("bad input: a file where a queue directory belongs", async () => {
+  await withTempDir(async (dir) => {
+    await Spool.create(dir, { queues: ["a"] });
+    await Deno.writeTextFile(`${dir}/b`, "not a directory");
+    for (const open of [Spool.load, Spool.create]) {
+      await assert.rejects(
+        open(dir, { queues: ["a", "b"] }),
+        (error: SpoolError) =>
+          error instanceof QueueNotFoundError &&
+          /b exists but is not a directory/.test(error.message),
+      );
+    }
+    assert.equal(await Deno.readTextFile(`${dir}/b`), "not a directory");
+  });
+});
+
+Deno.test("bad input: symbolic links planted in a spool are never followed", async () => {
+  await withTempDir(async (root) => {
+    const dir = `${root}/spool`;
+    const secret = `${root}/secret.txt`;
+    await Deno.writeTextFile(secret, '{"password":"hunter2"}');
+    const spool = await Spool.create(dir, { queues: ["q"], data: textData });
+    const entry = await spool.enqueue("q", { ok: true }, "payload");
+
+    // A link in a queue: not listed, refused when named.
+    await Deno.symlink(secret, `${dir}/q/evil`);
+    assert.deepEqual((await spool.list("q")).map((e) => e.name), [entry.name]);
+    const evil = spool.entry("q", "evil");
+    await assert.rejects(
+      evil.direct.readMetadata(),
+      (error: SpoolError) =>
+        error instanceof DecodeError &&
+        /not a regular file/.test(error.message),
+    );
+    await assert.rejects(spool.checkout(evil), DecodeError);
+    // Put back where it was, still a link, the secret untouched.
+    assert.ok(Deno.lstatSync(`${dir}/q/evil`).isSymlink);
+
+    // A payload swapped for a link.
+    await Deno.remove(`${dir}/.data/${entry.name}`);
+    await Deno.symlink(secret, `${dir}/.data/${entry.name}`);
+    await assert.rejects(entry.direct.dataFile().load(), DecodeError);
+    await assert.rejects(
+      new Response(entry.direct.dataFile().readable()).text(),
+      DecodeError,
+    );
+
+    // A link planted in .tmp/ does not redirect a write outside the spool.
+    await Deno.symlink(secret, `${dir}/.tmp/${entry.name}`);
+    await entry.direct.writeMetadata({ ok: false });
+    assert.equal(await Deno.readTextFile(secret), '{"password":"hunter2"}');
+    assert.deepEqual(await entry.direct.readMetadata(), { ok: false });
+    assert.equal(Deno.statSync(secret).isFile, true);
+  });
+});
+
+Deno.test("bad input: a directory the process may not read gives PermissionError", async () => {
+  await withTempDir(async (dir) => {
+    const spool = await Spool.create(dir, { queues: ["q"] });
+    await spool.enqueue("q", {}, new Uint8Array());
+    // The operating system's refusal, through the file-system seam (tests
+    // may run as root, whom file modes do not stop).
+    const denied: FileSystem = {
+      ...realFileSystem,
+      listFiles(path: string) {
+        if (path.endsWith("/q")) {
+          throw new Deno.errors.PermissionDenied(
+            `Permission denied (os error 13): readdir '${path}'`,
+          );
+        }
+        return realFileSystem.listFiles(path);
+      },
+    };
+    const guarded = await openSpool(denied, dir, { queues: ["q"] });
+    await assert.rejects(
+      guarded.list("q"),
+      (error: SpoolError) =>
+        error instanceof PermissionError && error.path === `${dir}/q` &&
+        /operating system denied access/.test(error.message),
+    );
+    // And for real, where file modes apply (not as root).
+    await Deno.chmod(`${dir}/q`, 0o000);
+    try {
+      let readable = true;
+      try {
+        Deno.readDirSync(`${dir}/q`).next();
+      } catch {
+        readable = false;
+      }
+      if (!readable) {
+        await assert.rejects(spool.list("q"), PermissionError);
+      }
+    } finally {
+      await Deno.chmod(`${dir}/q`, 0o755);
+    }
+  });
+});
+
+Deno.test("bad input: the CLI reports damaged entries and full disks in one line", async (t) => {
+  await withTempDir(async (root) => {
+    const dir = `${root}/spool`;
+    const spool = await Spool.create(dir, { queues: ["q"] });
+    const entry = await spool.enqueue("q", {}, new Uint8Array());
+    await Deno.writeTextFile(`${dir}/q/${entry.name}`, "{broken");
+    await Deno.symlink("/etc/hostname", `${dir}/q/evil`);
+    const cli = (args: string[], stdin?: string) =>
+      runDeno([
+        "run",
+        "--quiet",
+        `--allow-read=${root}`,
+        `--allow-write=${root}`,
+        "examples/cli.ts",
+        ...args,
+      ], { stdin });
+    // The CLI does not interpret metadata: damaged text is shown as it is.
+    let r = await cli(["show", dir, "q", entry.name]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /metadata: {2}\{broken/);
+    r = await cli(["show", dir, "q", "evil"]);
+    assert.equal(r.code, 2);
+    assert.match(r.stderr, /not a regular file/);
+    assert.doesNotMatch(r.stdout, /./);
+
+    const mnt = `${root}/mnt`;
+    await Deno.mkdir(mnt);
+    if (!await mountTmpfs(mnt, "128k")) {
+      t.step({ name: "skipped: cannot mount a tmpfs", ignore: true, fn() {} });
+      return;
+    }
+    try {
+      await Spool.create(`${mnt}/s`, { queues: ["q"] });
+      r = await cli(["enqueue", `${mnt}/s`, "q"], "x".repeat(512 * 1024));
+      assert.equal(r.code, 2);
+      assert.match(
+        r.stderr,
+        /^multispool enqueue: Cannot enqueue entry .*no space left/,
+      );
+      assert.deepEqual(
+        (await cli(["check", `${mnt}/s`])).code,
+        0,
+        "nothing half-done is left",
+      );
+    } finally {
+      await umount(mnt);
+    }
+  });
+});
+
+Deno.test("bad input: a spool deleted under the monitor daemon ends it with exit 2", async () => {
+  await withTempDir(async (root) => {
+    const dir = `${root}/spool`;
+    await Spool.create(dir, { queues: ["q"] });
+    const daemon = startDeno([
+      "run",
+      "--quiet",
+      `--allow-read=${root}`,
+      `--allow-write=${root}`,
+      "examples/cli.ts",
+      "monitor",
+      dir,
+      "--check-every",
+      "20ms",
+    ]);
+    await Deno.writeTextFile(`${dir}/.data/stray`, "");
+    await new Promise((r) => setTimeout(r, 100));
+    await Deno.remove(dir, { recursive: true });
+    const result = await daemon.done();
+    assert.equal(result.code, 2);
+    assert.match(
+      result.stderr,
+      /multispool monitor: Cannot .*spool.*: not found/,
+    );
+    assert.doesNotMatch(result.stderr, /\n\s+at /);
   });
 });
