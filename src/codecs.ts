@@ -28,7 +28,18 @@ export interface MetadataCodec<M> {
   decode(text: string): M;
 }
 
-/** What a {@linkcode DataCodec} may hand over to be written. */
+/**
+ * What a {@linkcode DataCodec} may hand over to be written.
+ *
+ * @example
+ * ```ts
+ * import type { EncodedData } from "@multispool/multispool";
+ *
+ * const small: EncodedData = "text, stored as UTF-8";
+ * const large: EncodedData = ReadableStream.from([new Uint8Array(1024)]);
+ * console.log(typeof small, large instanceof ReadableStream);
+ * ```
+ */
 export type EncodedData = Uint8Array | string | ReadableStream<Uint8Array>;
 
 /**

@@ -8,7 +8,17 @@
 
 import { NotRegularFileError } from "./fs.ts";
 
-/** Options shared by every {@linkcode SpoolError} constructor. */
+/**
+ * Options shared by every {@linkcode SpoolError} constructor.
+ *
+ * @example
+ * ```ts
+ * import { SpoolError, type SpoolErrorOptions } from "@multispool/multispool";
+ *
+ * const where: SpoolErrorOptions = { operation: "ship order", path: "/var/spool/x" };
+ * console.log(new SpoolError("carrier unreachable", where).message);
+ * ```
+ */
 export interface SpoolErrorOptions extends ErrorOptions {
   /** What the library was doing, as a verb phrase ("check out entry"). */
   operation: string;

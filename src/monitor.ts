@@ -17,7 +17,20 @@ import {
 import { Protocol } from "./protocol.ts";
 import { type RepairReport, repairSpool } from "./repair.ts";
 
-/** Age limits of the monitor, in milliseconds. */
+/**
+ * Age limits of the monitor, in milliseconds.
+ *
+ * @example
+ * ```ts
+ * import type { MonitorLimits } from "@multispool/multispool";
+ *
+ * const limits: MonitorLimits = {
+ *   maxCheckedOutAgeMs: 30 * 60_000, // long jobs
+ *   maxQueueAgesMs: { active: 4 * 3_600_000 },
+ * };
+ * console.log(limits.maxTmpFileAgeMs ?? "default");
+ * ```
+ */
 export interface MonitorLimits {
   /**
    * A checkout older than this is too old (its consumer is presumed dead).
@@ -39,7 +52,20 @@ export interface MonitorLimits {
   maxQueueAgesMs?: Record<string, number>;
 }
 
-/** Options for {@linkcode Monitor.create}. */
+/**
+ * Options for {@linkcode Monitor.create}.
+ *
+ * @example
+ * ```ts
+ * import type { MonitorOptions } from "@multispool/multispool";
+ *
+ * const options: MonitorOptions = {
+ *   queues: ["active", "frozen"],
+ *   limits: { maxTmpFileAgeMs: 5 * 60_000 },
+ * };
+ * console.log(options.queues);
+ * ```
+ */
 export interface MonitorOptions {
   /**
    * The queues to check.
@@ -52,7 +78,17 @@ export interface MonitorOptions {
   limits?: MonitorLimits;
 }
 
-/** Options for {@linkcode Monitor.watch}. */
+/**
+ * Options for {@linkcode Monitor.watch}.
+ *
+ * @example
+ * ```ts
+ * import type { WatchOptions } from "@multispool/multispool";
+ *
+ * const options: WatchOptions = { checkEveryMs: 60_000, alertAfterCycles: 3 };
+ * console.log(options);
+ * ```
+ */
 export interface WatchOptions {
   /**
    * Time between two checks.
@@ -71,7 +107,17 @@ export interface WatchOptions {
   signal?: AbortSignal;
 }
 
-/** Options for {@linkcode Monitor.repair}. */
+/**
+ * Options for {@linkcode Monitor.repair}.
+ *
+ * @example
+ * ```ts
+ * import type { RepairOptions } from "@multispool/multispool";
+ *
+ * const apply: RepairOptions = { dryRun: false };
+ * console.log(apply);
+ * ```
+ */
 export interface RepairOptions {
   /**
    * Only report what would be done.

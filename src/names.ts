@@ -36,7 +36,17 @@ export interface NameGenerator<I> {
   next(input: I, attempt: number): string;
 }
 
-/** Options for {@linkcode ulidNames}. */
+/**
+ * Options for {@linkcode ulidNames}.
+ *
+ * @example
+ * ```ts
+ * import { ulidNames, type UlidNamesOptions } from "@multispool/multispool";
+ *
+ * const options: UlidNamesOptions = { prefix: "web1-" };
+ * console.log(ulidNames(options).next(undefined, 0)); // "web1-01J..."
+ * ```
+ */
 export interface UlidNamesOptions {
   /**
    * Text put in front of every name, before the caller's input.

@@ -38,6 +38,18 @@ export type Outcome<Q extends string, M> =
  * @typeParam Q The spool's queue names.
  * @typeParam M The metadata type.
  * @typeParam R The value handed back.
+ *
+ * @example
+ * ```ts
+ * import type { OutcomeWithResult } from "@multispool/multispool";
+ *
+ * const done: OutcomeWithResult<"done", unknown, number> = {
+ *   action: "save",
+ *   queue: "done",
+ *   result: 200,
+ * };
+ * console.log(done.result);
+ * ```
  */
 export type OutcomeWithResult<Q extends string, M, R> = Outcome<Q, M> & {
   /** Returned by `withEntry` (undefined if left out). */
@@ -55,6 +67,19 @@ export type OutcomeWithResult<Q extends string, M, R> = Outcome<Q, M> & {
  * @typeParam M The metadata type.
  * @typeParam D The payload type.
  * @typeParam R The value handed back.
+ *
+ * @example
+ * ```ts
+ * import type { EntryHandler } from "@multispool/multispool";
+ *
+ * const deliver: EntryHandler<"outbox" | "sent", { to: string }, Uint8Array, number> =
+ *   async (meta, data, entry) => {
+ *     const body = await data.load();
+ *     console.log(`${entry.name}: ${body.length} bytes to ${meta.to}`);
+ *     return { action: "save", queue: "sent", result: body.length };
+ *   };
+ * console.log(typeof deliver);
+ * ```
  */
 export type EntryHandler<Q extends string, M, D, R> = (
   metadata: M,

@@ -36,7 +36,20 @@ import { GroupCommit } from "./group_commit.ts";
 import { type Dir, Layout, REGISTRY } from "./layout.ts";
 import { Throttle } from "./throttle.ts";
 
-/** How hard the spool works to survive a power cut. */
+/**
+ * How hard the spool works to survive a power cut: `"strict"` flushes,
+ * `"relaxed"` does not.
+ *
+ * @example
+ * ```ts
+ * import { type Durability, Spool } from "@multispool/multispool";
+ *
+ * const durability: Durability = Deno.args.includes("--fast") ? "relaxed" : "strict";
+ * const dir = await Deno.makeTempDir();
+ * await Spool.create(dir, { queues: ["q"] }, { durability });
+ * await Deno.remove(dir, { recursive: true });
+ * ```
+ */
 export type Durability = "strict" | "relaxed";
 
 /** What a protocol instance needs. */

@@ -16,7 +16,20 @@ import {
 import type { DirWatcher } from "./fs.ts";
 import { type EntryHandler, handleCheckedOut } from "./outcome.ts";
 
-/** Options for `spool.reader()`. */
+/**
+ * Options for `spool.reader()`.
+ *
+ * @example
+ * ```ts
+ * import type { ReaderOptions, SpoolError } from "@multispool/multispool";
+ *
+ * const onNfs: ReaderOptions = {
+ *   pollIntervalMs: 2000,
+ *   onError: (error: SpoolError) => console.error("reader:", error.message),
+ * };
+ * console.log(onNfs.pollIntervalMs);
+ * ```
+ */
 export interface ReaderOptions {
   /**
    * While waiting, also list the queue every this many milliseconds, for
@@ -53,13 +66,34 @@ export interface ReaderOptions {
   onError?: (error: SpoolError) => void;
 }
 
-/** Options for {@linkcode QueueReader.dequeue}. */
+/**
+ * Options for {@linkcode QueueReader.dequeue}.
+ *
+ * @example
+ * ```ts
+ * import type { DequeueOptions } from "@multispool/multispool";
+ *
+ * const options: DequeueOptions = { signal: AbortSignal.timeout(30_000) };
+ * console.log(options.signal?.aborted); // false
+ * ```
+ */
 export interface DequeueOptions {
   /** Stops the wait: `dequeue` then resolves to `undefined`. */
   signal?: AbortSignal;
 }
 
-/** Options for {@linkcode QueueReader.iter}. */
+/**
+ * Options for {@linkcode QueueReader.iter}.
+ *
+ * @example
+ * ```ts
+ * import type { IterOptions } from "@multispool/multispool";
+ *
+ * const stop = new AbortController(); // abort() it on SIGTERM, say
+ * const options: IterOptions = { signal: stop.signal, concurrency: 8 };
+ * console.log(options.concurrency);
+ * ```
+ */
 export interface IterOptions {
   /**
    * Stops the iteration: no new entry is taken, the ones being handled
@@ -74,7 +108,18 @@ export interface IterOptions {
   concurrency?: number;
 }
 
-/** Options for {@linkcode QueueReader.iterAvailable}. */
+/**
+ * Options for {@linkcode QueueReader.iterAvailable}.
+ *
+ * @example
+ * ```ts
+ * import type { IterAvailableOptions } from "@multispool/multispool";
+ *
+ * // A pass that gives up after five seconds, between entries.
+ * const options: IterAvailableOptions = { signal: AbortSignal.timeout(5000) };
+ * console.log(options.signal !== undefined);
+ * ```
+ */
 export interface IterAvailableOptions {
   /** Stops the pass early, between entries. */
   signal?: AbortSignal;

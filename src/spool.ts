@@ -22,7 +22,17 @@ import { type EntryHandler, handleCheckedOut } from "./outcome.ts";
 export type { Durability };
 export type { EntryHandler, Outcome, OutcomeWithResult } from "./outcome.ts";
 
-/** Options for opening a spool. */
+/**
+ * Options for opening a spool.
+ *
+ * @example
+ * ```ts
+ * import type { SpoolOptions } from "@multispool/multispool";
+ *
+ * const forTests: SpoolOptions = { durability: "relaxed" };
+ * console.log(forTests);
+ * ```
+ */
 export interface SpoolOptions {
   /**
    * `"strict"`: an enqueue that resolved survives a power cut (files and
@@ -36,7 +46,17 @@ export interface SpoolOptions {
   durability?: Durability;
 }
 
-/** Options for {@linkcode Spool.load}. */
+/**
+ * Options for {@linkcode Spool.load}.
+ *
+ * @example
+ * ```ts
+ * import type { LoadOptions } from "@multispool/multispool";
+ *
+ * const options: LoadOptions = { createIfMissing: true, durability: "strict" };
+ * console.log(options);
+ * ```
+ */
 export interface LoadOptions extends SpoolOptions {
   /**
    * Create the spool directory and any missing queue directories. A
@@ -47,7 +67,20 @@ export interface LoadOptions extends SpoolOptions {
   createIfMissing?: boolean;
 }
 
-/** How `enqueue` names an entry. */
+/**
+ * How `enqueue` names an entry.
+ *
+ * @typeParam I The name generator's input type.
+ *
+ * @example
+ * ```ts
+ * import type { NameChoice } from "@multispool/multispool";
+ *
+ * const fresh: NameChoice<string | undefined> = { reserve: "order-" };
+ * const earlier: NameChoice<string | undefined> = { use: "order-01JB8W3ZQ2M8X5K7T9V0C4N6PR" };
+ * console.log(fresh, earlier);
+ * ```
+ */
 export type NameChoice<I> =
   /** Reserve a new name now, from this input to the name generator. */
   | { reserve: I }
