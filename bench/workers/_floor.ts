@@ -1,0 +1,122 @@
+// Plain-syscall mirrors of the protocol's operations (src/protocol.ts), for
+// the floor contenders: same files, same order, synchronous calls, no
+// library. Each comment names the protocol step it stands for.
+
+const utf8 = new TextEncoder();
+
+function writeAllSync(file: Deno.FsFile, bytes: Uint8Array): void {
+  let written = 0;
+  while (written < bytes.length) {
+    written += file.writeSync(bytes.subarray(written));
+  }
+}
+
+function flushFile(path: string): void {
+  using file = Deno.openSync(path, { read: true });
+  file.syncDataSync();
+}
+
+function flushDir(path: string): void {
+  using dir = Deno.openSync(path, { read: true });
+  dir.syncSync();
+}
+
+/**
+ * `openRegularSync` (src/fs.ts): lstat, open, fstat, so that a symbolic
+ * link is never followed.
+ */
+export function openRegularSync(path: string): Deno.FsFile {
+  const seen = Deno.lstatSync(path);
+  if (!seen.isFile) throw new Error(`not a regular file: ${path}`);
+  const file = Deno.openSync(path, { read: true });
+  const opened = file.statSync();
+  if (opened.ino !== seen.ino) throw new Error(`swapped: ${path}`);
+  return file;
+}
+
+/** `Protocol.publish` after `reserve`, for one entry whose payload comes in `chunks`. */
+export function publishFloor(
+  spool: string,
+  queue: string,
+  name: string,
+  metadata: string,
+  chunks: Uint8Array[],
+  strict: boolean,
+): void {
+  // reserve(): create-exclusive .registry/NAME
+  Deno.openSync(`${spool}/.registry/${name}`, { write: true, createNew: true })
+    .close();
+  // writeFile(.data/NAME, createNew)
+  const data = `${spool}/.data/${name}`;
+  {
+    using file = Deno.openSync(data, { write: true, createNew: true });
+    for (const chunk of chunks) writeAllSync(file, chunk);
+  }
+  // #writeTmp: writeFile(.tmp/NAME, createNew)
+  const tmp = `${spool}/.tmp/${name}`;
+  {
+    using file = Deno.openSync(tmp, { write: true, createNew: true });
+    writeAllSync(file, utf8.encode(metadata));
+  }
+  if (strict) {
+    // syncFile(data), syncFile(tmp), syncDir(.registry), syncDir(.data)
+    flushFile(data);
+    flushFile(tmp);
+    flushDir(`${spool}/.registry`);
+    flushDir(`${spool}/.data`);
+  }
+  // rename(.tmp/NAME, QUEUE/NAME): the entry is visible
+  Deno.renameSync(tmp, `${spool}/${queue}/${name}`);
+  // syncDir(QUEUE)
+  if (strict) flushDir(`${spool}/${queue}`);
+}
+
+/**
+ * `Protocol.checkout` then `Protocol.removeCheckedOut` for one entry, reading
+ * its metadata in between as `SpoolCore.tryCheckout` does. Returns false if
+ * another consumer took the entry first.
+ */
+export function checkoutAndRemoveFloor(
+  spool: string,
+  queue: string,
+  name: string,
+  strict: boolean,
+  read?: (data: string) => void,
+): boolean {
+  const from = `${spool}/${queue}/${name}`;
+  const to = `${spool}/${queue}/.checkout/${name}`;
+  const registry = `${spool}/.registry/${name}`;
+  const data = `${spool}/.data/${name}`;
+  // #touchPhase: the moved file, then the registry file
+  let time = new Date();
+  try {
+    Deno.utimeSync(from, time, time);
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) return false;
+    throw error;
+  }
+  Deno.utimeSync(registry, time, time);
+  // rename into .checkout/: the lock
+  try {
+    Deno.renameSync(from, to);
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) return false;
+    throw error;
+  }
+  // readCheckoutMetadata: readText() opens regular files only
+  {
+    using file = openRegularSync(to);
+    const buffer = new Uint8Array(4096);
+    while (file.readSync(buffer) !== null);
+  }
+  read?.(data);
+  // #remove: touch the registry, unlink the metadata, flush (strict), then
+  // the payload and the registry file
+  time = new Date();
+  Deno.utimeSync(registry, time, time);
+  Deno.removeSync(to);
+  if (strict) flushDir(`${spool}/${queue}/.checkout`);
+  Deno.removeSync(data);
+  Deno.removeSync(registry);
+  return true;
+}

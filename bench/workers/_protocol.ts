@@ -1,0 +1,71 @@
+// The parent/worker handshake every bench worker follows, so that setup
+// (runtime start, spool open) stays outside the timed region and several
+// workers start their timed work together:
+//   worker: "ready\n"   parent: "go ARG...\n"   worker: one JSON line, exit.
+
+const encoder = new TextEncoder();
+const decoder = new TextDecoder();
+let pending = "";
+
+/** Wall-clock milliseconds with sub-millisecond resolution, comparable across processes. */
+export function now(): number {
+  return performance.timeOrigin + performance.now();
+}
+
+/** Reads one line from stdin (without the newline); null at end of input. */
+async function readLine(): Promise<string | null> {
+  const buffer = new Uint8Array(4096);
+  for (;;) {
+    const newline = pending.indexOf("\n");
+    if (newline >= 0) {
+      const line = pending.slice(0, newline);
+      pending = pending.slice(newline + 1);
+      return line;
+    }
+    const n = await Deno.stdin.read(buffer);
+    if (n === null) return null;
+    pending += decoder.decode(buffer.subarray(0, n));
+  }
+}
+
+function writeAll(text: string): void {
+  const bytes = encoder.encode(text);
+  let written = 0;
+  while (written < bytes.length) {
+    written += Deno.stdout.writeSync(bytes.subarray(written));
+  }
+}
+
+/** Says "ready" and waits for the parent's "go"; returns the go line's arguments. */
+export async function ready(): Promise<string[]> {
+  writeAll("ready\n");
+  const line = await readLine();
+  if (line === null || !line.startsWith("go")) {
+    throw new Error(`expected "go" from the parent, got ${line}`);
+  }
+  return line.split(" ").slice(1).filter((word) => word.length > 0);
+}
+
+/**
+ * Sends the worker's result to the parent (one JSON line), then stays alive
+ * until the parent closes stdin: the parent reads the peak memory of the
+ * process (VmHWM) meanwhile, which Deno lets a process read in /proc only
+ * with --allow-all. `hwmKiB` here is the current RSS, the fallback.
+ */
+export async function emit(result: Record<string, unknown>): Promise<void> {
+  const rss = Math.round(Deno.memoryUsage().rss / 1024);
+  writeAll(`${JSON.stringify({ ...result, hwmKiB: rss })}\n`);
+  while (await readLine() !== null);
+}
+
+/** Resolves after `ms` milliseconds. */
+export function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/** A 1 KiB-style payload of `size` bytes that is not all zeros. */
+export function payloadOf(size: number): Uint8Array {
+  const bytes = new Uint8Array(size);
+  for (let i = 0; i < size; i++) bytes[i] = (i * 31 + 7) & 0xff;
+  return bytes;
+}

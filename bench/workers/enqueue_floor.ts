@@ -1,0 +1,29 @@
+// The syscall floor of an enqueue: the same opens, writes, flushes and
+// renames as `Protocol.publish` (src/protocol.ts), in the same order, one
+// enqueue at a time, with nothing around them. Flushes use the synchronous
+// forms: the cheapest way a plain script can make them.
+// Usage: enqueue_floor.ts SPOOL strict|relaxed; go DURATION_MS
+import { monotonicFactory } from "ulid";
+import { emit, now, payloadOf, ready } from "./_protocol.ts";
+import { publishFloor } from "./_floor.ts";
+
+const [dir, durability] = Deno.args;
+const strict = durability === "strict";
+const payload = payloadOf(1024);
+const names = monotonicFactory();
+const [duration] = await ready();
+const start = now();
+const deadline = start + Number(duration);
+let ops = 0;
+while (now() < deadline) {
+  publishFloor(
+    dir,
+    "q",
+    names(),
+    JSON.stringify({ seq: ops }),
+    [payload],
+    strict,
+  );
+  ops++;
+}
+await emit({ ops, start, end: now() });
