@@ -276,9 +276,11 @@ export class Monitor {
    * await Deno.remove(dir, { recursive: true });
    * ```
    */
-  runOnce(): Promise<Problem[]> {
-    return Promise.resolve().then(() =>
-      findProblems(this.#protocol, this.#currentQueues(), this.#limits)
+  async runOnce(): Promise<Problem[]> {
+    return await findProblems(
+      this.#protocol,
+      this.#currentQueues(),
+      this.#limits,
     );
   }
 
@@ -390,10 +392,13 @@ export class Monitor {
    * await Deno.remove(dir, { recursive: true });
    * ```
    */
-  repair(options: RepairOptions = {}): Promise<RepairReport> {
+  async repair(options: RepairOptions = {}): Promise<RepairReport> {
     const dryRun = options.dryRun ?? true;
-    return Promise.resolve().then(() =>
-      repairSpool(this.#protocol, this.#currentQueues(), this.#limits, dryRun)
+    return await repairSpool(
+      this.#protocol,
+      this.#currentQueues(),
+      this.#limits,
+      dryRun,
     );
   }
 

@@ -143,26 +143,26 @@ export function formatAge(ms: number): string {
  * candidate is checked again before it is reported, so that an entry moving
  * between directories during the scan is not reported as a problem.
  */
-export function findProblems(
+export async function findProblems(
   protocol: Protocol,
   queues: readonly string[],
   limits: Limits,
   now: number = Date.now(),
-): Problem[] {
-  const registry = new Set(protocol.namesIn("registry"));
+): Promise<Problem[]> {
+  const registry = new Set(await protocol.namesIn("registry"));
   const candidates: Problem[] = [];
   const epoch = new Date(0);
   const check = (kind: Problem["kind"], name: string, dirs: Dir[]) =>
     candidates.push({ kind, name, mtime: epoch, dirs });
 
   const tmpLimit = limits.maxTmpFileAgeMs;
-  for (const name of protocol.namesIn("tmp")) {
+  for (const name of await protocol.namesIn("tmp")) {
     if (!registry.has(name)) check("orphaned", name, ["tmp"]);
     if (isOld(protocol.mtime("tmp", name), now, tmpLimit)) {
       check("too-old", name, ["tmp"]);
     }
   }
-  for (const name of protocol.namesIn("data")) {
+  for (const name of await protocol.namesIn("data")) {
     if (!registry.has(name)) check("orphaned", name, ["data"]);
   }
   // Where each name has a metadata file.
@@ -173,7 +173,7 @@ export function findProblems(
       const limit = checkout
         ? limits.maxCheckedOutAgeMs
         : limits.maxQueueAgesMs[queue];
-      for (const name of protocol.namesIn(dir)) {
+      for (const name of await protocol.namesIn(dir)) {
         const seen = places.get(name);
         if (seen === undefined) places.set(name, [dir]);
         else seen.push(dir);

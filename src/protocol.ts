@@ -383,7 +383,7 @@ export class Protocol {
   }
 
   /** Names in `QUEUE/.checkout/`, sorted. */
-  listCheckouts(queue: string): string[] {
+  listCheckouts(queue: string): Promise<string[]> {
     return this.#listNames(this.layout.checkoutDir(queue), "list checkouts");
   }
 
@@ -393,7 +393,7 @@ export class Protocol {
    * Names in `QUEUE/`, sorted (by UTF-16 code units: byte order for ASCII
    * names); `.checkout` and other dot files skipped.
    */
-  listQueue(queue: string): string[] {
+  listQueue(queue: string): Promise<string[]> {
     return this.#listNames(this.layout.queueDir(queue), "list queue");
   }
 
@@ -515,10 +515,10 @@ export class Protocol {
   }
 
   /** Names of the files in `dir` (dot files skipped), unsorted. */
-  namesIn(dir: Dir): string[] {
+  async namesIn(dir: Dir): Promise<string[]> {
     const path = this.layout.dirPath(dir);
     try {
-      return this.#fs.listFiles(path).filter((name) => !name.startsWith("."));
+      return withoutDotFiles(await this.#fs.listFiles(path));
     } catch (error) {
       throw toSpoolError(error, "list directory", path, NotASpoolError);
     }
@@ -677,15 +677,15 @@ export class Protocol {
     }
   }
 
-  #listNames(dir: string, operation: string): string[] {
+  async #listNames(dir: string, operation: string): Promise<string[]> {
     let names;
     try {
-      names = this.#fs.listFiles(dir);
+      names = await this.#fs.listFiles(dir);
     } catch (error) {
       throw toSpoolError(error, operation, dir, QueueNotFoundError);
     }
-    // Dot files are the spool's own (and editors'); never entries.
-    return names.filter((name) => !name.startsWith(".")).sort();
+    // Sorted by UTF-16 code units: byte order for ASCII names.
+    return withoutDotFiles(names).sort();
   }
 
   async #withTmp<T>(name: string, job: () => Promise<T>): Promise<T> {
@@ -701,6 +701,19 @@ export class Protocol {
       release();
     }
   }
+}
+
+/**
+ * Drops dot files (the spool's own, and editors') in place: with a million
+ * names, a second array would cost tens of megabytes.
+ */
+function withoutDotFiles(names: string[]): string[] {
+  let kept = 0;
+  for (const name of names) {
+    if (!name.startsWith(".")) names[kept++] = name;
+  }
+  names.length = kept;
+  return names;
 }
 
 function isDirectory(fs: FileSystem, path: string): boolean {

@@ -47,11 +47,12 @@ export interface ReaderOptions {
    */
   watch?: boolean;
   /**
-   * After losing a race for an entry to another consumer, jump ahead by a
-   * random number of entries below this, putting the skipped ones back, so
-   * that consumers sharing a large backlog stop contending for the same
-   * head entries. A reader that wins every race takes entries strictly in
-   * order whatever this is; `1` never jumps (strict order, most contention).
+   * After losing a race for an entry to another consumer, jump ahead in the
+   * listing by a random number of entries below this, so that consumers
+   * sharing a large backlog stop contending for the same entries. The
+   * entries jumped over come back in the next listing. A reader that wins
+   * every race takes entries strictly in order whatever this is; `1` never
+   * jumps (closest to FIFO, most contention).
    *
    * @default {32}
    */
@@ -235,6 +236,8 @@ export class QueueReaderImpl<Q extends string, M, D>
   // The last listing, consumed from `#cursor` on.
   #cache: string[] = [];
   #cursor = 0;
+  // Resolves when the listing in progress (if any) is done.
+  #refilling: Promise<void> | undefined;
   readonly #skipped = new Set<string>();
 
   /**
@@ -282,6 +285,13 @@ export class QueueReaderImpl<Q extends string, M, D>
       const job = await this.#takeFromCache(signal);
       if (job !== undefined) return job;
       if (this.#closed || signal?.aborted) return undefined;
+      // Another caller of this reader is listing: take from its listing
+      // first. (Sharing it would be wrong: it may have started before this
+      // caller's own clearing of the flag below.)
+      if (this.#refilling !== undefined) {
+        await this.#refilling;
+        continue;
+      }
       this.#startWatching();
       // DRAIN THE NOTIFICATIONS BEFORE LISTING, NEVER AFTER. A change made
       // before this line is in the listing below; a change made after it
@@ -290,7 +300,7 @@ export class QueueReaderImpl<Q extends string, M, D>
       // arrived between the listing and the clearing: a missed wake-up, and
       // a reader asleep on a non-empty queue.
       this.#changed = false;
-      if (this.#refill()) continue;
+      if (await this.#refill()) continue;
       await this.#waitForChange(signal);
     }
   }
@@ -298,8 +308,11 @@ export class QueueReaderImpl<Q extends string, M, D>
   async dequeueAvailable(): Promise<CheckedOutEntry<Q, M, D> | undefined> {
     const job = await this.#takeFromCache(undefined);
     if (job !== undefined || this.#closed) return job;
-    this.#changed = false;
-    this.#refill();
+    if (this.#refilling !== undefined) await this.#refilling;
+    else {
+      this.#changed = false;
+      await this.#refill();
+    }
     return await this.#takeFromCache(undefined);
   }
 
@@ -340,7 +353,7 @@ export class QueueReaderImpl<Q extends string, M, D>
     f: EntryHandler<Q, M, D, unknown>,
     options: IterAvailableOptions = {},
   ): Promise<void> {
-    const names = this.#list();
+    const names = await this.#list();
     for (const name of names) {
       if (this.#closed || options.signal?.aborted) return;
       const job = await this.#tryCheckout(name);
@@ -378,10 +391,11 @@ export class QueueReaderImpl<Q extends string, M, D>
 
   /**
    * Tries the cached names in order and returns the first entry it wins.
-   * After losing a race, it jumps a random distance ahead (putting the
-   * skipped names back), so that readers sharing a large backlog stop
-   * contending for the same head entries; a reader that never loses takes
-   * entries strictly in order.
+   * After losing a race, it jumps a random distance ahead: readers sharing a
+   * large backlog then stop contending for the same entries one after the
+   * other. The names jumped over are not lost: they are in the next listing
+   * if no other reader took them. A reader that never loses takes entries
+   * strictly in order.
    */
   async #takeFromCache(
     signal: AbortSignal | undefined,
@@ -391,13 +405,9 @@ export class QueueReaderImpl<Q extends string, M, D>
       const name = this.#cache[this.#cursor++];
       const job = await this.#tryCheckout(name);
       if (job !== undefined) return job;
-      // Another caller may have refilled the cache meanwhile: use the new.
-      const cache = this.#cache;
-      const window = Math.min(this.#spread, cache.length - this.#cursor);
-      if (window > 1) {
-        const j = this.#cursor + Math.floor(Math.random() * window);
-        [cache[this.#cursor], cache[j]] = [cache[j], cache[this.#cursor]];
-      }
+      // Lost: another reader is here. (Another caller of this reader may
+      // have refilled the cache meanwhile; the cursor is the new one's.)
+      this.#cursor += Math.floor(Math.random() * this.#spread);
     }
     return undefined;
   }
@@ -423,8 +433,14 @@ export class QueueReaderImpl<Q extends string, M, D>
   }
 
   /** Lists the queue into the cache; true if it holds anything to try. */
-  #refill(): boolean {
-    this.#cache = this.#list();
+  async #refill(): Promise<boolean> {
+    const listing = this.#list();
+    this.#refilling = listing.then(() => {}, () => {});
+    try {
+      this.#cache = await listing;
+    } finally {
+      this.#refilling = undefined;
+    }
     this.#cursor = 0;
     if (this.#cache.length === 0) return false;
     // Other callers waiting on this reader can share the new listing.
@@ -432,8 +448,8 @@ export class QueueReaderImpl<Q extends string, M, D>
     return true;
   }
 
-  #list(): string[] {
-    const names = this.#core.protocol.listQueue(this.queue);
+  async #list(): Promise<string[]> {
+    const names = await this.#core.protocol.listQueue(this.queue);
     return this.#skipped.size === 0
       ? names
       : names.filter((name) => !this.#skipped.has(name));

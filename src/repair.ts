@@ -103,13 +103,13 @@ export interface RepairReport {
  * touching nothing younger than the limits. Each action is checked again
  * just before it is carried out.
  */
-export function repairSpool(
+export async function repairSpool(
   protocol: Protocol,
   queues: readonly string[],
   limits: Limits,
   dryRun: boolean,
-): RepairReport {
-  const problems = findProblems(protocol, queues, limits);
+): Promise<RepairReport> {
+  const problems = await findProblems(protocol, queues, limits);
   const report: RepairReport = { dryRun, actions: [], leftAlone: [] };
   const fixed = new Set<string>();
   const byName = new Map<string, Problem[]>();

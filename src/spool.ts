@@ -420,13 +420,11 @@ export class Spool<Q extends string, M, D, I = string | undefined> {
    * await Deno.remove(dir, { recursive: true });
    * ```
    */
-  list(queue: Q): Promise<Entry<Q, M, D, I>[]> {
-    return Promise.resolve().then(() => {
-      this.#core.checkQueue(queue, "list queue");
-      return this.#core.protocol.listQueue(queue).map((name) =>
-        this.entry(queue, name)
-      );
-    });
+  async list(queue: Q): Promise<Entry<Q, M, D, I>[]> {
+    this.#core.checkQueue(queue, "list queue");
+    return (await this.#core.protocol.listQueue(queue)).map((name) =>
+      this.entry(queue, name)
+    );
   }
 
   /**
@@ -629,26 +627,26 @@ export class Spool<Q extends string, M, D, I = string | undefined> {
    * await Deno.remove(dir, { recursive: true });
    * ```
    */
-  listCheckoutsUnsafe(queue: Q): Promise<CheckedOutEntry<Q, M, D>[]> {
-    return Promise.resolve().then(() => {
-      const core = this.#core;
-      const operation = "list checkouts";
-      core.checkQueue(queue, operation);
-      const result: CheckedOutEntry<Q, M, D>[] = [];
-      for (const name of core.protocol.listCheckouts(queue)) {
-        let text: string;
-        try {
-          text = core.protocol.readCheckoutMetadata(queue, name);
-        } catch (error) {
-          if (error instanceof EntryNotFoundError) continue;
-          throw error;
-        }
-        const path = core.protocol.layout.checkoutFile(queue, name);
-        const metadata = core.decodeMetadata(text, operation, path);
-        result.push(new CheckedOutEntryImpl(core, queue, name, metadata));
+  async listCheckoutsUnsafe(
+    queue: Q,
+  ): Promise<CheckedOutEntry<Q, M, D>[]> {
+    const core = this.#core;
+    const operation = "list checkouts";
+    core.checkQueue(queue, operation);
+    const result: CheckedOutEntry<Q, M, D>[] = [];
+    for (const name of await core.protocol.listCheckouts(queue)) {
+      let text: string;
+      try {
+        text = core.protocol.readCheckoutMetadata(queue, name);
+      } catch (error) {
+        if (error instanceof EntryNotFoundError) continue;
+        throw error;
       }
-      return result;
-    });
+      const path = core.protocol.layout.checkoutFile(queue, name);
+      const metadata = core.decodeMetadata(text, operation, path);
+      result.push(new CheckedOutEntryImpl(core, queue, name, metadata));
+    }
+    return result;
   }
 }
 

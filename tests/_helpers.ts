@@ -185,7 +185,7 @@ export class RecordingFileSystem implements FileSystem {
     return this.#real.list(path);
   }
 
-  listFiles(path: string): string[] {
+  listFiles(path: string): Promise<string[]> {
     this.#log(`list ${this.#rel(path)}`);
     return this.#real.listFiles(path);
   }

@@ -427,7 +427,7 @@ Deno.test("bad input: a directory the process may not read gives PermissionError
     // may run as root, whom file modes do not stop).
     const denied: FileSystem = {
       ...realFileSystem,
-      listFiles(path: string) {
+      listFiles(path: string): Promise<string[]> {
         if (path.endsWith("/q")) {
           throw new Deno.errors.PermissionDenied(
             `Permission denied (os error 13): readdir '${path}'`,

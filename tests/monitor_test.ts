@@ -148,8 +148,8 @@ Deno.test("monitor: an entry moving during the scan is not reported", async () =
     // (seen in neither, or in both), another is removed, a third enqueued.
     const fs: FileSystem = {
       ...realFileSystem,
-      listFiles(path: string) {
-        const names = realFileSystem.listFiles(path);
+      async listFiles(path: string) {
+        const names = await realFileSystem.listFiles(path);
         if (path.endsWith("/.registry") && step === 0) {
           step++;
           enqueued = spool.enqueue("b", 3, new Uint8Array());
