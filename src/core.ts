@@ -170,7 +170,7 @@ export class SpoolCore<Q extends string, M, D, I> implements PayloadCore<D> {
     if (!protocol.checkout(queue, name)) return undefined;
     let metadata: M;
     try {
-      const text = protocol.readCheckoutMetadata(queue, name);
+      const text = protocol.readMetadata(queue, name, true);
       metadata = this.decodeMetadata(
         text,
         operation,

@@ -138,7 +138,7 @@ export class EntryImpl<Q extends string, M, D, I> implements Entry<Q, M, D, I> {
       readMetadata: () =>
         Promise.resolve().then(() => {
           check("read metadata");
-          const text = core.protocol.readQueueMetadata(queue, name);
+          const text = core.protocol.readMetadata(queue, name, false);
           return core.decodeMetadata(
             text,
             "read metadata",

@@ -372,9 +372,9 @@ export class Protocol {
     );
   }
 
-  /** Reads a checked-out entry's metadata text. */
-  readCheckoutMetadata(queue: string, name: string): string {
-    const path = this.layout.checkoutFile(queue, name);
+  /** Reads an entry's metadata text, waiting in its queue or checked out. */
+  readMetadata(queue: string, name: string, checkedOut: boolean): string {
+    const path = this.layout.file({ queue, checkout: checkedOut }, name);
     try {
       return this.#fs.readText(path);
     } catch (error) {
@@ -395,16 +395,6 @@ export class Protocol {
    */
   listQueue(queue: string): Promise<string[]> {
     return this.#listNames(this.layout.queueDir(queue), "list queue");
-  }
-
-  /** Reads a waiting entry's metadata text. */
-  readQueueMetadata(queue: string, name: string): string {
-    const path = this.layout.queueFile(queue, name);
-    try {
-      return this.#fs.readText(path);
-    } catch (error) {
-      throw toSpoolError(error, "read metadata", path, EntryNotFoundError);
-    }
   }
 
   /** Replaces a waiting entry's metadata atomically, without a checkout. */

@@ -637,7 +637,7 @@ export class Spool<Q extends string, M, D, I = string | undefined> {
     for (const name of await core.protocol.listCheckouts(queue)) {
       let text: string;
       try {
-        text = core.protocol.readCheckoutMetadata(queue, name);
+        text = core.protocol.readMetadata(queue, name, true);
       } catch (error) {
         if (error instanceof EntryNotFoundError) continue;
         throw error;
