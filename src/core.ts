@@ -11,13 +11,12 @@ import {
   jsonMetadata,
   type MetadataCodec,
 } from "./codecs.ts";
+import { type CheckedOutEntry, CheckedOutEntryImpl } from "./checkout.ts";
 import { DecodeError, EncodeError, QueueNotFoundError } from "./errors.ts";
 import type { FileContent } from "./fs.ts";
-import { type NameGenerator, nameProblem, ulidNames } from "./names.ts";
-import { InvalidNameError } from "./errors.ts";
+import { type NameGenerator, ulidNames, validateName } from "./names.ts";
 import type { Protocol } from "./protocol.ts";
 import type { Spoolable } from "./spoolable.ts";
-import { type CheckedOutEntry, CheckedOutEntryImpl } from "./checkout.ts";
 
 /** The default for `Spoolable.ioConcurrency`. */
 export const DEFAULT_IO_CONCURRENCY = 64;
@@ -69,13 +68,7 @@ export class SpoolCore<Q extends string, M, D, I> implements PayloadCore<D> {
   /** Throws unless `queue` is one of the spool's queues. */
   checkQueue(queue: string, operation: string): void {
     if (this.#queueSet.has(queue)) return;
-    const problem = nameProblem(queue);
-    if (problem !== undefined) {
-      throw new InvalidNameError(
-        `invalid queue name ${JSON.stringify(queue)}: it ${problem}`,
-        { operation, path: this.dir },
-      );
-    }
+    validateName(queue, "queue", operation, this.dir);
     throw new QueueNotFoundError(
       `${JSON.stringify(queue)} is not a queue of this spool (queues: ${
         this.queues.join(", ")
@@ -86,13 +79,7 @@ export class SpoolCore<Q extends string, M, D, I> implements PayloadCore<D> {
 
   /** Throws unless `name` is a valid entry name. */
   checkName(name: string, operation: string): void {
-    const problem = nameProblem(name);
-    if (problem !== undefined) {
-      throw new InvalidNameError(
-        `invalid entry name ${JSON.stringify(name)}: it ${problem}`,
-        { operation, path: this.dir },
-      );
-    }
+    validateName(name, "entry", operation, this.dir);
   }
 
   /** Encodes metadata, or throws {@linkcode EncodeError}. */

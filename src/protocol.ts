@@ -318,16 +318,12 @@ export class Protocol {
    * rename is the lock. Returns false if the entry is gone.
    */
   checkout(queue: string, name: string): boolean {
-    const from = this.layout.queueFile(queue, name);
-    const to = this.layout.checkoutFile(queue, name);
-    try {
-      this.#touchPhase(from, name);
-      this.#fs.rename(from, to);
-      return true;
-    } catch (error) {
-      if (error instanceof Deno.errors.NotFound) return false;
-      throw toSpoolError(error, "check out entry", from);
-    }
+    return this.#move(
+      this.layout.queueFile(queue, name),
+      this.layout.checkoutFile(queue, name),
+      name,
+      "check out entry",
+    );
   }
 
   /** Refreshes a checkout's age, for long jobs. */
@@ -531,19 +527,15 @@ export class Protocol {
    * already holds a file of that name.
    */
   requeue(queue: string, name: string): boolean {
-    const from = this.layout.checkoutFile(queue, name);
-    const to = this.layout.queueFile(queue, name);
     if (this.mtime({ queue, checkout: false }, name) !== undefined) {
       return false;
     }
-    try {
-      this.#touchPhase(from, name);
-      this.#fs.rename(from, to);
-      return true;
-    } catch (error) {
-      if (error instanceof Deno.errors.NotFound) return false;
-      throw toSpoolError(error, "requeue checkout", from);
-    }
+    return this.#move(
+      this.layout.checkoutFile(queue, name),
+      this.layout.queueFile(queue, name),
+      name,
+      "requeue checkout",
+    );
   }
 
   /**
@@ -635,6 +627,22 @@ export class Protocol {
       if (!(error instanceof Deno.errors.AlreadyExists)) throw error;
       this.#unlinkQuietly(tmp, true);
       await this.#fs.writeFile(tmp, content, { createNew: true });
+    }
+  }
+
+  /**
+   * Moves an entry's metadata file to a new phase: touches it and the
+   * registry file, then renames it. False if it was gone (taken by another
+   * process).
+   */
+  #move(from: string, to: string, name: string, operation: string): boolean {
+    try {
+      this.#touchPhase(from, name);
+      this.#fs.rename(from, to);
+      return true;
+    } catch (error) {
+      if (error instanceof Deno.errors.NotFound) return false;
+      throw toSpoolError(error, operation, from);
     }
   }
 
