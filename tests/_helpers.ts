@@ -50,6 +50,11 @@ export function tree(dir: string): string[] {
   return lines.sort();
 }
 
+/** The only grants a spool's processes need: read and write on `dir`. */
+export function scopedTo(dir: string): string[] {
+  return [`--allow-read=${dir}`, `--allow-write=${dir}`];
+}
+
 /** What a child process printed and how it ended. */
 export interface ChildResult {
   code: number;

@@ -20,7 +20,7 @@ import {
 } from "../mod.ts";
 import { type FileSystem, realFileSystem } from "../src/fs.ts";
 import { openSpool } from "../src/spool.ts";
-import { runDeno, startDeno, tree, withTempDir } from "./_helpers.ts";
+import { runDeno, scopedTo, startDeno, tree, withTempDir } from "./_helpers.ts";
 
 Deno.test("bad input: load refuses a missing directory, a file, and a non-spool", async () => {
   await withTempDir(async (dir) => {
@@ -472,8 +472,7 @@ Deno.test("bad input: the CLI reports damaged entries and full disks in one line
       runDeno([
         "run",
         "--quiet",
-        `--allow-read=${root}`,
-        `--allow-write=${root}`,
+        ...scopedTo(root),
         "examples/cli.ts",
         ...args,
       ], { stdin });
@@ -518,8 +517,7 @@ Deno.test("bad input: a spool deleted under the monitor daemon ends it with exit
     const daemon = startDeno([
       "run",
       "--quiet",
-      `--allow-read=${root}`,
-      `--allow-write=${root}`,
+      ...scopedTo(root),
       "examples/cli.ts",
       "monitor",
       dir,

@@ -7,6 +7,7 @@ import {
   type ChildResult,
   lines,
   runDeno,
+  scopedTo,
   startDeno,
   withTempDir,
 } from "./_helpers.ts";
@@ -21,8 +22,7 @@ function cli(
     "run",
     "--quiet",
     "--no-prompt",
-    `--allow-read=${dir}`,
-    `--allow-write=${dir}`,
+    ...scopedTo(dir),
     "examples/cli.ts",
     ...args,
   ], { stdin });

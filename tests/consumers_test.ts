@@ -3,7 +3,14 @@
 
 import assert from "node:assert/strict";
 import { Spool } from "../mod.ts";
-import { lines, runDeno, startDeno, waitFor, withTempDir } from "./_helpers.ts";
+import {
+  lines,
+  runDeno,
+  scopedTo,
+  startDeno,
+  waitFor,
+  withTempDir,
+} from "./_helpers.ts";
 
 Deno.test("consumers: a process with only --allow-read/--allow-write=SPOOL moves entries on", async () => {
   await withTempDir(async (dir) => {
@@ -16,8 +23,7 @@ Deno.test("consumers: a process with only --allow-read/--allow-write=SPOOL moves
       "run",
       "--quiet",
       "--no-prompt",
-      `--allow-read=${dir}`,
-      `--allow-write=${dir}`,
+      ...scopedTo(dir),
       "examples/consumer.ts",
       dir,
       "in",
@@ -39,8 +45,7 @@ Deno.test("consumers: a waiting consumer process stops cleanly on SIGTERM", asyn
     const consumer = startDeno([
       "run",
       "--quiet",
-      `--allow-read=${dir}`,
-      `--allow-write=${dir}`,
+      ...scopedTo(dir),
       "examples/consumer.ts",
       dir,
       "in",
@@ -86,8 +91,7 @@ Deno.test("consumers: a consumer killed while holding an entry leaves it checked
     const holder = startDeno([
       "run",
       "--quiet",
-      `--allow-read=${dir}`,
-      `--allow-write=${dir}`,
+      ...scopedTo(dir),
       "tests/fixtures/hold_checkout.ts",
       dir,
     ]);

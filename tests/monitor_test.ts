@@ -13,7 +13,14 @@ import {
 } from "../mod.ts";
 import { type FileSystem, realFileSystem } from "../src/fs.ts";
 import { openMonitor } from "../src/monitor.ts";
-import { lines, startDeno, tree, waitFor, withTempDir } from "./_helpers.ts";
+import {
+  lines,
+  scopedTo,
+  startDeno,
+  tree,
+  waitFor,
+  withTempDir,
+} from "./_helpers.ts";
 
 const ELEVEN_MINUTES = 11 * 60 * 1000;
 
@@ -288,7 +295,7 @@ Deno.test("repair: killed producer and consumer processes, dry run, apply, clean
       { ok: 1 },
       new Uint8Array([9]),
     );
-    const scoped = [`--allow-read=${dir}`, `--allow-write=${dir}`];
+    const scoped = scopedTo(dir);
 
     // A producer killed in the middle of an enqueue.
     const producer = startDeno([

@@ -1,7 +1,7 @@
 // The library needs nothing but read and write access to the spool.
 
 import assert from "node:assert/strict";
-import { runDeno, withTempDir } from "./_helpers.ts";
+import { runDeno, scopedTo, withTempDir } from "./_helpers.ts";
 
 Deno.test("permissions: every core operation runs with only --allow-read/--allow-write=SPOOL", async () => {
   await withTempDir(async (dir) => {
@@ -10,8 +10,7 @@ Deno.test("permissions: every core operation runs with only --allow-read/--allow
       "run",
       "--quiet",
       "--no-prompt",
-      `--allow-read=${spool}`,
-      `--allow-write=${spool}`,
+      ...scopedTo(spool),
       "tests/fixtures/scoped_life.ts",
       spool,
     ]);

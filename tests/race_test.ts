@@ -2,7 +2,7 @@
 
 import assert from "node:assert/strict";
 import { Spool } from "../mod.ts";
-import { runDeno, withTempDir } from "./_helpers.ts";
+import { runDeno, scopedTo, withTempDir } from "./_helpers.ts";
 
 Deno.test("race: each entry is won by exactly one of several processes", async () => {
   await withTempDir(async (dir) => {
@@ -22,8 +22,7 @@ Deno.test("race: each entry is won by exactly one of several processes", async (
         runDeno([
           "run",
           "--quiet",
-          `--allow-read=${dir}`,
-          `--allow-write=${dir}`,
+          ...scopedTo(dir),
           "tests/fixtures/racer.ts",
           dir,
           String(startAt),

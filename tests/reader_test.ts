@@ -15,6 +15,7 @@ import {
   lines,
   RecordingFileSystem,
   runDeno,
+  scopedTo,
   startDeno,
   tree,
   waitFor,
@@ -59,8 +60,7 @@ Deno.test("reader: entries from a producer process arrive in its order", async (
     const producer = startDeno([
       "run",
       "--quiet",
-      `--allow-read=${dir}`,
-      `--allow-write=${dir}`,
+      ...scopedTo(dir),
       "tests/fixtures/producer.ts",
       dir,
       "500",
@@ -133,8 +133,7 @@ Deno.test("reader: a waiting reader wakes for an entry from another process", as
     const result = await runDeno([
       "run",
       "--quiet",
-      `--allow-read=${dir}`,
-      `--allow-write=${dir}`,
+      ...scopedTo(dir),
       "tests/fixtures/producer.ts",
       dir,
       "1",
@@ -409,7 +408,7 @@ async function drainWithProcesses(
   const spool = await Spool.create(dir, { queues: ["q"] }, {
     durability: "relaxed",
   });
-  const scoped = [`--allow-read=${dir}`, `--allow-write=${dir}`];
+  const scoped = scopedTo(dir);
   const consuming = consumers.map((concurrency) =>
     startDeno([
       "run",

@@ -10,6 +10,7 @@ import { random } from "./_power_cut.ts";
 import {
   lines,
   type RunningChild,
+  scopedTo,
   startDeno,
   withTempDir,
 } from "./_helpers.ts";
@@ -34,7 +35,7 @@ async function torture(durability: "strict" | "relaxed", seed: number) {
   await withTempDir(async (dir) => {
     const spool = await Spool.create(dir, { queues: ["q"] }, { durability });
     const rng = random(seed);
-    const scoped = [`--allow-read=${dir}`, `--allow-write=${dir}`];
+    const scoped = scopedTo(dir);
     const start = (role: Instance["role"], id: number): Instance => ({
       role,
       id,
