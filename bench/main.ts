@@ -5,7 +5,7 @@
 //   deno task bench          full run (about 16 minutes; figures for BENCHMARKS.md)
 //   deno task bench:quick    smoke test (well under a minute; judges nothing)
 //
-// Options: --quick, --only=enqueue,large,latency,drain, --dir=BASE
+// Options: --quick, --only=ops,enqueue,large,latency,drain, --dir=BASE
 // (where the scratch directory goes; same disk as the spools you care about).
 
 import { Bench, FULL, QUICK } from "./lib/context.ts";
@@ -22,8 +22,9 @@ import { drainSection } from "./sections/drain.ts";
 import { enqueueSection } from "./sections/enqueue.ts";
 import { largeSection } from "./sections/large.ts";
 import { latencySection } from "./sections/latency.ts";
+import { opsSection } from "./sections/ops.ts";
 
-const SECTIONS = ["enqueue", "large", "latency", "drain"] as const;
+const SECTIONS = ["ops", "enqueue", "large", "latency", "drain"] as const;
 type Section = typeof SECTIONS[number];
 
 function parseArgs(args: string[]) {
@@ -101,6 +102,7 @@ async function main(): Promise<void> {
     }
     const load = Deno.loadavg();
     // Sections that delete many files go last (see bench/lib/machine.ts).
+    if (only.has("ops")) await opsSection(bench);
     if (only.has("enqueue")) await enqueueSection(bench, dirq);
     if (only.has("large")) await largeSection(bench);
     if (only.has("latency")) await latencySection(bench);

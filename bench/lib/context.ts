@@ -26,6 +26,9 @@ export interface Scale {
   drainWrittenBack: number;
   /** The single-round large backlog (reader memory); 0 skips it. */
   hugeBacklog: number;
+  /** Rounds of the sync/async call comparison, and calls per batch. */
+  opRounds: number;
+  opCalls: number;
   /** Wait this long at most for the file system to settle before the first section. */
   settleMs: number;
 }
@@ -43,6 +46,8 @@ export const FULL: Scale = {
   drainRounds: 3,
   drainWrittenBack: 2_000,
   hugeBacklog: 1_000_000,
+  opRounds: 5,
+  opCalls: 200,
   settleMs: 45_000,
 };
 
@@ -59,6 +64,8 @@ export const QUICK: Scale = {
   drainRounds: 2,
   drainWrittenBack: 300,
   hugeBacklog: 0,
+  opRounds: 2,
+  opCalls: 20,
   settleMs: 0,
 };
 

@@ -57,6 +57,46 @@ export async function describeMachine(dir: string): Promise<Machine> {
   };
 }
 
+/** Jiffies of all CPUs from /proc/stat: busy, and in total. */
+interface CpuTimes {
+  busy: number;
+  total: number;
+}
+
+async function cpuTimes(): Promise<CpuTimes | undefined> {
+  // cpu  user nice system idle iowait irq softirq steal ...
+  const line = (await readProc("/proc/stat")).split("\n")[0];
+  const fields = line.split(/\s+/).slice(1, 9).map(Number);
+  if (fields.length < 8 || fields.some((n) => !Number.isFinite(n))) {
+    return undefined;
+  }
+  const total = fields.reduce((sum, n) => sum + n, 0);
+  const [, , , idle, iowait, , , steal] = fields;
+  return { busy: total - idle - iowait - steal, total };
+}
+
+/**
+ * Measures how busy the machine's CPUs are (all of them, every process,
+ * kernel included) between `start()` and `stop()`: to tell a contender that
+ * waits on the disk from one the processors cannot serve faster.
+ */
+export class CpuMeter {
+  #start: Promise<CpuTimes | undefined> | undefined;
+
+  /** Takes the first sample. */
+  start(): void {
+    this.#start = cpuTimes();
+  }
+
+  /** The busy share of all CPUs since `start()` (0..1), NaN if unknown. */
+  async stop(): Promise<number> {
+    const [first, last] = [await this.#start, await cpuTimes()];
+    if (first === undefined || last === undefined) return NaN;
+    const total = last.total - first.total;
+    return total > 0 ? (last.busy - first.busy) / total : NaN;
+  }
+}
+
 /**
  * Microseconds per file creation right now (median of 10 batches of 20),
  * in a fresh directory of the scratch area. The files stay until the end of

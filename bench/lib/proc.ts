@@ -177,11 +177,13 @@ async function withTimeout<T>(
 /**
  * Runs the workers as one trial: spawns them all, waits for every "ready",
  * sends each the same "go ARGS" at once, and returns their results in order.
+ * `timed` is started just before "go" and stopped once every result is in.
  */
 export async function runGroup(
   specs: WorkerSpec[],
   goArgs: (string | number)[] = [],
   timeoutMs = 300_000,
+  timed?: { start(): void; stop(): Promise<unknown> },
 ): Promise<WorkerResult[]> {
   const workers = specs.map((spec) => new Worker(spec));
   const work = (async () => {
@@ -192,10 +194,13 @@ export async function runGroup(
       }
     }
     const go = ["go", ...goArgs].join(" ");
+    timed?.start();
     await Promise.all(workers.map((worker) => worker.send(go)));
+    const lines = await Promise.all(workers.map((worker) => worker.line()));
+    await timed?.stop();
     const results = await Promise.all(
-      workers.map(async (worker) => {
-        const result = JSON.parse(await worker.line()) as WorkerResult;
+      workers.map(async (worker, i) => {
+        const result = JSON.parse(lines[i]) as WorkerResult;
         // The worker waits for stdin to close: it is still there to measure.
         result.hwmKiB = await peakRssKiB(worker.pid) ?? result.hwmKiB;
         return result;

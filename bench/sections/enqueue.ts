@@ -7,7 +7,7 @@
 import { Spool } from "../../mod.ts";
 import { alternate, type Contender } from "../lib/alternate.ts";
 import type { Bench } from "../lib/context.ts";
-import { settle } from "../lib/machine.ts";
+import { CpuMeter, settle } from "../lib/machine.ts";
 import {
   denoWorker,
   kvWorker,
@@ -16,8 +16,15 @@ import {
   type WorkerSpec,
 } from "../lib/proc.ts";
 import { type DirqPython, dirqWorker } from "../lib/python.ts";
+import { median } from "../lib/stats.ts";
 
 const SECTION = "Enqueue, 1 KiB payload";
+
+/**
+ * The library's strict system calls made by hand by concurrent producers
+ * sharing directory flushes: what strict concurrent enqueue can reach here.
+ */
+const SHARED = "by hand strict, shared flushes";
 
 interface Shape {
   label: string;
@@ -34,15 +41,31 @@ const SHAPES: Shape[] = [
 interface Trial {
   rate: number;
   hwmKiB: number;
+  /** Busy share of all CPUs during the timed part (0..1). */
+  cpuBusy: number;
 }
 
-function summarize(results: WorkerResult[]): Trial {
+/** Runs one trial of identical workers, measuring the CPUs meanwhile. */
+async function trial(
+  spec: WorkerSpec,
+  shape: Shape,
+  ms: number,
+): Promise<Trial> {
+  const cpu = new CpuMeter();
+  let cpuBusy = NaN;
+  const results: WorkerResult[] = await runGroup(
+    Array.from({ length: shape.processes }, () => spec),
+    [ms],
+    undefined,
+    { start: () => cpu.start(), stop: async () => cpuBusy = await cpu.stop() },
+  );
   const ops = results.reduce((sum, r) => sum + r.ops, 0);
   const start = Math.min(...results.map((r) => r.start));
   const end = Math.max(...results.map((r) => r.end));
   return {
     rate: ops / (end - start) * 1000,
     hwmKiB: Math.max(...results.map((r) => r.hwmKiB)),
+    cpuBusy,
   };
 }
 
@@ -52,8 +75,6 @@ function contenders(
   dirq: DirqPython | undefined,
 ): Contender<Trial>[] {
   const ms = bench.scale.enqueueMs;
-  const times = <T>(spec: T) =>
-    Array.from({ length: shape.processes }, () => spec);
   const spoolTrial = (
     durability: "strict" | "relaxed",
     spec: (dir: string) => WorkerSpec,
@@ -61,7 +82,7 @@ function contenders(
   async () => {
     const dir = bench.dir(`enqueue-${durability}`);
     await Spool.create(dir, { queues: ["q"] }, { durability });
-    return summarize(await runGroup(times(spec(dir)), [ms]));
+    return trial(spec(dir), shape, ms);
   };
   const list: Contender<Trial>[] = [];
   for (const durability of ["strict", "relaxed"] as const) {
@@ -80,22 +101,33 @@ function contenders(
       ),
     });
   }
+  if (shape.concurrency > 1) {
+    list.push({
+      id: SHARED,
+      run: spoolTrial(
+        "strict",
+        (dir) => denoWorker("enqueue_shared.ts", [dir, shape.concurrency]),
+      ),
+    });
+  }
   list.push({
     id: "deno kv",
     run: async () => {
       const path = `${bench.dir("enqueue-kv")}/kv.sqlite3`;
       (await Deno.openKv(path)).close();
       const spec = kvWorker("enqueue_kv.ts", [path, shape.concurrency]);
-      return summarize(await runGroup(times(spec), [ms]));
+      return trial(spec, shape, ms);
     },
   });
   if (dirq !== undefined && shape.concurrency === 1) {
     list.push({
       id: "python3-dirq (relaxed)",
-      run: async () => {
-        const spec = dirqWorker(dirq.python, ["enqueue", bench.path("dirq")]);
-        return summarize(await runGroup(times(spec), [ms]));
-      },
+      run: () =>
+        trial(
+          dirqWorker(dirq.python, ["enqueue", bench.path("dirq")]),
+          shape,
+          ms,
+        ),
     });
   }
   return list;
@@ -121,13 +153,16 @@ export async function enqueueSection(
     const rates = (id: string) => trials.get(id)?.map((t) => t.rate) ?? [];
     for (const [id, list] of trials) {
       const peak = Math.max(...list.map((t) => t.hwmKiB)) / 1024;
+      const busy = median(list.map((t) => t.cpuBusy).filter(Number.isFinite));
       results.row(
         SECTION,
         shape.label,
         id,
         "entries/s",
         list.map((t) => t.rate),
-        `peak RSS ${peak.toFixed(0)} MiB/process`,
+        `peak RSS ${peak.toFixed(0)} MiB/process; CPUs ${
+          Number.isFinite(busy) ? (busy * 100).toFixed(0) : "?"
+        }% busy`,
       );
     }
     const ratio = (name: string, a: string, b: string) =>
@@ -137,6 +172,9 @@ export async function enqueueSection(
     ratio("strict / deno kv", "multispool strict", "deno kv");
     ratio("relaxed / deno kv", "multispool relaxed", "deno kv");
     ratio("strict / relaxed", "multispool strict", "multispool relaxed");
+    if (trials.has(SHARED)) {
+      ratio(`strict / ${SHARED}`, "multispool strict", SHARED);
+    }
     if (trials.has("python3-dirq (relaxed)")) {
       ratio(
         "relaxed / python3-dirq",
