@@ -69,3 +69,28 @@ export function payloadOf(size: number): Uint8Array {
   for (let i = 0; i < size; i++) bytes[i] = (i * 31 + 7) & 0xff;
   return bytes;
 }
+
+/**
+ * Runs `concurrency` loops calling `op` until `durationMs` have passed (a
+ * synchronous `op` is not awaited, so a floor loop stays synchronous);
+ * returns how many calls completed and when the run started and ended.
+ */
+export async function runFor(
+  durationMs: number,
+  concurrency: number,
+  op: (seq: number) => Promise<unknown> | void,
+): Promise<{ ops: number; start: number; end: number }> {
+  const start = now();
+  const deadline = start + durationMs;
+  let ops = 0;
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (now() < deadline) {
+        const pending = op(ops);
+        if (pending !== undefined) await pending;
+        ops++;
+      }
+    }),
+  );
+  return { ops, start, end: now() };
+}

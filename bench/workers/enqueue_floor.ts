@@ -4,7 +4,7 @@
 // forms: the cheapest way a plain script can make them.
 // Usage: enqueue_floor.ts SPOOL strict|relaxed; go DURATION_MS
 import { monotonicFactory } from "ulid";
-import { emit, now, payloadOf, ready } from "./_protocol.ts";
+import { emit, payloadOf, ready, runFor } from "./_protocol.ts";
 import { publishFloor } from "./_floor.ts";
 
 const [dir, durability] = Deno.args;
@@ -12,18 +12,18 @@ const strict = durability === "strict";
 const payload = payloadOf(1024);
 const names = monotonicFactory();
 const [duration] = await ready();
-const start = now();
-const deadline = start + Number(duration);
-let ops = 0;
-while (now() < deadline) {
-  publishFloor(
-    dir,
-    "q",
-    names(),
-    JSON.stringify({ seq: ops }),
-    [payload],
-    strict,
-  );
-  ops++;
-}
-await emit({ ops, start, end: now() });
+await emit(
+  await runFor(
+    Number(duration),
+    1,
+    (seq) =>
+      publishFloor(
+        dir,
+        "q",
+        names(),
+        JSON.stringify({ seq }),
+        [payload],
+        strict,
+      ),
+  ),
+);

@@ -2,7 +2,7 @@
 // producers sharing one spool object in this process.
 // Usage: enqueue_lib.ts SPOOL strict|relaxed CONCURRENCY; go DURATION_MS
 import { Spool } from "../../mod.ts";
-import { emit, now, payloadOf, ready } from "./_protocol.ts";
+import { emit, payloadOf, ready, runFor } from "./_protocol.ts";
 
 const [dir, durability, concurrency] = Deno.args;
 const spool = await Spool.load(dir, { queues: ["q"] }, {
@@ -10,15 +10,10 @@ const spool = await Spool.load(dir, { queues: ["q"] }, {
 });
 const payload = payloadOf(1024);
 const [duration] = await ready();
-const start = now();
-const deadline = start + Number(duration);
-let ops = 0;
-await Promise.all(
-  Array.from({ length: Number(concurrency) }, async () => {
-    while (now() < deadline) {
-      await spool.enqueue("q", { seq: ops }, payload);
-      ops++;
-    }
-  }),
+await emit(
+  await runFor(
+    Number(duration),
+    Number(concurrency),
+    (seq) => spool.enqueue("q", { seq }, payload),
+  ),
 );
-await emit({ ops, start, end: now() });

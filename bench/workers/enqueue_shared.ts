@@ -4,7 +4,7 @@
 // flushes to share, and its floor is `enqueue_floor.ts`.
 // Usage: enqueue_shared.ts SPOOL CONCURRENCY; go DURATION_MS
 import { monotonicFactory } from "ulid";
-import { emit, now, payloadOf, ready } from "./_protocol.ts";
+import { emit, payloadOf, ready, runFor } from "./_protocol.ts";
 import { SharedFlushPublisher } from "./_floor.ts";
 
 const [dir, concurrency] = Deno.args;
@@ -12,20 +12,10 @@ const publisher = new SharedFlushPublisher(dir);
 const payload = payloadOf(1024);
 const names = monotonicFactory();
 const [duration] = await ready();
-const start = now();
-const deadline = start + Number(duration);
-let ops = 0;
-await Promise.all(
-  Array.from({ length: Number(concurrency) }, async () => {
-    while (now() < deadline) {
-      await publisher.publish(
-        "q",
-        names(),
-        JSON.stringify({ seq: ops }),
-        payload,
-      );
-      ops++;
-    }
-  }),
+await emit(
+  await runFor(
+    Number(duration),
+    Number(concurrency),
+    (seq) => publisher.publish("q", names(), JSON.stringify({ seq }), payload),
+  ),
 );
-await emit({ ops, start, end: now() });

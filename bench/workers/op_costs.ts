@@ -30,6 +30,22 @@ function dirtyFile(): string {
   return path;
 }
 
+/** Opens `setup()`'s path, flushes it (data only, or all) and closes it. */
+function flushPair(setup: () => string, dataOnly: boolean): Pair {
+  return {
+    setup,
+    sync: (path) => {
+      using file = Deno.openSync(path, { read: true });
+      if (dataOnly) file.syncDataSync();
+      else file.syncSync();
+    },
+    async: async (path) => {
+      using file = Deno.openSync(path, { read: true });
+      await (dataOnly ? file.syncData() : file.sync());
+    },
+  };
+}
+
 const PAIRS: Record<string, Pair> = {
   "open + close": {
     sync: () => Deno.openSync(existing, { read: true }).close(),
@@ -45,28 +61,14 @@ const PAIRS: Record<string, Pair> = {
     sync: (path) => Deno.renameSync(path, `${path}.moved`),
     async: (path) => Deno.rename(path, `${path}.moved`),
   },
-  "fdatasync of a new 1 KiB file (open, flush, close)": {
-    setup: dirtyFile,
-    sync: (path) => {
-      using file = Deno.openSync(path, { read: true });
-      file.syncDataSync();
-    },
-    async: async (path) => {
-      using file = Deno.openSync(path, { read: true });
-      await file.syncData();
-    },
-  },
-  "fsync of a directory just changed": {
-    setup: () => (dirtyFile(), dir),
-    sync: (path) => {
-      using file = Deno.openSync(path, { read: true });
-      file.syncSync();
-    },
-    async: async (path) => {
-      using file = Deno.openSync(path, { read: true });
-      await file.sync();
-    },
-  },
+  "fdatasync of a new 1 KiB file (open, flush, close)": flushPair(
+    dirtyFile,
+    true,
+  ),
+  "fsync of a directory just changed": flushPair(
+    () => (dirtyFile(), dir),
+    false,
+  ),
 };
 
 async function batch(pair: Pair, form: "sync" | "async"): Promise<number> {
