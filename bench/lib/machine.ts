@@ -82,18 +82,20 @@ async function cpuTimes(): Promise<CpuTimes | undefined> {
  */
 export class CpuMeter {
   #start: Promise<CpuTimes | undefined> | undefined;
+  /** The busy share of all CPUs from `start()` to `stop()` (0..1), NaN if unknown. */
+  busy = NaN;
 
   /** Takes the first sample. */
   start(): void {
     this.#start = cpuTimes();
   }
 
-  /** The busy share of all CPUs since `start()` (0..1), NaN if unknown. */
-  async stop(): Promise<number> {
+  /** Takes the last sample and sets `busy`. */
+  async stop(): Promise<void> {
     const [first, last] = [await this.#start, await cpuTimes()];
-    if (first === undefined || last === undefined) return NaN;
+    if (first === undefined || last === undefined) return;
     const total = last.total - first.total;
-    return total > 0 ? (last.busy - first.busy) / total : NaN;
+    if (total > 0) this.busy = (last.busy - first.busy) / total;
   }
 }
 

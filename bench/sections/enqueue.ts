@@ -52,12 +52,11 @@ async function trial(
   ms: number,
 ): Promise<Trial> {
   const cpu = new CpuMeter();
-  let cpuBusy = NaN;
   const results: WorkerResult[] = await runGroup(
     Array.from({ length: shape.processes }, () => spec),
     [ms],
     undefined,
-    { start: () => cpu.start(), stop: async () => cpuBusy = await cpu.stop() },
+    cpu,
   );
   const ops = results.reduce((sum, r) => sum + r.ops, 0);
   const start = Math.min(...results.map((r) => r.start));
@@ -65,7 +64,7 @@ async function trial(
   return {
     rate: ops / (end - start) * 1000,
     hwmKiB: Math.max(...results.map((r) => r.hwmKiB)),
-    cpuBusy,
+    cpuBusy: cpu.busy,
   };
 }
 

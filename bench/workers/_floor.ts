@@ -36,15 +36,17 @@ export function openRegularSync(path: string): Deno.FsFile {
   return file;
 }
 
-/** `Protocol.publish` after `reserve`, for one entry whose payload comes in `chunks`. */
-export function publishFloor(
+/**
+ * The file work of `Protocol.publish` after `reserve`, before any flush:
+ * the registry, data and tmp files of one entry whose payload comes in
+ * `chunks`. Returns the data and tmp paths.
+ */
+function createEntryFiles(
   spool: string,
-  queue: string,
   name: string,
   metadata: string,
   chunks: Uint8Array[],
-  strict: boolean,
-): void {
+): { data: string; tmp: string } {
   // reserve(): create-exclusive .registry/NAME
   Deno.openSync(`${spool}/.registry/${name}`, { write: true, createNew: true })
     .close();
@@ -60,6 +62,19 @@ export function publishFloor(
     using file = Deno.openSync(tmp, { write: true, createNew: true });
     writeAllSync(file, utf8.encode(metadata));
   }
+  return { data, tmp };
+}
+
+/** `Protocol.publish` after `reserve`, for one entry whose payload comes in `chunks`. */
+export function publishFloor(
+  spool: string,
+  queue: string,
+  name: string,
+  metadata: string,
+  chunks: Uint8Array[],
+  strict: boolean,
+): void {
+  const { data, tmp } = createEntryFiles(spool, name, metadata, chunks);
   if (strict) {
     // syncFile(data), syncFile(tmp), syncDir(.registry), syncDir(.data)
     flushFile(data);
@@ -105,20 +120,7 @@ export class SharedFlushPublisher {
     payload: Uint8Array,
   ): Promise<void> {
     const spool = this.#spool;
-    Deno.openSync(`${spool}/.registry/${name}`, {
-      write: true,
-      createNew: true,
-    }).close();
-    const data = `${spool}/.data/${name}`;
-    {
-      using file = Deno.openSync(data, { write: true, createNew: true });
-      writeAllSync(file, payload);
-    }
-    const tmp = `${spool}/.tmp/${name}`;
-    {
-      using file = Deno.openSync(tmp, { write: true, createNew: true });
-      writeAllSync(file, utf8.encode(metadata));
-    }
+    const { data, tmp } = createEntryFiles(spool, name, metadata, [payload]);
     await Promise.all([
       flushFileAsync(data),
       flushFileAsync(tmp),
