@@ -68,22 +68,11 @@ export type {
   QueueReader,
   ReaderOptions,
 } from "./src/reader.ts";
-export {
-  Monitor,
-  type MonitorEvent,
-  type MonitorLimits,
-  type MonitorOptions,
-  type RepairOptions,
-  type WatchOptions,
-} from "./src/monitor.ts";
-export {
-  describeProblem,
-  formatAge,
-  type Problem,
-  problemKey,
-} from "./src/problems.ts";
-export type { RepairAction, RepairReport } from "./src/repair.ts";
-export { type Dir, dirName } from "./src/layout.ts";
+// The monitor's home is "./monitor"; these four are here too because the
+// product contract imports them from the main entry point.
+export { Monitor, type MonitorEvent } from "./src/monitor.ts";
+export type { Problem } from "./src/problems.ts";
+export type { RepairReport } from "./src/repair.ts";
 export {
   type Durability,
   type EntryHandler,

@@ -23,6 +23,7 @@ import { EntryNotFoundError, SpoolError } from "./errors.ts";
  * @example Move an entry on with new metadata
  * ```ts
  * import { jsonMetadata, Spool } from "@multispool/multispool";
+ * import { checkout } from "@multispool/multispool/expert";
  *
  * const dir = await Deno.makeTempDir();
  * const spool = await Spool.create(dir, {
@@ -30,7 +31,7 @@ import { EntryNotFoundError, SpoolError } from "./errors.ts";
  *   metadata: jsonMetadata<{ step: number }>(),
  * });
  * const entry = await spool.enqueue("in", { step: 1 }, new Uint8Array());
- * const job = await spool.checkout(entry);
+ * const job = await checkout(spool, entry);
  * console.log(job.metadata); // { step: 1 }
  * await job.update((m) => ({ step: m.step + 1 })).save("out");
  * console.log((await spool.list("out")).length); // 1

@@ -12,7 +12,12 @@ import {
   type MetadataCodec,
 } from "./codecs.ts";
 import { type CheckedOutEntry, CheckedOutEntryImpl } from "./checkout.ts";
-import { DecodeError, EncodeError, QueueNotFoundError } from "./errors.ts";
+import {
+  DecodeError,
+  EncodeError,
+  EntryNotFoundError,
+  QueueNotFoundError,
+} from "./errors.ts";
 import type { FileContent } from "./fs.ts";
 import { type NameGenerator, ulidNames, validateName } from "./names.ts";
 import type { Protocol } from "./protocol.ts";
@@ -169,6 +174,42 @@ export class SpoolCore<Q extends string, M, D, I> implements PayloadCore<D> {
       throw error;
     }
     return new CheckedOutEntryImpl(this, queue, name, metadata);
+  }
+
+  /** Like {@linkcode tryCheckout}, but an entry that is gone is an error. */
+  async checkout(queue: Q, name: string): Promise<CheckedOutEntry<Q, M, D>> {
+    const checkedOut = await this.tryCheckout(queue, name);
+    if (checkedOut !== undefined) return checkedOut;
+    throw new EntryNotFoundError(
+      "the entry is gone (another consumer took it, or it was removed)",
+      {
+        operation: "check out entry",
+        path: this.protocol.layout.queueFile(queue, name),
+      },
+    );
+  }
+
+  /**
+   * The entries checked out of `queue` now, by any process; those that
+   * finish while being listed are skipped.
+   */
+  async listCheckouts(queue: Q): Promise<CheckedOutEntry<Q, M, D>[]> {
+    const operation = "list checkouts";
+    this.checkQueue(queue, operation);
+    const result: CheckedOutEntry<Q, M, D>[] = [];
+    for (const name of await this.protocol.listCheckouts(queue)) {
+      let text: string;
+      try {
+        text = this.protocol.readMetadata(queue, name, true);
+      } catch (error) {
+        if (error instanceof EntryNotFoundError) continue;
+        throw error;
+      }
+      const path = this.protocol.layout.checkoutFile(queue, name);
+      const metadata = this.decodeMetadata(text, operation, path);
+      result.push(new CheckedOutEntryImpl(this, queue, name, metadata));
+    }
+    return result;
   }
 }
 

@@ -135,7 +135,9 @@ export class InvalidNameError extends SpoolError {}
  * const dir = await Deno.makeTempDir();
  * const spool = await Spool.create(dir, { queues: ["q"] });
  * try {
- *   await spool.checkout(spool.entry("q", "no-such-entry"));
+ *   await spool.withEntry(spool.entry("q", "no-such-entry"), () => ({
+ *     action: "remove",
+ *   }));
  * } catch (error) {
  *   console.assert(error instanceof EntryNotFoundError);
  * }

@@ -28,7 +28,7 @@ export const CHECKOUT = ".checkout";
  *
  * @example
  * ```ts
- * import type { Dir } from "@multispool/multispool";
+ * import type { Dir } from "@multispool/multispool/monitor";
  *
  * const where: Dir[] = ["registry", { queue: "active", checkout: true }];
  * console.log(where);
@@ -54,7 +54,7 @@ export type Dir =
  *
  * @example
  * ```ts
- * import { dirName } from "@multispool/multispool";
+ * import { dirName } from "@multispool/multispool/monitor";
  *
  * console.log(dirName({ queue: "active", checkout: true })); // "active/.checkout"
  * ```

@@ -22,7 +22,7 @@ import { type RepairReport, repairSpool } from "./repair.ts";
  *
  * @example
  * ```ts
- * import type { MonitorLimits } from "@multispool/multispool";
+ * import type { MonitorLimits } from "@multispool/multispool/monitor";
  *
  * const limits: MonitorLimits = {
  *   maxCheckedOutAgeMs: 30 * 60_000, // long jobs
@@ -57,7 +57,7 @@ export interface MonitorLimits {
  *
  * @example
  * ```ts
- * import type { MonitorOptions } from "@multispool/multispool";
+ * import type { MonitorOptions } from "@multispool/multispool/monitor";
  *
  * const options: MonitorOptions = {
  *   queues: ["active", "frozen"],
@@ -83,7 +83,7 @@ export interface MonitorOptions {
  *
  * @example
  * ```ts
- * import type { WatchOptions } from "@multispool/multispool";
+ * import type { WatchOptions } from "@multispool/multispool/monitor";
  *
  * const options: WatchOptions = { checkEveryMs: 60_000, alertAfterCycles: 3 };
  * console.log(options);
@@ -112,7 +112,7 @@ export interface WatchOptions {
  *
  * @example
  * ```ts
- * import type { RepairOptions } from "@multispool/multispool";
+ * import type { RepairOptions } from "@multispool/multispool/monitor";
  *
  * const apply: RepairOptions = { dryRun: false };
  * console.log(apply);
@@ -133,7 +133,7 @@ export interface RepairOptions {
  *
  * @example
  * ```ts
- * import { describeProblem, type MonitorEvent } from "@multispool/multispool";
+ * import { describeProblem, type MonitorEvent } from "@multispool/multispool/monitor";
  *
  * function line(event: MonitorEvent): string {
  *   return `${event.at.toISOString()} ${event.kind} ${describeProblem(event.problem)}`;
@@ -166,7 +166,8 @@ let construct: (protocol: Protocol, options: MonitorOptions) => Monitor;
  *
  * @example Check once
  * ```ts
- * import { describeProblem, Monitor, Spool } from "@multispool/multispool";
+ * import { Spool } from "@multispool/multispool";
+ * import { describeProblem, Monitor } from "@multispool/multispool/monitor";
  *
  * const dir = await Deno.makeTempDir();
  * await Spool.create(dir, { queues: ["active"] });
@@ -181,7 +182,8 @@ let construct: (protocol: Protocol, options: MonitorOptions) => Monitor;
  *
  * @example Run as a daemon
  * ```ts
- * import { describeProblem, Monitor, Spool } from "@multispool/multispool";
+ * import { Spool } from "@multispool/multispool";
+ * import { describeProblem, Monitor } from "@multispool/multispool/monitor";
  *
  * const dir = await Deno.makeTempDir();
  * await Spool.create(dir, { queues: ["active"] });
@@ -228,7 +230,8 @@ export class Monitor {
    *
    * @example
    * ```ts
-   * import { Monitor, Spool } from "@multispool/multispool";
+   * import { Spool } from "@multispool/multispool";
+   * import { Monitor } from "@multispool/multispool/monitor";
    *
    * const dir = await Deno.makeTempDir();
    * await Spool.create(dir, { queues: ["a", "b"] });
@@ -266,7 +269,8 @@ export class Monitor {
    *
    * @example
    * ```ts
-   * import { Monitor, Spool } from "@multispool/multispool";
+   * import { Spool } from "@multispool/multispool";
+   * import { Monitor } from "@multispool/multispool/monitor";
    *
    * const dir = await Deno.makeTempDir();
    * await Spool.create(dir, { queues: ["q"] });
@@ -296,7 +300,8 @@ export class Monitor {
    *
    * @example
    * ```ts
-   * import { Monitor, Spool } from "@multispool/multispool";
+   * import { Spool } from "@multispool/multispool";
+   * import { Monitor } from "@multispool/multispool/monitor";
    *
    * const dir = await Deno.makeTempDir();
    * await Spool.create(dir, { queues: ["q"] });
@@ -382,7 +387,8 @@ export class Monitor {
    *
    * @example
    * ```ts
-   * import { Monitor, Spool } from "@multispool/multispool";
+   * import { Spool } from "@multispool/multispool";
+   * import { Monitor } from "@multispool/multispool/monitor";
    *
    * const dir = await Deno.makeTempDir();
    * await Spool.create(dir, { queues: ["q"] });

@@ -7,6 +7,7 @@
 
 import type { Dir } from "./layout.ts";
 import { dirName } from "./layout.ts";
+import { formatAge } from "./format_age.ts";
 import type { Protocol } from "./protocol.ts";
 
 /**
@@ -27,7 +28,7 @@ import type { Protocol } from "./protocol.ts";
  *
  * @example
  * ```ts
- * import type { Problem } from "@multispool/multispool";
+ * import type { Problem } from "@multispool/multispool/monitor";
  *
  * const problem: Problem = {
  *   kind: "too-old",
@@ -67,7 +68,7 @@ export interface Limits {
  *
  * @example
  * ```ts
- * import { problemKey } from "@multispool/multispool";
+ * import { problemKey } from "@multispool/multispool/monitor";
  *
  * console.log(problemKey({
  *   kind: "orphaned",
@@ -92,7 +93,7 @@ export function problemKey(problem: Problem): string {
  *
  * @example
  * ```ts
- * import { describeProblem } from "@multispool/multispool";
+ * import { describeProblem } from "@multispool/multispool/monitor";
  *
  * console.log(describeProblem({
  *   kind: "orphaned",
@@ -110,32 +111,6 @@ export function describeProblem(
     .join(" and ");
   const age = formatAge(now.getTime() - problem.mtime.getTime());
   return `${problem.kind} ${where} (modified ${age} ago)`;
-}
-
-/**
- * A duration for people: `2d 3h`, `1h 2m`, `2m 5s`, `5s` or `120ms`.
- *
- * @param ms The duration in milliseconds.
- * @returns The duration in words.
- *
- * @example
- * ```ts
- * import { formatAge } from "@multispool/multispool";
- *
- * console.log(formatAge(125_000)); // "2m 5s"
- * ```
- */
-export function formatAge(ms: number): string {
-  if (ms < 1000) return `${Math.max(0, Math.round(ms))}ms`;
-  const s = Math.floor(ms / 1000);
-  const d = Math.floor(s / 86400);
-  const h = Math.floor((s % 86400) / 3600);
-  const m = Math.floor((s % 3600) / 60);
-  const sec = s % 60;
-  if (d > 0) return h > 0 ? `${d}d ${h}h` : `${d}d`;
-  if (h > 0) return m > 0 ? `${h}h ${m}m` : `${h}h`;
-  if (m > 0) return sec > 0 ? `${m}m ${sec}s` : `${m}m`;
-  return `${sec}s`;
 }
 
 /**

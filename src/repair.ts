@@ -30,7 +30,7 @@ import type { Protocol } from "./protocol.ts";
  *
  * @example
  * ```ts
- * import type { RepairAction } from "@multispool/multispool";
+ * import type { RepairAction } from "@multispool/multispool/monitor";
  *
  * function explain(action: RepairAction): string {
  *   return action.kind === "requeue"
@@ -79,7 +79,8 @@ export type RepairAction =
  *
  * @example
  * ```ts
- * import { Monitor, Spool } from "@multispool/multispool";
+ * import { Spool } from "@multispool/multispool";
+ * import { Monitor } from "@multispool/multispool/monitor";
  *
  * const dir = await Deno.makeTempDir();
  * await Spool.create(dir, { queues: ["q"] });

@@ -4,10 +4,9 @@
  * @module
  */
 
-import { type CheckedOutEntry, CheckedOutEntryImpl } from "./checkout.ts";
 import { DEFAULT_IO_CONCURRENCY, SpoolCore } from "./core.ts";
 import { type Entry, EntryImpl } from "./entry.ts";
-import { EntryNotFoundError, SpoolError } from "./errors.ts";
+import { SpoolError } from "./errors.ts";
 import { type FileSystem, realFileSystem } from "./fs.ts";
 import { validateName } from "./names.ts";
 import { type Durability, Protocol } from "./protocol.ts";
@@ -93,6 +92,16 @@ let construct: <Q extends string, M, D, I>(
 let coreOf: <Q extends string, M, D, I>(
   spool: Spool<Q, M, D, I>,
 ) => SpoolCore<Q, M, D, I>;
+
+/**
+ * The shared state behind a spool, for the expert functions. Not exported
+ * from an entry point.
+ */
+export function spoolCore<Q extends string, M, D, I>(
+  spool: Spool<Q, M, D, I>,
+): SpoolCore<Q, M, D, I> {
+  return coreOf(spool);
+}
 
 /**
  * A spool: a directory of queues that separate processes share through the
@@ -483,7 +492,10 @@ export class Spool<Q extends string, M, D, I = string | undefined> {
     entry: Entry<Q, M, D, I>,
     f: EntryHandler<Q, M, D, R>,
   ): Promise<R> {
-    return await handleCheckedOut(await this.checkout(entry), f);
+    return await handleCheckedOut(
+      await this.#core.checkout(entry.queue, entry.name),
+      f,
+    );
   }
 
   /**
@@ -512,68 +524,9 @@ export class Spool<Q extends string, M, D, I = string | undefined> {
     entry: Entry<Q, M, D, I>,
     f: EntryHandler<Q, M, D, R>,
   ): Promise<{ found: true; result: R } | { found: false }> {
-    const checkedOut = await this.tryCheckout(entry);
+    const checkedOut = await this.#core.tryCheckout(entry.queue, entry.name);
     if (checkedOut === undefined) return { found: false };
     return { found: true, result: await handleCheckedOut(checkedOut, f) };
-  }
-
-  /**
-   * Expert: checks `entry` out (renames it into its queue's `.checkout/`)
-   * and reads its metadata. The caller must `save` or `remove` it.
-   *
-   * @param entry The entry.
-   * @returns The checked-out entry.
-   * @throws {EntryNotFoundError} If the entry is gone.
-   * @throws {DecodeError} If its metadata cannot be decoded; the entry is
-   * put back in its queue.
-   *
-   * @example
-   * ```ts
-   * import { Spool } from "@multispool/multispool";
-   *
-   * const dir = await Deno.makeTempDir();
-   * const spool = await Spool.create(dir, { queues: ["q"] });
-   * const entry = await spool.enqueue("q", {}, new Uint8Array());
-   * const job = await spool.checkout(entry);
-   * await job.remove();
-   * await Deno.remove(dir, { recursive: true });
-   * ```
-   */
-  async checkout(entry: Entry<Q, M, D, I>): Promise<CheckedOutEntry<Q, M, D>> {
-    const checkedOut = await this.tryCheckout(entry);
-    if (checkedOut !== undefined) return checkedOut;
-    throw new EntryNotFoundError(
-      "the entry is gone (another consumer took it, or it was removed)",
-      {
-        operation: "check out entry",
-        path: this.#core.protocol.layout.queueFile(entry.queue, entry.name),
-      },
-    );
-  }
-
-  /**
-   * Expert: like {@linkcode checkout}, but an entry that is gone (another
-   * consumer won the race) gives `undefined`.
-   *
-   * @param entry The entry.
-   * @returns The checked-out entry, or `undefined`.
-   * @throws {DecodeError} If its metadata cannot be decoded; the entry is
-   * put back in its queue.
-   *
-   * @example
-   * ```ts
-   * import { Spool } from "@multispool/multispool";
-   *
-   * const dir = await Deno.makeTempDir();
-   * const spool = await Spool.create(dir, { queues: ["q"] });
-   * console.log(await spool.tryCheckout(spool.entry("q", "gone"))); // undefined
-   * await Deno.remove(dir, { recursive: true });
-   * ```
-   */
-  tryCheckout(
-    entry: Entry<Q, M, D, I>,
-  ): Promise<CheckedOutEntry<Q, M, D> | undefined> {
-    return this.#core.tryCheckout(entry.queue, entry.name);
   }
 
   /**
@@ -603,50 +556,6 @@ export class Spool<Q extends string, M, D, I = string | undefined> {
   reader(queue: Q, options: ReaderOptions = {}): QueueReader<Q, M, D> {
     this.#core.checkQueue(queue, "open reader");
     return new QueueReaderImpl(this.#core, queue, options);
-  }
-
-  /**
-   * Expert, unsafe: the entries currently checked out of `queue`, by any
-   * process. They are held by their consumers; saving or removing one here
-   * breaks that consumer's work. Meant for recovery tools. Entries that
-   * finish while being listed are skipped.
-   *
-   * @param queue The queue.
-   * @returns The checked-out entries, sorted by name.
-   * @throws {QueueNotFoundError} If the queue is unknown or missing.
-   *
-   * @example
-   * ```ts
-   * import { Spool } from "@multispool/multispool";
-   *
-   * const dir = await Deno.makeTempDir();
-   * const spool = await Spool.create(dir, { queues: ["q"] });
-   * await spool.checkout(await spool.enqueue("q", {}, new Uint8Array()));
-   * const stuck = await spool.listCheckoutsUnsafe("q");
-   * for (const entry of stuck) await entry.save("q"); // back to the queue
-   * await Deno.remove(dir, { recursive: true });
-   * ```
-   */
-  async listCheckoutsUnsafe(
-    queue: Q,
-  ): Promise<CheckedOutEntry<Q, M, D>[]> {
-    const core = this.#core;
-    const operation = "list checkouts";
-    core.checkQueue(queue, operation);
-    const result: CheckedOutEntry<Q, M, D>[] = [];
-    for (const name of await core.protocol.listCheckouts(queue)) {
-      let text: string;
-      try {
-        text = core.protocol.readMetadata(queue, name, true);
-      } catch (error) {
-        if (error instanceof EntryNotFoundError) continue;
-        throw error;
-      }
-      const path = core.protocol.layout.checkoutFile(queue, name);
-      const metadata = core.decodeMetadata(text, operation, path);
-      result.push(new CheckedOutEntryImpl(core, queue, name, metadata));
-    }
-    return result;
   }
 }
 

@@ -18,6 +18,7 @@ import {
   type SpoolError,
   textData,
 } from "../mod.ts";
+import { checkout, listCheckoutsUnsafe, tryCheckout } from "../expert.ts";
 import { type FileSystem, realFileSystem } from "../src/fs.ts";
 import { openSpool } from "../src/spool.ts";
 import { runDeno, scopedTo, startDeno, tree, withTempDir } from "./_helpers.ts";
@@ -157,8 +158,8 @@ Deno.test("bad input: unknown queues and invalid entry names in operations", asy
     await assert.rejects(loose.list("nope"), QueueNotFoundError);
     for (const name of ["", "..", "../../etc/passwd", "a/b", ".checkout"]) {
       const entry = spool.entry("q", name);
-      await assert.rejects(spool.checkout(entry), InvalidNameError);
-      await assert.rejects(spool.tryCheckout(entry), InvalidNameError);
+      await assert.rejects(checkout(spool, entry), InvalidNameError);
+      await assert.rejects(tryCheckout(spool, entry), InvalidNameError);
       await assert.rejects(entry.direct.readMetadata(), InvalidNameError);
       await assert.rejects(entry.direct.writeMetadata({}), InvalidNameError);
       await assert.rejects(entry.direct.remove(), InvalidNameError);
@@ -166,7 +167,7 @@ Deno.test("bad input: unknown queues and invalid entry names in operations", asy
       assert.throws(() => entry.direct.dataFile(), InvalidNameError);
     }
     const entry = await spool.enqueue("q", {}, new Uint8Array());
-    const job = await spool.checkout(entry);
+    const job = await checkout(spool, entry);
     await assert.rejects(
       job.save("elsewhere" as "q"),
       QueueNotFoundError,
@@ -184,7 +185,7 @@ Deno.test("bad input: entries that are gone", async () => {
     const spool = await Spool.create(dir, { queues: ["q"] });
     const ghost = spool.entry("q", "ghost");
     await assert.rejects(
-      spool.checkout(ghost),
+      checkout(spool, ghost),
       (error: SpoolError) =>
         error instanceof EntryNotFoundError &&
         error.operation === "check out entry" &&
@@ -207,13 +208,13 @@ Deno.test("bad input: entries that are gone", async () => {
 
     // A checkout that someone else took away (a repair, say).
     const entry = await spool.enqueue("q", {}, new Uint8Array());
-    const job = await spool.checkout(entry);
+    const job = await checkout(spool, entry);
     await Deno.rename(
       `${dir}/q/.checkout/${entry.name}`,
       `${dir}/q/${entry.name}`,
     );
     await assert.rejects(job.touch(), EntryNotFoundError);
-    const job2 = await spool.checkout(entry);
+    const job2 = await checkout(spool, entry);
     await Deno.rename(
       `${dir}/q/.checkout/${entry.name}`,
       `${dir}/q/${entry.name}`,
@@ -243,7 +244,7 @@ Deno.test("bad input: metadata that cannot be decoded names the file and stays p
         error instanceof DecodeError && error.path === `${dir}/q/${entry.name}`,
     );
     await assert.rejects(
-      spool.checkout(entry),
+      checkout(spool, entry),
       (error: SpoolError) =>
         error instanceof DecodeError &&
         error.path === `${dir}/q/.checkout/${entry.name}` &&
@@ -256,7 +257,7 @@ Deno.test("bad input: metadata that cannot be decoded names the file and stays p
       DecodeError,
     );
     assert.deepEqual((await spool.list("q")).length, 1);
-    assert.deepEqual(await spool.listCheckoutsUnsafe("q"), []);
+    assert.deepEqual(await listCheckoutsUnsafe(spool, "q"), []);
   });
 });
 
@@ -397,7 +398,7 @@ Deno.test("bad input: symbolic links planted in a spool are never followed", asy
         error instanceof DecodeError &&
         /not a regular file/.test(error.message),
     );
-    await assert.rejects(spool.checkout(evil), DecodeError);
+    await assert.rejects(checkout(spool, evil), DecodeError);
     // Put back where it was, still a link, the secret untouched.
     assert.ok(Deno.lstatSync(`${dir}/q/evil`).isSymlink);
 
@@ -473,7 +474,7 @@ Deno.test("bad input: the CLI reports damaged entries and full disks in one line
         "run",
         "--quiet",
         ...scopedTo(root),
-        "examples/cli.ts",
+        "cli/main.ts",
         ...args,
       ], { stdin });
     // The CLI does not interpret metadata: damaged text is shown as it is.
@@ -518,7 +519,7 @@ Deno.test("bad input: a spool deleted under the monitor daemon ends it with exit
       "run",
       "--quiet",
       ...scopedTo(root),
-      "examples/cli.ts",
+      "cli/main.ts",
       "monitor",
       dir,
       "--check-every",

@@ -3,6 +3,7 @@
 
 import assert from "node:assert/strict";
 import { Spool } from "../mod.ts";
+import { checkout } from "../expert.ts";
 import {
   type ChildResult,
   lines,
@@ -23,7 +24,7 @@ function cli(
     "--quiet",
     "--no-prompt",
     ...scopedTo(dir),
-    "examples/cli.ts",
+    "cli/main.ts",
     ...args,
   ], { stdin });
 }
@@ -104,7 +105,7 @@ Deno.test("cli: init, enqueue, ls, show, mv, rm", async () => {
 
     // Checked-out entries are listed apart and left alone by mv and rm.
     const spool = await Spool.load(dir, { queues: ["active", "frozen"] });
-    const job = await spool.checkout(spool.entry("active", second));
+    const job = await checkout(spool, spool.entry("active", second));
     r = await cli(root, ["ls", dir, "active", "--checked-out", "--json"]);
     assert.equal(JSON.parse(r.stdout)[0].state, "checked out");
     r = await cli(root, ["mv", dir, "active", second, "frozen"]);
@@ -141,7 +142,8 @@ Deno.test("cli: check and repair, with exit codes and JSON", async () => {
     assert.deepEqual([r.code, r.stdout], [0, `${dir}: no problems\n`]);
 
     // A stale checkout and an unfinished enqueue.
-    const job = await spool.checkout(
+    const job = await checkout(
+      spool,
       await spool.enqueue("q", 1, new Uint8Array()),
     );
     age(`${dir}/q/.checkout/${job.name}`, 30);
@@ -196,7 +198,7 @@ Deno.test("cli: stats as a table, JSON and Prometheus metrics", async () => {
     const spool = await Spool.create(dir, { queues: ["a", "b"] });
     const e1 = await spool.enqueue("a", 1, new Uint8Array());
     const e2 = await spool.enqueue("a", 2, new Uint8Array());
-    await spool.checkout(await spool.enqueue("b", 3, new Uint8Array()));
+    await checkout(spool, await spool.enqueue("b", 3, new Uint8Array()));
     age(`${dir}/.registry/${e1.name}`, 30);
     age(`${dir}/.registry/${e2.name}`, 2000);
     let r = await cli(dir, ["stats", dir]);
@@ -251,7 +253,7 @@ Deno.test("cli: the monitor daemon prints start and end, and stops on SIGTERM", 
       "--quiet",
       `--allow-read=${dir}`,
       "--allow-write",
-      "examples/cli.ts",
+      "cli/main.ts",
       "monitor",
       dir,
       "--json",
@@ -277,7 +279,7 @@ Deno.test("cli: the monitor daemon prints start and end, and stops on SIGTERM", 
       "--quiet",
       "--allow-read",
       "--allow-write",
-      "examples/cli.ts",
+      "cli/main.ts",
       "monitor",
       dir,
       "--check-every",
@@ -351,7 +353,7 @@ Deno.test("cli: bad arguments and bad directories exit 2 with one line, no stack
       "run",
       "--quiet",
       "--no-prompt",
-      "examples/cli.ts",
+      "cli/main.ts",
       "check",
       `${dir}/spool`,
     ]);
@@ -361,7 +363,7 @@ Deno.test("cli: bad arguments and bad directories exit 2 with one line, no stack
 });
 
 Deno.test("cli: --help everywhere, with exit codes documented", async () => {
-  const top = await runDeno(["run", "--quiet", "examples/cli.ts", "--help"]);
+  const top = await runDeno(["run", "--quiet", "cli/main.ts", "--help"]);
   assert.equal(top.code, 0);
   const commands = [...top.stdout.matchAll(/^ {2}([a-z]+) /gm)].map((m) =>
     m[1]
@@ -383,7 +385,7 @@ Deno.test("cli: --help everywhere, with exit codes documented", async () => {
     const r = await runDeno([
       "run",
       "--quiet",
-      "examples/cli.ts",
+      "cli/main.ts",
       command,
       "--help",
     ]);

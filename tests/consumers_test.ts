@@ -3,6 +3,7 @@
 
 import assert from "node:assert/strict";
 import { Spool } from "../mod.ts";
+import { listCheckoutsUnsafe } from "../expert.ts";
 import {
   lines,
   runDeno,
@@ -96,7 +97,7 @@ Deno.test("consumers: a consumer killed while holding an entry leaves it checked
       dir,
     ]);
     await waitFor(
-      async () => (await spool.listCheckoutsUnsafe("q")).length === 1,
+      async () => (await listCheckoutsUnsafe(spool, "q")).length === 1,
       "the holder to check the entry out",
     );
     // A long job touching its checkout keeps it young.
@@ -112,7 +113,7 @@ Deno.test("consumers: a consumer killed while holding an entry leaves it checked
     // Nothing is lost: the entry waits in .checkout/ for the monitor and
     // repair, with its data.
     assert.deepEqual(await spool.list("q"), []);
-    const stuck = await spool.listCheckoutsUnsafe("q");
+    const stuck = await listCheckoutsUnsafe(spool, "q");
     assert.deepEqual(stuck.map((e) => [e.name, e.metadata]), [[entry.name, {
       job: 1,
     }]]);

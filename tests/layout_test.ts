@@ -8,6 +8,7 @@ import {
   textData,
   ulidNames,
 } from "../mod.ts";
+import { checkout, listCheckoutsUnsafe } from "../expert.ts";
 import { counterNames, tree, withTempDir } from "./_helpers.ts";
 
 interface Meta {
@@ -55,7 +56,7 @@ Deno.test("Spool: the file tree after each step of a scripted life", async () =>
     ]);
 
     // Check out: the metadata file moves into .checkout/.
-    const job = await spool.checkout(first);
+    const job = await checkout(spool, first);
     assert.deepEqual(job.metadata, { to: "a@x", tries: 0 });
     assert.equal(await job.dataFile.load(), "hi");
     assert.deepEqual(tree(dir), [
@@ -73,7 +74,7 @@ Deno.test("Spool: the file tree after each step of a scripted life", async () =>
     assert.deepEqual(await spool.list("active"), []);
 
     // List checkouts (unsafe): the same entry, seen from outside.
-    const stuck = await spool.listCheckoutsUnsafe("active");
+    const stuck = await listCheckoutsUnsafe(spool, "active");
     assert.deepEqual(stuck.map((e) => [e.name, e.metadata]), [
       ["0001", { to: "a@x", tries: 0 }],
     ]);
@@ -115,7 +116,7 @@ Deno.test("Spool: the file tree after each step of a scripted life", async () =>
     assert.deepEqual(active.map((e) => e.name), ["a-0003", "b-0002"]);
 
     // Move between queues, metadata unchanged.
-    const moving = await spool.checkout(active[1]);
+    const moving = await checkout(spool, active[1]);
     await moving.save("frozen");
     assert.deepEqual(
       (await spool.list("frozen")).map((e) => e.name),
@@ -213,7 +214,7 @@ Deno.test("Spool: a checked-out entry disposed unsaved goes back to its queue", 
     });
     const entry = await spool.enqueue("q", { n: 1 }, new Uint8Array());
     {
-      await using job = await spool.checkout(entry);
+      await using job = await checkout(spool, entry);
       job.update(() => ({ n: 2 }));
       assert.deepEqual(await spool.list("q"), []);
     }
@@ -258,7 +259,7 @@ Deno.test("Spool: entry.stat() reports the registry file and its phase time", as
     Deno.utimeSync(`${dir}/q/${entry.name}`, old, old);
     const before = await entry.stat();
     assert.equal(before.mtime?.getTime(), old.getTime());
-    const job = await spool.checkout(entry);
+    const job = await checkout(spool, entry);
     // Checking out is a new phase: registry and moved file are touched.
     const after = await entry.stat();
     assert.ok(after.mtime!.getTime() > old.getTime());

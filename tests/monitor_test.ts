@@ -11,6 +11,7 @@ import {
   QueueNotFoundError,
   Spool,
 } from "../mod.ts";
+import { checkout, listCheckoutsUnsafe } from "../expert.ts";
 import { type FileSystem, realFileSystem } from "../src/fs.ts";
 import { openMonitor } from "../src/monitor.ts";
 import {
@@ -46,7 +47,8 @@ async function healthySpool(dir: string) {
   const spool = await Spool.create(dir, { queues: ["a", "b"] });
   const waiting = await spool.enqueue("a", 1, new Uint8Array());
   await spool.enqueue("b", 2, new Uint8Array());
-  const held = await spool.checkout(
+  const held = await checkout(
+    spool,
     await spool.enqueue("a", 3, new Uint8Array()),
   );
   // A tmp file of a live entry (a metadata rewrite in progress).
@@ -97,7 +99,7 @@ Deno.test("monitor: every kind of problem appears and disappears", async () => {
     await Deno.writeTextFile(`${dir}/.tmp/${entry.name}`, "6");
     const tmpTime = age(`${dir}/.tmp/${entry.name}`);
     age(`${dir}/b/${entry.name}`, 61_000);
-    const [checkedOut] = await spool.listCheckoutsUnsafe("a");
+    const [checkedOut] = await listCheckoutsUnsafe(spool, "a");
     age(`${dir}/a/.checkout/${checkedOut.name}`);
     assert.deepEqual(
       summary(await monitor.runOnce()).sort(),
@@ -122,7 +124,7 @@ Deno.test("monitor: every kind of problem appears and disappears", async () => {
     );
     // Moving on (checkout and save) touches the files: no longer too old.
     await Deno.remove(`${dir}/.tmp/${entry.name}`);
-    await (await spool.checkout(entry)).save("b");
+    await (await checkout(spool, entry)).save("b");
     await checkedOut.save("a");
     assert.deepEqual(await monitor.runOnce(), []);
 
@@ -317,7 +319,7 @@ Deno.test("repair: killed producer and consumer processes, dry run, apply, clean
       dir,
     ]);
     await waitFor(
-      async () => (await spool.listCheckoutsUnsafe("q")).length === 1,
+      async () => (await listCheckoutsUnsafe(spool, "q")).length === 1,
       "the checkout",
     );
     // It takes the first entry in name order: the acknowledged one or held.
@@ -386,7 +388,8 @@ Deno.test("repair: killed producer and consumer processes, dry run, apply, clean
 Deno.test("repair: a stale checkout without its data is reported, never requeued", async () => {
   await withTempDir(async (dir) => {
     const spool = await Spool.create(dir, { queues: ["q"] });
-    const job = await spool.checkout(
+    const job = await checkout(
+      spool,
       await spool.enqueue("q", 1, new Uint8Array()),
     );
     await Deno.remove(`${dir}/.data/${job.name}`);
@@ -404,7 +407,8 @@ Deno.test("repair: a stale checkout without its data is reported, never requeued
 Deno.test("repair: a consumer that touches its checkout keeps it", async () => {
   await withTempDir(async (dir) => {
     const spool = await Spool.create(dir, { queues: ["q"] });
-    const job = await spool.checkout(
+    const job = await checkout(
+      spool,
       await spool.enqueue("q", 1, new Uint8Array()),
     );
     age(`${dir}/q/.checkout/${job.name}`);

@@ -8,6 +8,7 @@
 
 import assert from "node:assert/strict";
 import { Monitor, type Problem, Spool } from "../mod.ts";
+import { checkout, listCheckoutsUnsafe, tryCheckout } from "../expert.ts";
 import { openMonitor } from "../src/monitor.ts";
 import { openSpool } from "../src/spool.ts";
 import { PowerCut, random, RecordingFs, type Sabotage } from "./_power_cut.ts";
@@ -241,22 +242,25 @@ Deno.test("power cut: checkouts, saves with and without new metadata, removes", 
     }
     const [a, b, c, d, e] = names;
     // One is checked out already, by a consumer that will remove it.
-    const held = await setup.checkout(setup.entry("in", e));
+    const held = await checkout(setup, setup.entry("in", e));
     const fs = new RecordingFs(dir);
     const spool = await openSpool(fs, dir, { queues: QUEUES });
-    await (await spool.checkout(spool.entry("in", a))).save("out");
-    await (await spool.checkout(spool.entry("in", b)))
+    await (await checkout(spool, spool.entry("in", a))).save("out");
+    await (await checkout(spool, spool.entry("in", b)))
       .update(() => ({ n: 10 })).save("out");
-    await (await spool.checkout(spool.entry("in", c))).remove();
+    await (await checkout(spool, spool.entry("in", c))).remove();
     await spool.withEntry(spool.entry("in", d), () => ({
       action: "save",
       queue: "in",
     }));
-    assert.equal(await spool.tryCheckout(spool.entry("in", "gone")), undefined);
+    assert.equal(
+      await tryCheckout(spool, spool.entry("in", "gone")),
+      undefined,
+    );
     await spool.entry("out", a).direct.writeMetadata({ n: 20 });
     await spool.entry("out", a).direct.dataFile().save(bytes(7));
     // The held entry is removed by the consumer that had it.
-    const recordedHeld = (await spool.listCheckoutsUnsafe("in"))[0];
+    const recordedHeld = (await listCheckoutsUnsafe(spool, "in"))[0];
     assert.equal(recordedHeld.name, held.name);
     await recordedHeld.remove();
     const recording: Recording = {
@@ -292,7 +296,8 @@ Deno.test("power cut: repair itself can be cut at any point", async () => {
   await withTempDir(async (dir) => {
     const setup = await Spool.create(dir, { queues: QUEUES });
     const waiting = await setup.enqueue("in", { n: 1 }, bytes(1));
-    const stale = await setup.checkout(
+    const stale = await checkout(
+      setup,
       await setup.enqueue("in", { n: 2 }, bytes(2)),
     );
     // An enqueue that never finished, and a lone payload.

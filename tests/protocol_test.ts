@@ -2,6 +2,7 @@
 // durability modes, plus group commit and the I/O limit.
 
 import assert from "node:assert/strict";
+import { checkout } from "../expert.ts";
 import { GroupCommit } from "../src/group_commit.ts";
 import { openSpool } from "../src/spool.ts";
 import { Throttle } from "../src/throttle.ts";
@@ -23,12 +24,12 @@ async function lifeOps(dir: string, durability: "strict" | "relaxed") {
   await step("enqueue", () => spool.enqueue("a", { x: 1 }, new Uint8Array()));
   let job;
   await step("checkout", async () => {
-    job = await spool.checkout(spool.entry("a", "0002"));
+    job = await checkout(spool, spool.entry("a", "0002"));
   });
   await step("save", () => job!.save("b"));
-  const again = await spool.checkout(spool.entry("b", "0002"));
+  const again = await checkout(spool, spool.entry("b", "0002"));
   await step("save with metadata", () => again.update(() => 2).save("a"));
-  const last = await spool.checkout(spool.entry("a", "0002"));
+  const last = await checkout(spool, spool.entry("a", "0002"));
   await step("remove", () => last.remove());
   await step("direct remove", () => spool.entry("a", "0001").direct.remove());
   return steps;

@@ -2,6 +2,7 @@
 
 import assert from "node:assert/strict";
 import { Spool } from "../mod.ts";
+import { listCheckoutsUnsafe } from "../expert.ts";
 import { runDeno, scopedTo, withTempDir } from "./_helpers.ts";
 
 Deno.test("race: each entry is won by exactly one of several processes", async () => {
@@ -46,6 +47,6 @@ Deno.test("race: each entry is won by exactly one of several processes", async (
     assert.ok(lostTry > 0 && lostThrow > 0);
     assert.equal((await spool.list("done")).length, n);
     assert.equal((await spool.list("q")).length, 0);
-    assert.equal((await spool.listCheckoutsUnsafe("q")).length, 0);
+    assert.equal((await listCheckoutsUnsafe(spool, "q")).length, 0);
   });
 });

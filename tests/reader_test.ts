@@ -9,6 +9,7 @@ import {
   Spool,
   type SpoolError,
 } from "../mod.ts";
+import { listCheckoutsUnsafe } from "../expert.ts";
 import type { DirWatcher } from "../src/fs.ts";
 import { openSpool } from "../src/spool.ts";
 import {
@@ -441,7 +442,7 @@ async function drainWithProcesses(
   // would stay non-empty and this wait would give up.
   await waitFor(async () =>
     (await spool.list("q")).length === 0 &&
-    (await spool.listCheckoutsUnsafe("q")).length === 0, "the queue to drain");
+    (await listCheckoutsUnsafe(spool, "q")).length === 0, "the queue to drain");
   const handled: string[] = [];
   for (const consumer of consuming) {
     const result = await consumer.stop();

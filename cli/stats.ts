@@ -5,7 +5,9 @@
  * @module
  */
 
-import { formatAge, Monitor } from "../../mod.ts";
+import { Monitor } from "../monitor.ts";
+import { listCheckoutsUnsafe } from "../expert.ts";
+import { formatAge } from "../src/format_age.ts";
 import {
   boolFlag,
   parse,
@@ -56,7 +58,7 @@ async function shapeOf(
     buckets[i === -1 ? BUCKETS.length : i]++;
   }
   let oldestCheckedOutMs: number | null = null;
-  const checkouts = await spool.listCheckoutsUnsafe(queue).catch(() => []);
+  const checkouts = await listCheckoutsUnsafe(spool, queue).catch(() => []);
   for (const job of checkouts) {
     const mtime = await spool.entry(queue, job.name).stat().then(
       (i) => i.mtime,

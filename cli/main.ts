@@ -9,6 +9,7 @@
  * deno task cli check /var/spool/app
  * deno task monitor /var/spool/app --check-every 30s
  * deno run --allow-read=DIR --allow-write=DIR jsr:@multispool/multispool/cli stats DIR
+ * deno install -g -n multispool --allow-read --allow-write jsr:@multispool/multispool/cli
  * ```
  *
  * It needs only read and write access to the spool (and read access to a
@@ -21,11 +22,11 @@
  */
 
 import { EntryNotFoundError, SpoolError } from "../mod.ts";
-import { UsageError } from "./cli/args.ts";
-import type { Command } from "./cli/command.ts";
-import { enqueue, init, ls, mv, rm, show } from "./cli/entries.ts";
-import { check, monitor, repair } from "./cli/health.ts";
-import { stats } from "./cli/stats.ts";
+import { UsageError } from "./args.ts";
+import type { Command } from "./command.ts";
+import { enqueue, init, ls, mv, rm, show } from "./entries.ts";
+import { check, monitor, repair } from "./health.ts";
+import { stats } from "./stats.ts";
 
 const COMMANDS: Command[] = [
   init,

@@ -11,7 +11,7 @@ import {
   type MetadataCodec,
   Spool,
   type SpoolOptions,
-} from "../../mod.ts";
+} from "../mod.ts";
 import { UsageError } from "./args.ts";
 
 /** Metadata as the stored text, unchanged. */

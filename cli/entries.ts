@@ -4,12 +4,9 @@
  * @module
  */
 
-import {
-  type CheckedOutEntry,
-  EntryNotFoundError,
-  formatAge,
-  Spool,
-} from "../../mod.ts";
+import { type CheckedOutEntry, EntryNotFoundError, Spool } from "../mod.ts";
+import { listCheckoutsUnsafe, tryCheckout } from "../expert.ts";
+import { formatAge } from "../src/format_age.ts";
 import {
   boolFlag,
   parse,
@@ -116,7 +113,7 @@ ${EXIT_CODES}`,
     expectQueue(spool, queue);
     const listed: Listed[] = [];
     if (boolFlag(parsed, "checked-out")) {
-      for (const job of await spool.listCheckoutsUnsafe(queue)) {
+      for (const job of await listCheckoutsUnsafe(spool, queue)) {
         listed.push(
           await describe(spool, queue, job.name, job.metadata, "checked out"),
         );
@@ -168,7 +165,7 @@ async function find(
   } catch (error) {
     if (!(error instanceof EntryNotFoundError)) throw error;
   }
-  const held = (await spool.listCheckoutsUnsafe(queue)).find((job) =>
+  const held = (await listCheckoutsUnsafe(spool, queue)).find((job) =>
     job.name === name
   );
   return held && { metadata: held.metadata, state: "checked out" };
@@ -351,7 +348,7 @@ async function checkOut(
   queue: string,
   name: string,
 ): Promise<CheckedOutEntry<string, string, CliData> | undefined> {
-  return await spool.tryCheckout(spool.entry(queue, name));
+  return await tryCheckout(spool, spool.entry(queue, name));
 }
 
 export const mv: Command = {

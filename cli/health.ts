@@ -7,13 +7,13 @@
 import {
   describeProblem,
   dirName,
-  formatAge,
   Monitor,
   type MonitorEvent,
   type MonitorLimits,
   type Problem,
   type RepairAction,
-} from "../../mod.ts";
+} from "../monitor.ts";
+import { formatAge } from "../src/format_age.ts";
 import {
   boolFlag,
   type FlagSpec,

@@ -1,0 +1,114 @@
+/**
+ * Checkout-level control, fenced apart like the original's `Expert` module:
+ * the caller holds an entry and must save or remove it itself, and may list
+ * what other processes hold.
+ *
+ * @module
+ */
+
+import type { CheckedOutEntry } from "./checkout.ts";
+import type { Entry } from "./entry.ts";
+import { type Spool, spoolCore } from "./spool.ts";
+
+/**
+ * Checks `entry` out (renames it into its queue's `.checkout/`) and reads
+ * its metadata. The caller must `save` or `remove` it; `withEntry` does that
+ * for you and is the safer call.
+ *
+ * @typeParam Q The spool's queue names.
+ * @typeParam M The metadata type.
+ * @typeParam D The payload type.
+ * @typeParam I The name generator's input type.
+ * @param spool The spool the entry belongs to.
+ * @param entry The entry.
+ * @returns The checked-out entry.
+ * @throws {EntryNotFoundError} If the entry is gone.
+ * @throws {DecodeError} If its metadata cannot be decoded; the entry is
+ * put back in its queue.
+ *
+ * @example
+ * ```ts
+ * import { Spool } from "@multispool/multispool";
+ * import { checkout } from "@multispool/multispool/expert";
+ *
+ * const dir = await Deno.makeTempDir();
+ * const spool = await Spool.create(dir, { queues: ["q"] });
+ * const entry = await spool.enqueue("q", {}, new Uint8Array());
+ * const job = await checkout(spool, entry);
+ * await job.remove();
+ * await Deno.remove(dir, { recursive: true });
+ * ```
+ */
+export async function checkout<Q extends string, M, D, I>(
+  spool: Spool<Q, M, D, I>,
+  entry: Entry<Q, M, D, I>,
+): Promise<CheckedOutEntry<Q, M, D>> {
+  return await spoolCore(spool).checkout(entry.queue, entry.name);
+}
+
+/**
+ * Like {@linkcode checkout}, for callers that expect to race with other
+ * consumers: an entry that is gone gives `undefined`.
+ *
+ * @typeParam Q The spool's queue names.
+ * @typeParam M The metadata type.
+ * @typeParam D The payload type.
+ * @typeParam I The name generator's input type.
+ * @param spool The spool the entry belongs to.
+ * @param entry The entry.
+ * @returns The checked-out entry, or `undefined`.
+ * @throws {DecodeError} If its metadata cannot be decoded; the entry is
+ * put back in its queue.
+ *
+ * @example
+ * ```ts
+ * import { Spool } from "@multispool/multispool";
+ * import { tryCheckout } from "@multispool/multispool/expert";
+ *
+ * const dir = await Deno.makeTempDir();
+ * const spool = await Spool.create(dir, { queues: ["q"] });
+ * console.log(await tryCheckout(spool, spool.entry("q", "gone"))); // undefined
+ * await Deno.remove(dir, { recursive: true });
+ * ```
+ */
+export async function tryCheckout<Q extends string, M, D, I>(
+  spool: Spool<Q, M, D, I>,
+  entry: Entry<Q, M, D, I>,
+): Promise<CheckedOutEntry<Q, M, D> | undefined> {
+  return await spoolCore(spool).tryCheckout(entry.queue, entry.name);
+}
+
+/**
+ * Unsafe: the entries checked out of `queue` now, by any process. They are
+ * held by their consumers; saving or removing one here breaks that
+ * consumer's work. Meant for recovery tools. Entries that finish while being
+ * listed are skipped.
+ *
+ * @typeParam Q The spool's queue names.
+ * @typeParam M The metadata type.
+ * @typeParam D The payload type.
+ * @typeParam I The name generator's input type.
+ * @param spool The spool.
+ * @param queue The queue.
+ * @returns The checked-out entries, sorted by name.
+ * @throws {QueueNotFoundError} If the queue is unknown or missing.
+ *
+ * @example
+ * ```ts
+ * import { Spool } from "@multispool/multispool";
+ * import { checkout, listCheckoutsUnsafe } from "@multispool/multispool/expert";
+ *
+ * const dir = await Deno.makeTempDir();
+ * const spool = await Spool.create(dir, { queues: ["q"] });
+ * await checkout(spool, await spool.enqueue("q", {}, new Uint8Array()));
+ * const stuck = await listCheckoutsUnsafe(spool, "q");
+ * for (const entry of stuck) await entry.save("q"); // back to the queue
+ * await Deno.remove(dir, { recursive: true });
+ * ```
+ */
+export async function listCheckoutsUnsafe<Q extends string, M, D, I>(
+  spool: Spool<Q, M, D, I>,
+  queue: Q,
+): Promise<CheckedOutEntry<Q, M, D>[]> {
+  return await spoolCore(spool).listCheckouts(queue);
+}
