@@ -5,6 +5,7 @@
  * @module
  */
 
+import * as protocol from "./protocol/mod.ts";
 import type { SpoolCore } from "./core.ts";
 import { type DataFile, DataFileImpl } from "./data_file.ts";
 import { EntryNotFoundError, SpoolError } from "./errors.ts";
@@ -131,7 +132,7 @@ export class CheckedOutEntryImpl<Q extends string, M, D>
   async touch(): Promise<void> {
     this.#expectHeld("touch checkout");
     await this.#run(
-      () => this.#core.protocol.touchCheckout(this.queue, this.name),
+      () => protocol.touchCheckout(this.#core.disk, this.queue, this.name),
       "held",
     );
   }
@@ -145,7 +146,8 @@ export class CheckedOutEntryImpl<Q extends string, M, D>
       ? this.#core.encodeMetadata(this.#metadata, operation, path)
       : undefined;
     await this.#run(
-      () => this.#core.protocol.release(this.queue, this.name, queue, text),
+      () =>
+        protocol.release(this.#core.disk, this.queue, this.name, queue, text),
       "saved",
     );
   }
@@ -153,7 +155,7 @@ export class CheckedOutEntryImpl<Q extends string, M, D>
   async remove(): Promise<void> {
     this.#expectHeld("remove entry");
     await this.#run(
-      () => this.#core.protocol.removeCheckedOut(this.queue, this.name),
+      () => protocol.removeCheckedOut(this.#core.disk, this.queue, this.name),
       "removed",
     );
   }
@@ -165,7 +167,7 @@ export class CheckedOutEntryImpl<Q extends string, M, D>
   }
 
   get #path(): string {
-    return this.#core.protocol.layout.checkoutFile(this.queue, this.name);
+    return this.#core.disk.layout.checkoutFile(this.queue, this.name);
   }
 
   #expectHeld(operation: string): void {

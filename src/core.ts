@@ -20,7 +20,8 @@ import {
 } from "./errors.ts";
 import type { FileContent } from "./fs.ts";
 import { type NameGenerator, ulidNames, validateName } from "./names.ts";
-import type { Protocol } from "./protocol.ts";
+import * as protocol from "./protocol/mod.ts";
+import type { Disk } from "./protocol/mod.ts";
 import type { Spoolable } from "./spoolable.ts";
 
 /** The default for `Spoolable.ioConcurrency`. */
@@ -28,8 +29,8 @@ export const DEFAULT_IO_CONCURRENCY = 64;
 
 /** What a payload handle needs of its spool. */
 export interface PayloadCore<D> {
-  /** The on-disk protocol. */
-  readonly protocol: Protocol;
+  /** The spool directory the protocol works on. */
+  readonly disk: Disk;
   /** The data codec. */
   readonly data: DataCodec<D>;
   /** Encodes a payload, or throws {@linkcode EncodeError}. */
@@ -38,8 +39,8 @@ export interface PayloadCore<D> {
 
 /** A spool's protocol and its description with every default filled in. */
 export class SpoolCore<Q extends string, M, D, I> implements PayloadCore<D> {
-  /** The on-disk protocol. */
-  readonly protocol: Protocol;
+  /** The spool directory the protocol works on. */
+  readonly disk: Disk;
   /** The queue names. */
   readonly queues: readonly Q[];
   /** The metadata codec. */
@@ -51,11 +52,11 @@ export class SpoolCore<Q extends string, M, D, I> implements PayloadCore<D> {
   readonly #queueSet: ReadonlySet<string>;
 
   /**
-   * @param protocol The protocol on the spool directory.
+   * @param disk The spool directory the protocol works on.
    * @param spoolable The user's description; defaults are filled in here.
    */
-  constructor(protocol: Protocol, spoolable: Spoolable<Q, M, D, I>) {
-    this.protocol = protocol;
+  constructor(disk: Disk, spoolable: Spoolable<Q, M, D, I>) {
+    this.disk = disk;
     this.queues = [...spoolable.queues];
     this.metadata = spoolable.metadata ?? jsonMetadata<M>();
     this.data = spoolable.data ??
@@ -67,7 +68,7 @@ export class SpoolCore<Q extends string, M, D, I> implements PayloadCore<D> {
 
   /** The spool directory. */
   get dir(): string {
-    return this.protocol.layout.dir;
+    return this.disk.layout.dir;
   }
 
   /** Throws unless `queue` is one of the spool's queues. */
@@ -78,7 +79,7 @@ export class SpoolCore<Q extends string, M, D, I> implements PayloadCore<D> {
       `${JSON.stringify(queue)} is not a queue of this spool (queues: ${
         this.queues.join(", ")
       })`,
-      { operation, path: this.protocol.layout.queueDir(queue) },
+      { operation, path: this.disk.layout.queueDir(queue) },
     );
   }
 
@@ -158,19 +159,21 @@ export class SpoolCore<Q extends string, M, D, I> implements PayloadCore<D> {
     const operation = "check out entry";
     this.checkQueue(queue, operation);
     this.checkName(name, operation);
-    const protocol = this.protocol;
-    if (!protocol.checkout(queue, name)) return undefined;
+    const disk = this.disk;
+    if (!protocol.checkout(disk, queue, name)) return undefined;
     let metadata: M;
     try {
-      const text = protocol.readMetadata(queue, name, true);
+      const text = protocol.readMetadata(disk, queue, name, true);
       metadata = this.decodeMetadata(
         text,
         operation,
-        protocol.layout.checkoutFile(queue, name),
+        disk.layout.checkoutFile(queue, name),
       );
     } catch (error) {
       // Undecodable (or unreadable): put it back for a person or the monitor.
-      await protocol.release(queue, name, queue, undefined).catch(() => {});
+      await protocol.release(disk, queue, name, queue, undefined).catch(
+        () => {},
+      );
       throw error;
     }
     return new CheckedOutEntryImpl(this, queue, name, metadata);
@@ -184,7 +187,7 @@ export class SpoolCore<Q extends string, M, D, I> implements PayloadCore<D> {
       "the entry is gone (another consumer took it, or it was removed)",
       {
         operation: "check out entry",
-        path: this.protocol.layout.queueFile(queue, name),
+        path: this.disk.layout.queueFile(queue, name),
       },
     );
   }
@@ -197,15 +200,15 @@ export class SpoolCore<Q extends string, M, D, I> implements PayloadCore<D> {
     const operation = "list checkouts";
     this.checkQueue(queue, operation);
     const result: CheckedOutEntry<Q, M, D>[] = [];
-    for (const name of await this.protocol.listCheckouts(queue)) {
+    for (const name of await protocol.listCheckouts(this.disk, queue)) {
       let text: string;
       try {
-        text = this.protocol.readMetadata(queue, name, true);
+        text = protocol.readMetadata(this.disk, queue, name, true);
       } catch (error) {
         if (error instanceof EntryNotFoundError) continue;
         throw error;
       }
-      const path = this.protocol.layout.checkoutFile(queue, name);
+      const path = this.disk.layout.checkoutFile(queue, name);
       const metadata = this.decodeMetadata(text, operation, path);
       result.push(new CheckedOutEntryImpl(this, queue, name, metadata));
     }

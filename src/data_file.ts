@@ -4,6 +4,7 @@
  * @module
  */
 
+import * as protocol from "./protocol/mod.ts";
 import type { PayloadCore } from "./core.ts";
 import { DecodeError, SpoolError } from "./errors.ts";
 
@@ -72,7 +73,7 @@ export class DataFileImpl<D> implements DataFile<D> {
   constructor(core: PayloadCore<D>, name: string) {
     this.#core = core;
     this.#name = name;
-    this.path = core.protocol.layout.data(name);
+    this.path = core.disk.layout.data(name);
   }
 
   async load(): Promise<D> {
@@ -83,23 +84,23 @@ export class DataFileImpl<D> implements DataFile<D> {
       await this.stat();
       return await this.#decode(() => codec.decodeStream!(this.readable()));
     }
-    const bytes = await this.#core.protocol.readData(this.#name);
+    const bytes = await protocol.readData(this.#core.disk, this.#name);
     return await this.#decode(() => codec.decode(bytes), operation);
   }
 
   async save(value: D): Promise<void> {
     const content = await this.#core.encodeData(value, "save data", this.path);
-    await this.#core.protocol.writeData(this.#name, content);
+    await protocol.writeData(this.#core.disk, this.#name, content);
   }
 
   stat(): Promise<Deno.FileInfo> {
     return Promise.resolve().then(() =>
-      this.#core.protocol.statData(this.#name)
+      protocol.statData(this.#core.disk, this.#name)
     );
   }
 
   readable(): ReadableStream<Uint8Array> {
-    return this.#core.protocol.readDataStream(this.#name);
+    return protocol.readDataStream(this.#core.disk, this.#name);
   }
 
   async #decode(

@@ -4,6 +4,7 @@
  * @module
  */
 
+import * as protocol from "./protocol/mod.ts";
 import type { SpoolCore } from "./core.ts";
 import { type DataFile, DataFileImpl } from "./data_file.ts";
 import type { Spool } from "./spool.ts";
@@ -123,7 +124,7 @@ export class EntryImpl<Q extends string, M, D, I> implements Entry<Q, M, D, I> {
   stat(): Promise<Deno.FileInfo> {
     return Promise.resolve().then(() => {
       this.#core.checkName(this.name, "stat entry");
-      return this.#core.protocol.statEntry(this.name);
+      return protocol.statEntry(this.#core.disk, this.name);
     });
   }
 
@@ -138,11 +139,11 @@ export class EntryImpl<Q extends string, M, D, I> implements Entry<Q, M, D, I> {
       readMetadata: () =>
         Promise.resolve().then(() => {
           check("read metadata");
-          const text = core.protocol.readMetadata(queue, name, false);
+          const text = protocol.readMetadata(core.disk, queue, name, false);
           return core.decodeMetadata(
             text,
             "read metadata",
-            core.protocol.layout.queueFile(queue, name),
+            core.disk.layout.queueFile(queue, name),
           );
         }),
       dataFile: () => {
@@ -151,13 +152,13 @@ export class EntryImpl<Q extends string, M, D, I> implements Entry<Q, M, D, I> {
       },
       writeMetadata: async (metadata) => {
         check("write metadata");
-        const path = core.protocol.layout.queueFile(queue, name);
+        const path = core.disk.layout.queueFile(queue, name);
         const text = core.encodeMetadata(metadata, "write metadata", path);
-        await core.protocol.writeQueueMetadata(queue, name, text);
+        await protocol.writeQueueMetadata(core.disk, queue, name, text);
       },
       remove: async () => {
         check("remove entry");
-        await core.protocol.removeWaiting(queue, name);
+        await protocol.removeWaiting(core.disk, queue, name);
       },
     };
   }

@@ -14,7 +14,7 @@ import {
   type Problem,
   problemKey,
 } from "./problems.ts";
-import { Protocol } from "./protocol.ts";
+import * as protocol from "./protocol/mod.ts";
 import { type RepairReport, repairSpool } from "./repair.ts";
 
 /**
@@ -156,7 +156,7 @@ export interface MonitorEvent {
 
 const TEN_MINUTES = 10 * 60 * 1000;
 
-let construct: (protocol: Protocol, options: MonitorOptions) => Monitor;
+let construct: (disk: protocol.Disk, options: MonitorOptions) => Monitor;
 
 /**
  * Checks the consistency of a spool (a port of the original's
@@ -197,15 +197,15 @@ let construct: (protocol: Protocol, options: MonitorOptions) => Monitor;
  */
 export class Monitor {
   static {
-    construct = (protocol, options) => new Monitor(protocol, options);
+    construct = (disk, options) => new Monitor(disk, options);
   }
 
-  readonly #protocol: Protocol;
+  readonly #disk: protocol.Disk;
   readonly #queues: readonly string[] | undefined;
   readonly #limits: Limits;
 
-  private constructor(protocol: Protocol, options: MonitorOptions) {
-    this.#protocol = protocol;
+  private constructor(disk: protocol.Disk, options: MonitorOptions) {
+    this.#disk = disk;
     this.#queues = options.queues === undefined
       ? undefined
       : [...options.queues];
@@ -249,7 +249,7 @@ export class Monitor {
 
   /** The spool directory. */
   get dir(): string {
-    return this.#protocol.layout.dir;
+    return this.#disk.layout.dir;
   }
 
   /**
@@ -282,7 +282,7 @@ export class Monitor {
    */
   async runOnce(): Promise<Problem[]> {
     return await findProblems(
-      this.#protocol,
+      this.#disk,
       this.#currentQueues(),
       this.#limits,
     );
@@ -401,7 +401,7 @@ export class Monitor {
   async repair(options: RepairOptions = {}): Promise<RepairReport> {
     const dryRun = options.dryRun ?? true;
     return await repairSpool(
-      this.#protocol,
+      this.#disk,
       this.#currentQueues(),
       this.#limits,
       dryRun,
@@ -410,7 +410,7 @@ export class Monitor {
 
   #currentQueues(): string[] {
     return this.#queues === undefined
-      ? this.#protocol.discoverQueues()
+      ? protocol.discoverQueues(this.#disk)
       : [...this.#queues];
   }
 }
@@ -458,15 +458,15 @@ export async function openMonitor(
       });
     }
   }
-  // A protocol that never flushes: the monitor's changes (repair) need none.
-  const protocol = new Protocol(dir, {
+  // A disk that never flushes: the monitor's changes (repair) need none.
+  const disk = new protocol.Disk(dir, {
     fs,
     durability: "relaxed",
     ioConcurrency: 1,
   });
   // Validate like `Spool.load` does, creating nothing.
-  await protocol.open(options.queues ?? [], false, operation);
-  const queues = options.queues ?? protocol.discoverQueues();
+  await protocol.openSpoolDir(disk, options.queues ?? [], false, operation);
+  const queues = options.queues ?? protocol.discoverQueues(disk);
   for (const queue of Object.keys(limits.maxQueueAgesMs ?? {})) {
     if (!queues.includes(queue)) {
       throw new SpoolError(
@@ -475,5 +475,5 @@ export async function openMonitor(
       );
     }
   }
-  return construct(protocol, options);
+  return construct(disk, options);
 }

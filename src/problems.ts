@@ -8,7 +8,8 @@
 import type { Dir } from "./layout.ts";
 import { dirName } from "./layout.ts";
 import { formatAge } from "./format_age.ts";
-import type { Protocol } from "./protocol.ts";
+import * as protocol from "./protocol/mod.ts";
+import type { Disk } from "./protocol/mod.ts";
 
 /**
  * A problem found in a spool.
@@ -119,25 +120,25 @@ export function describeProblem(
  * between directories during the scan is not reported as a problem.
  */
 export async function findProblems(
-  protocol: Protocol,
+  disk: Disk,
   queues: readonly string[],
   limits: Limits,
   now: number = Date.now(),
 ): Promise<Problem[]> {
-  const registry = new Set(await protocol.namesIn("registry"));
+  const registry = new Set(await protocol.namesIn(disk, "registry"));
   const candidates: Problem[] = [];
   const epoch = new Date(0);
   const check = (kind: Problem["kind"], name: string, dirs: Dir[]) =>
     candidates.push({ kind, name, mtime: epoch, dirs });
 
   const tmpLimit = limits.maxTmpFileAgeMs;
-  for (const name of await protocol.namesIn("tmp")) {
+  for (const name of await protocol.namesIn(disk, "tmp")) {
     if (!registry.has(name)) check("orphaned", name, ["tmp"]);
-    if (isOld(protocol.mtime("tmp", name), now, tmpLimit)) {
+    if (isOld(protocol.mtime(disk, "tmp", name), now, tmpLimit)) {
       check("too-old", name, ["tmp"]);
     }
   }
-  for (const name of await protocol.namesIn("data")) {
+  for (const name of await protocol.namesIn(disk, "data")) {
     if (!registry.has(name)) check("orphaned", name, ["data"]);
   }
   // Where each name has a metadata file.
@@ -148,13 +149,14 @@ export async function findProblems(
       const limit = checkout
         ? limits.maxCheckedOutAgeMs
         : limits.maxQueueAgesMs[queue];
-      for (const name of await protocol.namesIn(dir)) {
+      for (const name of await protocol.namesIn(disk, dir)) {
         const seen = places.get(name);
         if (seen === undefined) places.set(name, [dir]);
         else seen.push(dir);
         if (!registry.has(name)) check("orphaned", name, [dir]);
         if (
-          limit !== undefined && isOld(protocol.mtime(dir, name), now, limit)
+          limit !== undefined &&
+          isOld(protocol.mtime(disk, dir, name), now, limit)
         ) {
           check("too-old", name, [dir]);
         }
@@ -170,7 +172,7 @@ export async function findProblems(
 
   const problems: Problem[] = [];
   for (const candidate of candidates) {
-    const confirmed = recheck(protocol, queues, limits, candidate, now);
+    const confirmed = recheck(disk, queues, limits, candidate, now);
     if (confirmed !== undefined) problems.push(confirmed);
   }
   return problems.sort((a, b) =>
@@ -180,7 +182,7 @@ export async function findProblems(
 
 /** Looks again at a candidate; returns it dated, or undefined if gone. */
 function recheck(
-  protocol: Protocol,
+  disk: Disk,
   queues: readonly string[],
   limits: Limits,
   candidate: Problem,
@@ -192,13 +194,15 @@ function recheck(
       const [dir] = candidate.dirs;
       if (dir === "registry") {
         // An entry that moved during the scan has a file somewhere now.
-        const located = locate(protocol, queues, name);
-        const mtime = protocol.mtime("registry", name);
+        const located = locate(disk, queues, name);
+        const mtime = protocol.mtime(disk, "registry", name);
         if (located.length > 0 || mtime === undefined) return undefined;
         return { ...candidate, mtime };
       }
-      if (protocol.mtime("registry", name) !== undefined) return undefined;
-      const mtime = protocol.mtime(dir, name);
+      if (protocol.mtime(disk, "registry", name) !== undefined) {
+        return undefined;
+      }
+      const mtime = protocol.mtime(disk, dir, name);
       return mtime === undefined ? undefined : { ...candidate, mtime };
     }
     case "too-old": {
@@ -210,18 +214,20 @@ function recheck(
         : typeof dir === "object"
         ? limits.maxQueueAgesMs[dir.queue]
         : undefined;
-      const mtime = protocol.mtime(dir, name);
+      const mtime = protocol.mtime(disk, dir, name);
       if (limit === undefined || !isOld(mtime, now, limit)) return undefined;
       return { ...candidate, mtime: mtime! };
     }
     case "duplicated": {
       const dirs = candidate.dirs.filter((dir) =>
-        protocol.mtime(dir, name) !== undefined
+        protocol.mtime(disk, dir, name) !== undefined
       );
       if (dirs.length < 2) return undefined;
-      const mtime = protocol.mtime("registry", name) ??
+      const mtime = protocol.mtime(disk, "registry", name) ??
         new Date(
-          Math.min(...dirs.map((d) => protocol.mtime(d, name)!.getTime())),
+          Math.min(
+            ...dirs.map((d) => protocol.mtime(disk, d, name)!.getTime()),
+          ),
         );
       return { ...candidate, dirs, mtime };
     }
@@ -230,7 +236,7 @@ function recheck(
 
 /** The queue and checkout directories that hold `name` now. */
 export function locate(
-  protocol: Protocol,
+  disk: Disk,
   queues: readonly string[],
   name: string,
 ): Dir[] {
@@ -238,7 +244,7 @@ export function locate(
   for (const queue of queues) {
     for (const checkout of [false, true]) {
       const dir: Dir = { queue, checkout };
-      if (protocol.mtime(dir, name) !== undefined) found.push(dir);
+      if (protocol.mtime(disk, dir, name) !== undefined) found.push(dir);
     }
   }
   return found;

@@ -5,6 +5,7 @@
  * @module
  */
 
+import * as protocol from "./protocol/mod.ts";
 import type { CheckedOutEntry } from "./checkout.ts";
 import type { SpoolCore } from "./core.ts";
 import {
@@ -260,7 +261,7 @@ export class QueueReaderImpl<Q extends string, M, D>
       ((error) => console.warn(`multispool: ${error.message}`));
     const where = {
       operation: "open reader",
-      path: core.protocol.layout.queueDir(queue),
+      path: core.disk.layout.queueDir(queue),
     };
     if (this.#pollMs !== undefined && !(this.#pollMs > 0)) {
       throw new SpoolError(
@@ -449,7 +450,7 @@ export class QueueReaderImpl<Q extends string, M, D>
   }
 
   async #list(): Promise<string[]> {
-    const names = await this.#core.protocol.listQueue(this.queue);
+    const names = await protocol.listQueue(this.#core.disk, this.queue);
     return this.#skipped.size === 0
       ? names
       : names.filter((name) => !this.#skipped.has(name));
@@ -461,7 +462,7 @@ export class QueueReaderImpl<Q extends string, M, D>
     }
     let watcher: DirWatcher;
     try {
-      watcher = this.#core.protocol.watchQueue(this.queue);
+      watcher = protocol.watchQueue(this.#core.disk, this.queue);
     } catch (error) {
       this.#fallBackToPolling(toSpoolError(error, "watch queue", this.#path));
       return;
@@ -527,6 +528,6 @@ export class QueueReaderImpl<Q extends string, M, D>
   }
 
   get #path(): string {
-    return this.#core.protocol.layout.queueDir(this.queue);
+    return this.#core.disk.layout.queueDir(this.queue);
   }
 }

@@ -12,7 +12,8 @@ import {
   type Problem,
   problemKey,
 } from "./problems.ts";
-import type { Protocol } from "./protocol.ts";
+import * as protocol from "./protocol/mod.ts";
+import type { Disk } from "./protocol/mod.ts";
 
 /**
  * One thing repair did (or, in a dry run, would do).
@@ -105,12 +106,12 @@ export interface RepairReport {
  * just before it is carried out.
  */
 export async function repairSpool(
-  protocol: Protocol,
+  disk: Disk,
   queues: readonly string[],
   limits: Limits,
   dryRun: boolean,
 ): Promise<RepairReport> {
-  const problems = await findProblems(protocol, queues, limits);
+  const problems = await findProblems(disk, queues, limits);
   const report: RepairReport = { dryRun, actions: [], leftAlone: [] };
   const fixed = new Set<string>();
   const byName = new Map<string, Problem[]>();
@@ -152,16 +153,16 @@ export async function repairSpool(
         leave(problem, "it has no registry file; inspect it by hand");
       } else if (has(name, "duplicated")) {
         leave(problem, "the entry is also elsewhere (duplicated)");
-      } else if (protocol.mtime("data", name) === undefined) {
+      } else if (protocol.mtime(disk, "data", name) === undefined) {
         leave(problem, "damaged: its data file is missing, so not requeued");
       } else if (dryRun) {
         act({ kind: "requeue", name, queue: dir.queue, problem });
       } else {
         // Its consumer may have touched it since the scan: check again.
-        const mtime = protocol.mtime(dir, name);
+        const mtime = protocol.mtime(disk, dir, name);
         const stale = mtime !== undefined &&
           now() - mtime.getTime() > limits.maxCheckedOutAgeMs;
-        if (stale && protocol.requeue(dir.queue, name)) {
+        if (stale && protocol.requeue(disk, dir.queue, name)) {
           act({ kind: "requeue", name, queue: dir.queue, problem });
         } else {
           leave(problem, "it changed during the repair; look again");
@@ -173,12 +174,12 @@ export async function repairSpool(
     if (problem.kind === "orphaned" && dir === "registry") {
       // An enqueue that never finished: registry, maybe tmp and data.
       const dirs: Dir[] = ["registry"];
-      if (protocol.mtime("tmp", name) !== undefined) dirs.unshift("tmp");
-      if (protocol.mtime("data", name) !== undefined) {
+      if (protocol.mtime(disk, "tmp", name) !== undefined) dirs.unshift("tmp");
+      if (protocol.mtime(disk, "data", name) !== undefined) {
         dirs.splice(-1, 0, "data");
       }
       const newest = Math.max(
-        ...dirs.map((d) => protocol.mtime(d, name)?.getTime() ?? 0),
+        ...dirs.map((d) => protocol.mtime(disk, d, name)?.getTime() ?? 0),
       );
       const related = (byName.get(name) ?? []).filter((p) => p !== problem);
       if (now() - newest <= limits.maxTmpFileAgeMs) {
@@ -190,15 +191,15 @@ export async function repairSpool(
       }
       if (!dryRun) {
         // Check again: no entry appeared, nothing got younger.
-        const stillAlone = locate(protocol, queues, name).length === 0;
+        const stillAlone = locate(disk, queues, name).length === 0;
         const newestNow = Math.max(
-          ...dirs.map((d) => protocol.mtime(d, name)?.getTime() ?? 0),
+          ...dirs.map((d) => protocol.mtime(disk, d, name)?.getTime() ?? 0),
         );
         if (!stillAlone || newestNow !== newest) {
           leave(problem, "it changed during the repair; look again");
           continue;
         }
-        protocol.removeLeftovers(name);
+        protocol.removeLeftovers(disk, name);
       }
       act({ kind: "delete-leftovers", name, dirs, problem }, related);
       continue;
@@ -210,7 +211,7 @@ export async function repairSpool(
       const related = (byName.get(name) ?? []).filter((p) =>
         p !== problem && p.dirs[0] === "tmp"
       );
-      if (!dryRun) protocol.removeTmp(name);
+      if (!dryRun) protocol.removeTmp(disk, name);
       act({ kind: "delete-tmp", name, problem }, related);
       continue;
     }
@@ -226,7 +227,7 @@ export async function repairSpool(
       // A payload with no registry file and no entry: a power cut lost the
       // registry file of an enqueue that never finished. No live entry can
       // own it (an entry's registry file outlives its payload).
-      const mtime = protocol.mtime("data", name);
+      const mtime = protocol.mtime(disk, "data", name);
       if (
         mtime === undefined || now() - mtime.getTime() <= limits.maxTmpFileAgeMs
       ) {
@@ -234,13 +235,13 @@ export async function repairSpool(
           problem,
           "younger than the tmp limit; an enqueue may be in progress",
         );
-      } else if (locate(protocol, queues, name).length > 0) {
+      } else if (locate(disk, queues, name).length > 0) {
         leave(
           problem,
           "an entry uses it but has no registry file; inspect it by hand",
         );
       } else {
-        if (!dryRun) protocol.removeLeftovers(name);
+        if (!dryRun) protocol.removeLeftovers(disk, name);
         act({ kind: "delete-leftovers", name, dirs: ["data"], problem });
       }
       continue;

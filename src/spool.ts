@@ -9,7 +9,8 @@ import { type Entry, EntryImpl } from "./entry.ts";
 import { SpoolError } from "./errors.ts";
 import { type FileSystem, realFileSystem } from "./fs.ts";
 import { validateName } from "./names.ts";
-import { type Durability, Protocol } from "./protocol.ts";
+import * as protocol from "./protocol/mod.ts";
+import type { LoadOptions, NameChoice, SpoolOptions } from "./spool_options.ts";
 import type { Spoolable } from "./spoolable.ts";
 import {
   type QueueReader,
@@ -18,73 +19,13 @@ import {
 } from "./reader.ts";
 import { type EntryHandler, handleCheckedOut } from "./outcome.ts";
 
-export type { Durability };
+export type {
+  Durability,
+  LoadOptions,
+  NameChoice,
+  SpoolOptions,
+} from "./spool_options.ts";
 export type { EntryHandler, Outcome, OutcomeWithResult } from "./outcome.ts";
-
-/**
- * Options for opening a spool.
- *
- * @example
- * ```ts
- * import type { SpoolOptions } from "@multispool/multispool";
- *
- * const forTests: SpoolOptions = { durability: "relaxed" };
- * console.log(forTests);
- * ```
- */
-export interface SpoolOptions {
-  /**
-   * `"strict"`: an enqueue that resolved survives a power cut (files and
-   * directories are flushed, and concurrent operations share the flushes).
-   * `"relaxed"`: nothing is flushed; faster, for spools whose loss after a
-   * power cut is acceptable (tests, caches). Either way a process crash
-   * loses nothing that was acknowledged.
-   *
-   * @default {"strict"}
-   */
-  durability?: Durability;
-}
-
-/**
- * Options for {@linkcode Spool.load}.
- *
- * @example
- * ```ts
- * import type { LoadOptions } from "@multispool/multispool";
- *
- * const options: LoadOptions = { createIfMissing: true, durability: "strict" };
- * console.log(options);
- * ```
- */
-export interface LoadOptions extends SpoolOptions {
-  /**
-   * Create the spool directory and any missing queue directories. A
-   * non-empty directory that is not a spool is still refused.
-   *
-   * @default {false}
-   */
-  createIfMissing?: boolean;
-}
-
-/**
- * How `enqueue` names an entry.
- *
- * @typeParam I The name generator's input type.
- *
- * @example
- * ```ts
- * import type { NameChoice } from "@multispool/multispool";
- *
- * const fresh: NameChoice<string | undefined> = { reserve: "order-" };
- * const earlier: NameChoice<string | undefined> = { use: "order-01JB8W3ZQ2M8X5K7T9V0C4N6PR" };
- * console.log(fresh, earlier);
- * ```
- */
-export type NameChoice<I> =
-  /** Reserve a new name now, from this input to the name generator. */
-  | { reserve: I }
-  /** Use a name reserved earlier with `reserveName` (in any process). */
-  | { use: string };
 
 let construct: <Q extends string, M, D, I>(
   core: SpoolCore<Q, M, D, I>,
@@ -285,13 +226,13 @@ export class Spool<Q extends string, M, D, I = string | undefined> {
    * ```
    */
   static async findQueues(dir: string): Promise<string[]> {
-    const protocol = new Protocol(dir, {
+    const disk = new protocol.Disk(dir, {
       fs: realFileSystem,
       durability: "relaxed",
       ioConcurrency: 1,
     });
-    await protocol.open([], false, "find queues");
-    return protocol.discoverQueues();
+    await protocol.openSpoolDir(disk, [], false, "find queues");
+    return protocol.discoverQueues(disk);
   }
 
   /** The spool directory, as given when it was opened. */
@@ -336,11 +277,11 @@ export class Spool<Q extends string, M, D, I = string | undefined> {
     for (let attempt = 0; attempt < MAX_NAME_ATTEMPTS; attempt++) {
       const name = core.names.next(input, attempt);
       validateName(name, "entry", operation, core.dir);
-      if (core.protocol.reserve(name)) return name;
+      if (protocol.reserve(core.disk, name)) return name;
     }
     throw new SpoolError(
       `the name generator gave ${MAX_NAME_ATTEMPTS} names that were all taken`,
-      { operation, path: core.protocol.layout.registryDir },
+      { operation, path: core.disk.layout.registryDir },
     );
   }
 
@@ -384,7 +325,7 @@ export class Spool<Q extends string, M, D, I = string | undefined> {
     const core = this.#core;
     const operation = "enqueue entry";
     core.checkQueue(queue, operation);
-    const queueDir = core.protocol.layout.queueDir(queue);
+    const queueDir = core.disk.layout.queueDir(queue);
     const text = core.encodeMetadata(metadata, operation, queueDir);
     const content = await core.encodeData(data, operation, queueDir);
     let entryName: string;
@@ -397,7 +338,8 @@ export class Spool<Q extends string, M, D, I = string | undefined> {
       entryName = this.#reserve(name?.reserve as I);
       reservedEarlier = false;
     }
-    await core.protocol.publish(
+    await protocol.publish(
+      core.disk,
       queue,
       entryName,
       text,
@@ -431,7 +373,7 @@ export class Spool<Q extends string, M, D, I = string | undefined> {
    */
   async list(queue: Q): Promise<Entry<Q, M, D, I>[]> {
     this.#core.checkQueue(queue, "list queue");
-    return (await this.#core.protocol.listQueue(queue)).map((name) =>
+    return (await protocol.listQueue(this.#core.disk, queue)).map((name) =>
       this.entry(queue, name)
     );
   }
@@ -601,12 +543,8 @@ function makeSpool<Q extends string, M, D, I>(
       { operation, path: dir },
     );
   }
-  const protocol = new Protocol(dir, {
-    fs,
-    durability,
-    ioConcurrency: io,
-  });
-  return construct(new SpoolCore(protocol, spoolable));
+  const disk = new protocol.Disk(dir, { fs, durability, ioConcurrency: io });
+  return construct(new SpoolCore(disk, spoolable));
 }
 
 /**
@@ -622,6 +560,10 @@ export async function openSpool<Q extends string, M, D, I>(
   const createIfMissing = options.createIfMissing ?? false;
   const operation = createIfMissing ? "create spool" : "load spool";
   const spool = makeSpool(fs, dir, spoolable, options, operation);
-  await coreOf(spool).protocol.open(spoolable.queues, createIfMissing);
+  await protocol.openSpoolDir(
+    coreOf(spool).disk,
+    spoolable.queues,
+    createIfMissing,
+  );
   return spool;
 }

@@ -1,5 +1,5 @@
-// Plain-syscall mirrors of the protocol's operations (src/protocol.ts), for
-// the floor contenders: same files, same order, synchronous calls, no
+// Plain-syscall mirrors of the protocol's operations (src/protocol/moves.ts),
+// for the floor contenders: same files, same order, synchronous calls, no
 // library. Each comment names the protocol step it stands for.
 
 import { GroupCommit } from "../../src/group_commit.ts";
@@ -37,9 +37,9 @@ export function openRegularSync(path: string): Deno.FsFile {
 }
 
 /**
- * The file work of `Protocol.publish` after `reserve`, before any flush:
- * the registry, data and tmp files of one entry whose payload comes in
- * `chunks`. Returns the data and tmp paths.
+ * The file work of `publish` after `reserve`, before any flush: the
+ * registry, data and tmp files of one entry whose payload comes in `chunks`.
+ * Returns the data and tmp paths.
  */
 function createEntryFiles(
   spool: string,
@@ -65,7 +65,7 @@ function createEntryFiles(
   return { data, tmp };
 }
 
-/** `Protocol.publish` after `reserve`, for one entry whose payload comes in `chunks`. */
+/** `publish` after `reserve`, for one entry whose payload comes in `chunks`. */
 export function publishFloor(
   spool: string,
   queue: string,
@@ -99,7 +99,7 @@ async function flushDirAsync(path: string): Promise<void> {
 }
 
 /**
- * The strict `Protocol.publish` for concurrent producers, by hand: the same
+ * The strict `publish` for concurrent producers, by hand: the same
  * calls as {@linkcode publishFloor}, with the file flushes asynchronous and
  * the directory flushes shared (the library's `GroupCommit`, which is all
  * there is to sharing them). It is the best a script can do with these
@@ -133,7 +133,7 @@ export class SharedFlushPublisher {
 }
 
 /**
- * `Protocol.checkout` then `Protocol.removeCheckedOut` for one entry, reading
+ * `checkout` then `removeCheckedOut` for one entry, reading
  * its metadata in between as `SpoolCore.tryCheckout` does. Returns false if
  * another consumer took the entry first.
  */

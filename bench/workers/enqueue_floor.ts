@@ -1,5 +1,5 @@
 // The syscall floor of an enqueue: the same opens, writes, flushes and
-// renames as `Protocol.publish` (src/protocol.ts), in the same order, one
+// renames as `publish` (src/protocol/moves.ts), in the same order, one
 // enqueue at a time, with nothing around them. Flushes use the synchronous
 // forms: the cheapest way a plain script can make them.
 // Usage: enqueue_floor.ts SPOOL strict|relaxed; go DURATION_MS

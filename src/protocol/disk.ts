@@ -1,0 +1,106 @@
+/**
+ * A spool directory as the protocol sees it: where its files are, the file
+ * system every effect goes through, whether to flush, the flushes shared
+ * between concurrent operations, and the I/O limit. It decides no order;
+ * the other files of this folder do.
+ *
+ * @module
+ */
+
+import type { FileSystem } from "../fs.ts";
+import { GroupCommit } from "../group_commit.ts";
+import { Layout } from "../layout.ts";
+import type { Durability } from "../spool_options.ts";
+import { Throttle } from "../throttle.ts";
+
+/** What a {@linkcode Disk} needs. */
+export interface DiskOptions {
+  /** The file system every effect goes through. */
+  fs: FileSystem;
+  /** Strict flushes; relaxed does not flush at all. */
+  durability: Durability;
+  /** The most file jobs (writes, reads, flushes) run at once. */
+  ioConcurrency: number;
+}
+
+/** One spool directory, and the shared machinery of its operations. */
+export class Disk {
+  /** Paths in the spool. */
+  readonly layout: Layout;
+  /** The file system every effect goes through. */
+  readonly fs: FileSystem;
+  /** Whether operations flush (strict durability). */
+  readonly strict: boolean;
+  readonly #dirFlushes: GroupCommit;
+  readonly #throttle: Throttle;
+  // `.tmp/NAME` is used by one operation at a time within a process; across
+  // processes, only the holder of the name (reserver or checkout) writes it.
+  readonly #tmpUsers = new Map<string, Promise<void>>();
+
+  /**
+   * @param dir The spool directory.
+   * @param options File system, durability and I/O limit.
+   */
+  constructor(dir: string, options: DiskOptions) {
+    this.layout = new Layout(dir);
+    this.fs = options.fs;
+    this.strict = options.durability === "strict";
+    this.#throttle = new Throttle(options.ioConcurrency);
+    this.#dirFlushes = new GroupCommit((path) =>
+      this.#throttle.run(() => this.fs.syncDir(path))
+    );
+  }
+
+  /** Runs a file job (a write, a read, a flush) within the I/O limit. */
+  io<T>(job: () => Promise<T>): Promise<T> {
+    return this.#throttle.run(job);
+  }
+
+  /**
+   * Flushes a directory with a flush that starts after this call, shared
+   * with every caller that asks meanwhile (group commit).
+   */
+  flushDir(path: string): Promise<void> {
+    return this.#dirFlushes.flush(path);
+  }
+
+  /** Runs `job` once no other job of this process uses `.tmp/NAME`. */
+  async withTmp<T>(name: string, job: () => Promise<T>): Promise<T> {
+    const before = this.#tmpUsers.get(name);
+    let release!: () => void;
+    const mine = new Promise<void>((resolve) => release = resolve);
+    this.#tmpUsers.set(name, mine);
+    try {
+      if (before !== undefined) await before;
+      return await job();
+    } finally {
+      if (this.#tmpUsers.get(name) === mine) this.#tmpUsers.delete(name);
+      release();
+    }
+  }
+
+  /**
+   * Unlinks a file, ignoring any failure, or with `onlyNotFound` only its
+   * being gone already.
+   */
+  unlinkQuietly(path: string, onlyNotFound = false): void {
+    try {
+      this.fs.remove(path);
+    } catch (error) {
+      if (onlyNotFound && !(error instanceof Deno.errors.NotFound)) throw error;
+    }
+  }
+}
+
+/**
+ * Drops dot files (the spool's own, and editors') in place: with a million
+ * names, a second array would cost tens of megabytes.
+ */
+export function withoutDotFiles(names: string[]): string[] {
+  let kept = 0;
+  for (const name of names) {
+    if (!name.startsWith(".")) names[kept++] = name;
+  }
+  names.length = kept;
+  return names;
+}

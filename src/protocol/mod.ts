@@ -1,0 +1,65 @@
+/**
+ * The spool protocol: which file is created, written, flushed, renamed and
+ * unlinked, in what order. This folder is the only place that knows; the
+ * rest of the library speaks of entries and queues.
+ *
+ * The invariants every order here protects:
+ * - An entry is visible (a file in `QUEUE/` or `QUEUE/.checkout/`) only while
+ *   its `.registry/` file and its `.data/` file exist. Publishing is the last
+ *   step of an enqueue; unlinking the metadata file is the first step of a
+ *   remove.
+ * - Exactly one process owns a checkout: the one whose rename into
+ *   `.checkout/` succeeded.
+ * - In strict durability, an enqueue that resolved survives a power cut: file
+ *   contents are flushed before the rename that publishes them, the
+ *   directories they were created in before it, and the queue directory after
+ *   it. A remove flushes the unlink of the metadata file before unlinking the
+ *   payload, so that no power cut can leave a visible entry without its data.
+ * - Before each rename or unlink that moves an entry to a new phase, the
+ *   registry file and the moved file are touched, so that the monitor can
+ *   tell a new phase from an old problem.
+ *
+ * One question per file:
+ * - `open.ts`: how a spool is opened (validated, created, its queues found).
+ * - `moves.ts`: how an entry moves (reserve, publish, check out, release,
+ *   remove, replace metadata or payload). Every change of phase goes
+ *   through its `moveToPhase`.
+ * - `reads.ts`: how entries are listed, read, statted and watched.
+ * - `leftovers.ts`: how the monitor and repair find and clear what crashes
+ *   leave behind.
+ * - `disk.ts`: the state they share (paths, file system, flushes, I/O limit).
+ *
+ * @module
+ */
+
+export { Disk, type DiskOptions } from "./disk.ts";
+export { discoverQueues, openSpoolDir } from "./open.ts";
+export {
+  checkout,
+  moveToPhase,
+  publish,
+  release,
+  removeCheckedOut,
+  removeWaiting,
+  reserve,
+  touchCheckout,
+  writeData,
+  writeQueueMetadata,
+} from "./moves.ts";
+export {
+  listCheckouts,
+  listQueue,
+  readData,
+  readDataStream,
+  readMetadata,
+  statData,
+  statEntry,
+  watchQueue,
+} from "./reads.ts";
+export {
+  mtime,
+  namesIn,
+  removeLeftovers,
+  removeTmp,
+  requeue,
+} from "./leftovers.ts";

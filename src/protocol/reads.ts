@@ -1,0 +1,132 @@
+/**
+ * How entries are looked at: listing a queue or its checkouts, reading
+ * metadata and payloads, statting, watching a queue. Nothing here changes
+ * the spool.
+ *
+ * @module
+ */
+
+import {
+  EntryNotFoundError,
+  QueueNotFoundError,
+  type SpoolError,
+  toSpoolError,
+} from "../errors.ts";
+import type { DirWatcher } from "../fs.ts";
+import { type Disk, withoutDotFiles } from "./disk.ts";
+
+/**
+ * Names in `QUEUE/`, sorted (by UTF-16 code units: byte order for ASCII
+ * names); `.checkout` and other dot files skipped.
+ */
+export function listQueue(disk: Disk, queue: string): Promise<string[]> {
+  return listNames(disk, disk.layout.queueDir(queue), "list queue");
+}
+
+/** Names in `QUEUE/.checkout/`, sorted. */
+export function listCheckouts(disk: Disk, queue: string): Promise<string[]> {
+  return listNames(disk, disk.layout.checkoutDir(queue), "list checkouts");
+}
+
+/** Reads an entry's metadata text, waiting in its queue or checked out. */
+export function readMetadata(
+  disk: Disk,
+  queue: string,
+  name: string,
+  checkedOut: boolean,
+): string {
+  const path = disk.layout.file({ queue, checkout: checkedOut }, name);
+  try {
+    return disk.fs.readText(path);
+  } catch (error) {
+    throw toSpoolError(error, "read metadata", path, EntryNotFoundError);
+  }
+}
+
+/** Watches a queue directory for entries arriving. */
+export function watchQueue(disk: Disk, queue: string): DirWatcher {
+  const path = disk.layout.queueDir(queue);
+  try {
+    return disk.fs.watch(path);
+  } catch (error) {
+    throw toSpoolError(error, "watch queue", path, QueueNotFoundError);
+  }
+}
+
+/** Stats an entry's registry file. */
+export function statEntry(disk: Disk, name: string): Deno.FileInfo {
+  const path = disk.layout.registry(name);
+  try {
+    return disk.fs.stat(path);
+  } catch (error) {
+    throw toSpoolError(error, "stat entry", path, EntryNotFoundError);
+  }
+}
+
+/** Reads a payload whole. */
+export async function readData(disk: Disk, name: string): Promise<Uint8Array> {
+  const path = disk.layout.data(name);
+  try {
+    return await disk.io(() => disk.fs.readBytes(path));
+  } catch (error) {
+    throw toSpoolError(error, "read data", path, EntryNotFoundError);
+  }
+}
+
+/** Opens a payload as a stream; errors arrive typed through the stream. */
+export function readDataStream(
+  disk: Disk,
+  name: string,
+): ReadableStream<Uint8Array> {
+  const path = disk.layout.data(name);
+  return mapErrors(
+    disk.fs.readStream(path),
+    (error) => toSpoolError(error, "read data", path, EntryNotFoundError),
+  );
+}
+
+/** Stats a payload. */
+export function statData(disk: Disk, name: string): Deno.FileInfo {
+  const path = disk.layout.data(name);
+  try {
+    return disk.fs.stat(path);
+  } catch (error) {
+    throw toSpoolError(error, "stat data", path, EntryNotFoundError);
+  }
+}
+
+async function listNames(
+  disk: Disk,
+  dir: string,
+  operation: string,
+): Promise<string[]> {
+  let names;
+  try {
+    names = await disk.fs.listFiles(dir);
+  } catch (error) {
+    throw toSpoolError(error, operation, dir, QueueNotFoundError);
+  }
+  // Sorted by UTF-16 code units: byte order for ASCII names.
+  return withoutDotFiles(names).sort();
+}
+
+/** Passes a stream through, turning its errors into `map(error)`. */
+function mapErrors(
+  source: ReadableStream<Uint8Array>,
+  map: (error: unknown) => SpoolError,
+): ReadableStream<Uint8Array> {
+  const reader = source.getReader();
+  return new ReadableStream<Uint8Array>({
+    async pull(controller) {
+      let result;
+      try {
+        result = await reader.read();
+      } catch (error) {
+        throw map(error);
+      }
+      if (result.done) controller.close();
+      else controller.enqueue(result.value);
+    },
+    cancel: (reason) => reader.cancel(reason),
+  });
+}
