@@ -59,7 +59,7 @@ export {
 } from "./src/codecs.ts";
 export type { Spoolable } from "./src/spoolable.ts";
 export type { DataFile } from "./src/data_file.ts";
-export type { DirectEntry, Entry } from "./src/entry.ts";
+export type { DirectEntry } from "./src/direct.ts";
 export type { CheckedOutEntry } from "./src/checkout.ts";
 export type {
   DequeueOptions,
@@ -70,16 +70,20 @@ export type {
 } from "./src/reader.ts";
 // The monitor's home is "./monitor"; these four are here too because the
 // product contract imports them from the main entry point.
-export { Monitor, type MonitorEvent } from "./src/monitor.ts";
+export { Monitor } from "./src/monitor.ts";
+export type { MonitorEvent } from "./src/watch.ts";
 export type { Problem } from "./src/problems.ts";
 export type { RepairReport } from "./src/repair.ts";
-export {
-  type Durability,
-  type EntryHandler,
-  type LoadOptions,
-  type NameChoice,
-  type Outcome,
-  type OutcomeWithResult,
-  Spool,
-  type SpoolOptions,
-} from "./src/spool.ts";
+export { type Entry, Spool, type SpoolConstructor } from "./src/spool.ts";
+export type {
+  Durability,
+  LoadOptions,
+  NameChoice,
+  SpoolOptions,
+} from "./src/spool_options.ts";
+export type {
+  EntryHandler,
+  Outcome,
+  OutcomeWithResult,
+} from "./src/outcome.ts";
+export { abortOnSignals } from "./src/signals.ts";

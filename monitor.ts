@@ -6,14 +6,14 @@
  * @module
  */
 
-export {
-  Monitor,
-  type MonitorEvent,
-  type MonitorLimits,
-  type MonitorOptions,
-  type RepairOptions,
-  type WatchOptions,
-} from "./src/monitor.ts";
+export { Monitor, type MonitorConstructor } from "./src/monitor.ts";
+export type {
+  MonitorLimits,
+  MonitorOptions,
+  RepairOptions,
+  WatchOptions,
+} from "./src/monitor_options.ts";
+export type { MonitorEvent } from "./src/watch.ts";
 export { describeProblem, type Problem, problemKey } from "./src/problems.ts";
 export type { RepairAction, RepairReport } from "./src/repair.ts";
 export { type Dir, dirName } from "./src/layout.ts";

@@ -13,6 +13,7 @@ import {
   type Problem,
   type RepairAction,
 } from "../monitor.ts";
+import { abortOnSignals } from "../mod.ts";
 import { formatAge } from "../src/format_age.ts";
 import {
   boolFlag,
@@ -240,40 +241,30 @@ the spool disappears while watched).`,
     const json = boolFlag(parsed, "json");
     const watcher = await Monitor.create(dir, { limits: limitsFrom(parsed) });
 
-    const stop = new AbortController();
-    const onSignal = () => stop.abort();
-    for (const signal of ["SIGINT", "SIGTERM"] as const) {
-      Deno.addSignalListener(signal, onSignal);
+    using stop = abortOnSignals();
+    if (!json) {
+      console.error(
+        `monitoring ${dir} every ${
+          formatAge(checkEveryMs)
+        }, alerting after ${alertAfterCycles} cycles`,
+      );
     }
-    try {
-      if (!json) {
-        console.error(
-          `monitoring ${dir} every ${
-            formatAge(checkEveryMs)
-          }, alerting after ${alertAfterCycles} cycles`,
-        );
-      }
-      for await (
-        const event of watcher.watch({
-          checkEveryMs,
-          alertAfterCycles,
-          signal: stop.signal,
-        })
-      ) {
-        console.log(
-          json
-            ? JSON.stringify({
-              event: event.kind,
-              at: event.at.toISOString(),
-              problem: problemJson(event.problem),
-            })
-            : eventLine(event),
-        );
-      }
-    } finally {
-      for (const signal of ["SIGINT", "SIGTERM"] as const) {
-        Deno.removeSignalListener(signal, onSignal);
-      }
+    for await (
+      const event of watcher.watch({
+        checkEveryMs,
+        alertAfterCycles,
+        signal: stop.signal,
+      })
+    ) {
+      console.log(
+        json
+          ? JSON.stringify({
+            event: event.kind,
+            at: event.at.toISOString(),
+            problem: problemJson(event.problem),
+          })
+          : eventLine(event),
+      );
     }
     return 0;
   },

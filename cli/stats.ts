@@ -5,7 +5,9 @@
  * @module
  */
 
+import { abortOnSignals } from "../mod.ts";
 import { Monitor } from "../monitor.ts";
+import { delay } from "../src/delay.ts";
 import { listCheckoutsUnsafe } from "../expert.ts";
 import { formatAge } from "../src/format_age.ts";
 import {
@@ -255,33 +257,16 @@ Exit codes: 0 done; 2 usage, input or access error.`,
       await show();
       return 0;
     }
-    const stop = new AbortController();
-    const onSignal = () => stop.abort();
-    for (const signal of ["SIGINT", "SIGTERM"] as const) {
-      Deno.addSignalListener(signal, onSignal);
-    }
+    using stop = abortOnSignals();
     const terminal = Deno.stdout.isTerminal() && !json && !prom;
-    try {
-      while (!stop.signal.aborted) {
-        if (terminal) {
-          await Deno.stdout.write(new TextEncoder().encode("\x1b[H\x1b[2J"));
-        }
-        await show();
-        if (!terminal) console.log();
-        await new Promise<void>((resolve) => {
-          const timer = setTimeout(done, intervalMs);
-          function done() {
-            clearTimeout(timer);
-            stop.signal.removeEventListener("abort", done);
-            resolve();
-          }
-          stop.signal.addEventListener("abort", done, { once: true });
-        });
+    while (!stop.signal.aborted) {
+      if (terminal) {
+        await Deno.stdout.write(new TextEncoder().encode("\x1b[H\x1b[2J"));
       }
-    } finally {
-      for (const signal of ["SIGINT", "SIGTERM"] as const) {
-        Deno.removeSignalListener(signal, onSignal);
-      }
+      await show();
+      if (!terminal) console.log();
+      // Interrupted: stop waiting, and end normally.
+      await delay(intervalMs, { signal: stop.signal }).catch(() => {});
     }
     return 0;
   },

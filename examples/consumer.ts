@@ -10,7 +10,7 @@
  * @module
  */
 
-import { Spool } from "../mod.ts";
+import { abortOnSignals, Spool } from "../mod.ts";
 
 const args = Deno.args.filter((arg) => !arg.startsWith("--"));
 const untilEmpty = Deno.args.includes("--until-empty");
@@ -23,10 +23,7 @@ if (args.length !== 3) {
 const [dir, from, to] = args;
 
 const spool = await Spool.load(dir, { queues: [from, to] });
-const stop = new AbortController();
-for (const signal of ["SIGINT", "SIGTERM"] as const) {
-  Deno.addSignalListener(signal, () => stop.abort());
-}
+using stop = abortOnSignals(); // SIGINT or SIGTERM: finish, then stop
 
 await using reader = spool.reader(from);
 let moved = 0;

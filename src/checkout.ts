@@ -5,10 +5,10 @@
  * @module
  */
 
-import * as protocol from "./protocol/mod.ts";
 import type { SpoolCore } from "./core.ts";
 import { type DataFile, DataFileImpl } from "./data_file.ts";
 import { EntryNotFoundError, SpoolError } from "./errors.ts";
+import * as protocol from "./protocol/mod.ts";
 
 /**
  * An entry checked out by this process: it sits in its queue's `.checkout/`
@@ -83,7 +83,10 @@ export interface CheckedOutEntry<Q extends string, M, D>
 
 type State = "held" | "busy" | "saved" | "removed" | "lost";
 
-/** The implementation of {@linkcode CheckedOutEntry}. */
+/**
+ * The library's {@linkcode CheckedOutEntry}; internal (see `Spool` in
+ * spool.ts for why implementations are classes apart from their interface).
+ */
 export class CheckedOutEntryImpl<Q extends string, M, D>
   implements CheckedOutEntry<Q, M, D> {
   readonly name: string;
@@ -190,4 +193,78 @@ export class CheckedOutEntryImpl<Q extends string, M, D>
       throw error;
     }
   }
+}
+
+/**
+ * Checks an entry out and decodes its metadata; `undefined` if the entry is
+ * gone. An entry whose metadata cannot be read or decoded is put back in its
+ * queue and the error thrown.
+ */
+export async function tryCheckout<Q extends string, M, D>(
+  core: SpoolCore<Q, M, D, unknown>,
+  queue: Q,
+  name: string,
+): Promise<CheckedOutEntry<Q, M, D> | undefined> {
+  const operation = "check out entry";
+  core.checkQueue(queue, operation);
+  core.checkName(name, operation);
+  const { disk } = core;
+  if (!protocol.checkout(disk, queue, name)) return undefined;
+  let metadata: M;
+  try {
+    const text = protocol.readMetadata(disk, queue, name, true);
+    const path = disk.layout.checkoutFile(queue, name);
+    metadata = core.decodeMetadata(text, operation, path);
+  } catch (error) {
+    // Undecodable (or unreadable): put it back for a person or the monitor.
+    await protocol.release(disk, queue, name, queue, undefined).catch(
+      () => {},
+    );
+    throw error;
+  }
+  return new CheckedOutEntryImpl(core, queue, name, metadata);
+}
+
+/** Like {@linkcode tryCheckout}, but an entry that is gone is an error. */
+export async function checkout<Q extends string, M, D>(
+  core: SpoolCore<Q, M, D, unknown>,
+  queue: Q,
+  name: string,
+): Promise<CheckedOutEntry<Q, M, D>> {
+  const checkedOut = await tryCheckout(core, queue, name);
+  if (checkedOut !== undefined) return checkedOut;
+  throw new EntryNotFoundError(
+    "the entry is gone (another consumer took it, or it was removed)",
+    {
+      operation: "check out entry",
+      path: core.disk.layout.queueFile(queue, name),
+    },
+  );
+}
+
+/**
+ * The entries checked out of `queue` now, by any process; those that finish
+ * while being listed are skipped.
+ */
+export async function listCheckouts<Q extends string, M, D>(
+  core: SpoolCore<Q, M, D, unknown>,
+  queue: Q,
+): Promise<CheckedOutEntry<Q, M, D>[]> {
+  const operation = "list checkouts";
+  core.checkQueue(queue, operation);
+  const { disk } = core;
+  const result: CheckedOutEntry<Q, M, D>[] = [];
+  for (const name of await protocol.listCheckouts(disk, queue)) {
+    let text: string;
+    try {
+      text = protocol.readMetadata(disk, queue, name, true);
+    } catch (error) {
+      if (error instanceof EntryNotFoundError) continue;
+      throw error;
+    }
+    const path = disk.layout.checkoutFile(queue, name);
+    const metadata = core.decodeMetadata(text, operation, path);
+    result.push(new CheckedOutEntryImpl(core, queue, name, metadata));
+  }
+  return result;
 }

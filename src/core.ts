@@ -1,44 +1,30 @@
 /**
- * What the public objects of one spool share: the protocol, the codecs and
- * the checks on names. Internal; not exported from `mod.ts`.
+ * What the objects of one spool share: the spool directory the protocol
+ * works on, the codecs with their defaults filled in, and the checks on
+ * queue and entry names. Internal.
  *
  * @module
  */
 
+import { checkNonEmptyString, checkOneOf, message } from "./arguments.ts";
 import {
   bytesData,
   type DataCodec,
   jsonMetadata,
   type MetadataCodec,
 } from "./codecs.ts";
-import { type CheckedOutEntry, CheckedOutEntryImpl } from "./checkout.ts";
-import {
-  DecodeError,
-  EncodeError,
-  EntryNotFoundError,
-  QueueNotFoundError,
-} from "./errors.ts";
-import type { FileContent } from "./fs.ts";
+import { DecodeError, EncodeError, QueueNotFoundError } from "./errors.ts";
+import type { FileContent, FileSystem } from "./fs.ts";
 import { type NameGenerator, ulidNames, validateName } from "./names.ts";
-import * as protocol from "./protocol/mod.ts";
-import type { Disk } from "./protocol/mod.ts";
+import { Disk } from "./protocol/mod.ts";
+import type { SpoolOptions } from "./spool_options.ts";
 import type { Spoolable } from "./spoolable.ts";
 
 /** The default for `Spoolable.ioConcurrency`. */
 export const DEFAULT_IO_CONCURRENCY = 64;
 
-/** What a payload handle needs of its spool. */
-export interface PayloadCore<D> {
-  /** The spool directory the protocol works on. */
-  readonly disk: Disk;
-  /** The data codec. */
-  readonly data: DataCodec<D>;
-  /** Encodes a payload, or throws {@linkcode EncodeError}. */
-  encodeData(value: D, operation: string, path: string): Promise<FileContent>;
-}
-
-/** A spool's protocol and its description with every default filled in. */
-export class SpoolCore<Q extends string, M, D, I> implements PayloadCore<D> {
+/** A spool's directory and its description with every default filled in. */
+export class SpoolCore<Q extends string, M, D, I> {
   /** The spool directory the protocol works on. */
   readonly disk: Disk;
   /** The queue names. */
@@ -53,7 +39,8 @@ export class SpoolCore<Q extends string, M, D, I> implements PayloadCore<D> {
 
   /**
    * @param disk The spool directory the protocol works on.
-   * @param spoolable The user's description; defaults are filled in here.
+   * @param spoolable The user's description (checked by
+   * {@linkcode createCore}); defaults are filled in here.
    */
   constructor(disk: Disk, spoolable: Spoolable<Q, M, D, I>) {
     this.disk = disk;
@@ -146,74 +133,49 @@ export class SpoolCore<Q extends string, M, D, I> implements PayloadCore<D> {
       { operation, path },
     );
   }
+}
 
-  /**
-   * Checks an entry out and decodes its metadata; `undefined` if the entry
-   * is gone. An entry whose metadata cannot be read or decoded is put back
-   * in its queue and the error thrown.
-   */
-  async tryCheckout(
-    queue: Q,
-    name: string,
-  ): Promise<CheckedOutEntry<Q, M, D> | undefined> {
-    const operation = "check out entry";
-    this.checkQueue(queue, operation);
-    this.checkName(name, operation);
-    const disk = this.disk;
-    if (!protocol.checkout(disk, queue, name)) return undefined;
-    let metadata: M;
-    try {
-      const text = protocol.readMetadata(disk, queue, name, true);
-      metadata = this.decodeMetadata(
-        text,
-        operation,
-        disk.layout.checkoutFile(queue, name),
+/**
+ * Checks what a program passed to open a spool and builds its core; nothing
+ * touches the disk. Queue names are checked here, before anything else.
+ *
+ * @throws {InvalidNameError} If a queue name is invalid.
+ * @throws {TypeError} If `dir` is not a string or an option has the wrong
+ * type.
+ * @throws {RangeError} If `dir` is empty, a queue is listed twice, or an
+ * option is out of range.
+ */
+export function createCore<Q extends string, M, D, I>(
+  fs: FileSystem,
+  dir: string,
+  spoolable: Spoolable<Q, M, D, I>,
+  options: SpoolOptions,
+  operation: string,
+): SpoolCore<Q, M, D, I> {
+  checkNonEmptyString(operation, "dir", dir);
+  const seen = new Set<string>();
+  for (const queue of spoolable.queues) {
+    validateName(queue, "queue", operation, dir);
+    if (seen.has(queue)) {
+      throw new RangeError(
+        message(
+          operation,
+          "queues",
+          "a list of distinct names",
+          `${JSON.stringify(queue)} listed twice`,
+        ),
       );
-    } catch (error) {
-      // Undecodable (or unreadable): put it back for a person or the monitor.
-      await protocol.release(disk, queue, name, queue, undefined).catch(
-        () => {},
-      );
-      throw error;
     }
-    return new CheckedOutEntryImpl(this, queue, name, metadata);
+    seen.add(queue);
   }
-
-  /** Like {@linkcode tryCheckout}, but an entry that is gone is an error. */
-  async checkout(queue: Q, name: string): Promise<CheckedOutEntry<Q, M, D>> {
-    const checkedOut = await this.tryCheckout(queue, name);
-    if (checkedOut !== undefined) return checkedOut;
-    throw new EntryNotFoundError(
-      "the entry is gone (another consumer took it, or it was removed)",
-      {
-        operation: "check out entry",
-        path: this.disk.layout.queueFile(queue, name),
-      },
-    );
-  }
-
-  /**
-   * The entries checked out of `queue` now, by any process; those that
-   * finish while being listed are skipped.
-   */
-  async listCheckouts(queue: Q): Promise<CheckedOutEntry<Q, M, D>[]> {
-    const operation = "list checkouts";
-    this.checkQueue(queue, operation);
-    const result: CheckedOutEntry<Q, M, D>[] = [];
-    for (const name of await protocol.listCheckouts(this.disk, queue)) {
-      let text: string;
-      try {
-        text = protocol.readMetadata(this.disk, queue, name, true);
-      } catch (error) {
-        if (error instanceof EntryNotFoundError) continue;
-        throw error;
-      }
-      const path = this.disk.layout.checkoutFile(queue, name);
-      const metadata = this.decodeMetadata(text, operation, path);
-      result.push(new CheckedOutEntryImpl(this, queue, name, metadata));
-    }
-    return result;
-  }
+  const durability = options.durability ?? "strict";
+  checkOneOf(operation, "durability", durability, ["strict", "relaxed"]);
+  const disk = new Disk(dir, {
+    fs,
+    durability,
+    ioConcurrency: spoolable.ioConcurrency ?? DEFAULT_IO_CONCURRENCY,
+  });
+  return new SpoolCore(disk, spoolable);
 }
 
 function describe(error: unknown): string {

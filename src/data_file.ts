@@ -4,9 +4,9 @@
  * @module
  */
 
-import * as protocol from "./protocol/mod.ts";
-import type { PayloadCore } from "./core.ts";
+import type { SpoolCore } from "./core.ts";
 import { DecodeError, SpoolError } from "./errors.ts";
+import * as protocol from "./protocol/mod.ts";
 
 /**
  * A handle on an entry's payload (`.data/NAME`): nothing is read until asked,
@@ -60,17 +60,17 @@ export interface DataFile<D> {
   readable(): ReadableStream<Uint8Array>;
 }
 
-/** The implementation of {@linkcode DataFile}. */
+/** The library's {@linkcode DataFile}; internal (see `Spool` in spool.ts). */
 export class DataFileImpl<D> implements DataFile<D> {
   readonly path: string;
-  readonly #core: PayloadCore<D>;
+  readonly #core: SpoolCore<string, unknown, D, unknown>;
   readonly #name: string;
 
   /**
    * @param core The spool's shared state.
    * @param name The entry name (already validated).
    */
-  constructor(core: PayloadCore<D>, name: string) {
+  constructor(core: SpoolCore<string, unknown, D, unknown>, name: string) {
     this.#core = core;
     this.#name = name;
     this.path = core.disk.layout.data(name);

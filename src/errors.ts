@@ -1,7 +1,18 @@
 /**
- * Typed errors. Every failure of the library is a {@linkcode SpoolError}
- * whose message names the operation and the path; subclasses mark the cases
- * a caller is meant to catch.
+ * Typed errors, of two kinds:
+ *
+ * - A {@linkcode SpoolError} says what the spool or the file system did: a
+ *   directory that is not a spool, an entry another process took, a file a
+ *   codec cannot read, a permission the process lacks, a full disk. Its
+ *   message names the operation and the path; subclasses mark the cases a
+ *   caller is meant to catch. An invalid queue or entry name is one too
+ *   ({@linkcode InvalidNameError}), since names also come from the disk and
+ *   from other processes.
+ * - A `RangeError` or `TypeError` says the program called the library
+ *   wrongly: an option of the wrong type (`TypeError`) or out of range
+ *   (`RangeError`), in the pattern of the Deno standard library:
+ *   `Cannot open reader as 'pollIntervalMs' must be a positive number:
+ *   received 0`. Fix the call; do not catch them.
  *
  * @module
  */

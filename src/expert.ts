@@ -6,9 +6,13 @@
  * @module
  */
 
-import type { CheckedOutEntry } from "./checkout.ts";
-import type { Entry } from "./entry.ts";
-import { type Spool, spoolCore } from "./spool.ts";
+import {
+  type CheckedOutEntry,
+  checkout as checkoutEntry,
+  listCheckouts,
+  tryCheckout as tryCheckoutEntry,
+} from "./checkout.ts";
+import { type Entry, type Spool, spoolCore } from "./spool.ts";
 
 /**
  * Checks `entry` out (renames it into its queue's `.checkout/`) and reads
@@ -25,6 +29,7 @@ import { type Spool, spoolCore } from "./spool.ts";
  * @throws {EntryNotFoundError} If the entry is gone.
  * @throws {DecodeError} If its metadata cannot be decoded; the entry is
  * put back in its queue.
+ * @throws {TypeError} If `spool` was not opened by this library.
  *
  * @example
  * ```ts
@@ -43,7 +48,8 @@ export async function checkout<Q extends string, M, D, I>(
   spool: Spool<Q, M, D, I>,
   entry: Entry<Q, M, D, I>,
 ): Promise<CheckedOutEntry<Q, M, D>> {
-  return await spoolCore(spool).checkout(entry.queue, entry.name);
+  const core = spoolCore(spool, "check out entry");
+  return await checkoutEntry(core, entry.queue, entry.name);
 }
 
 /**
@@ -75,7 +81,8 @@ export async function tryCheckout<Q extends string, M, D, I>(
   spool: Spool<Q, M, D, I>,
   entry: Entry<Q, M, D, I>,
 ): Promise<CheckedOutEntry<Q, M, D> | undefined> {
-  return await spoolCore(spool).tryCheckout(entry.queue, entry.name);
+  const core = spoolCore(spool, "check out entry");
+  return await tryCheckoutEntry(core, entry.queue, entry.name);
 }
 
 /**
@@ -110,5 +117,5 @@ export async function listCheckoutsUnsafe<Q extends string, M, D, I>(
   spool: Spool<Q, M, D, I>,
   queue: Q,
 ): Promise<CheckedOutEntry<Q, M, D>[]> {
-  return await spoolCore(spool).listCheckouts(queue);
+  return await listCheckouts(spoolCore(spool, "list checkouts"), queue);
 }

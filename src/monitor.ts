@@ -5,262 +5,76 @@
  * @module
  */
 
-import { SpoolError } from "./errors.ts";
+import { checkNonNegativeNumber, message } from "./arguments.ts";
 import { type FileSystem, realFileSystem } from "./fs.ts";
+import type {
+  MonitorOptions,
+  RepairOptions,
+  WatchOptions,
+} from "./monitor_options.ts";
 import { validateName } from "./names.ts";
-import {
-  findProblems,
-  type Limits,
-  type Problem,
-  problemKey,
-} from "./problems.ts";
+import { findProblems, type Limits, type Problem } from "./problems.ts";
 import * as protocol from "./protocol/mod.ts";
 import { type RepairReport, repairSpool } from "./repair.ts";
-
-/**
- * Age limits of the monitor, in milliseconds.
- *
- * @example
- * ```ts
- * import type { MonitorLimits } from "@multispool/multispool/monitor";
- *
- * const limits: MonitorLimits = {
- *   maxCheckedOutAgeMs: 30 * 60_000, // long jobs
- *   maxQueueAgesMs: { active: 4 * 3_600_000 },
- * };
- * console.log(limits.maxTmpFileAgeMs ?? "default");
- * ```
- */
-export interface MonitorLimits {
-  /**
-   * A checkout older than this is too old (its consumer is presumed dead).
-   *
-   * @default {600000} (10 minutes)
-   */
-  maxCheckedOutAgeMs?: number;
-  /**
-   * A file in `.tmp/` older than this is too old (abandoned).
-   *
-   * @default {600000} (10 minutes)
-   */
-  maxTmpFileAgeMs?: number;
-  /**
-   * Per queue, an entry waiting longer than this is too old.
-   *
-   * @default {{}} (no limit)
-   */
-  maxQueueAgesMs?: Record<string, number>;
-}
-
-/**
- * Options for {@linkcode Monitor.create}.
- *
- * @example
- * ```ts
- * import type { MonitorOptions } from "@multispool/multispool/monitor";
- *
- * const options: MonitorOptions = {
- *   queues: ["active", "frozen"],
- *   limits: { maxTmpFileAgeMs: 5 * 60_000 },
- * };
- * console.log(options.queues);
- * ```
- */
-export interface MonitorOptions {
-  /**
-   * The queues to check.
-   *
-   * @default {the directories of the spool that hold a `.checkout/`,
-   * found again at every check}
-   */
-  queues?: string[];
-  /** Age limits. */
-  limits?: MonitorLimits;
-}
-
-/**
- * Options for {@linkcode Monitor.watch}.
- *
- * @example
- * ```ts
- * import type { WatchOptions } from "@multispool/multispool/monitor";
- *
- * const options: WatchOptions = { checkEveryMs: 60_000, alertAfterCycles: 3 };
- * console.log(options);
- * ```
- */
-export interface WatchOptions {
-  /**
-   * Time between two checks.
-   *
-   * @default {15000}
-   */
-  checkEveryMs?: number;
-  /**
-   * A problem raises a `start` event on the check after it has been seen on
-   * this many consecutive checks (that is, on the (N+1)-th).
-   *
-   * @default {2}
-   */
-  alertAfterCycles?: number;
-  /** Stops the watch; the iteration ends. */
-  signal?: AbortSignal;
-}
-
-/**
- * Options for {@linkcode Monitor.repair}.
- *
- * @example
- * ```ts
- * import type { RepairOptions } from "@multispool/multispool/monitor";
- *
- * const apply: RepairOptions = { dryRun: false };
- * console.log(apply);
- * ```
- */
-export interface RepairOptions {
-  /**
-   * Only report what would be done.
-   *
-   * @default {true}
-   */
-  dryRun?: boolean;
-}
-
-/**
- * An alert from {@linkcode Monitor.watch}: a problem that has lasted (start)
- * or that is gone (end).
- *
- * @example
- * ```ts
- * import { describeProblem, type MonitorEvent } from "@multispool/multispool/monitor";
- *
- * function line(event: MonitorEvent): string {
- *   return `${event.at.toISOString()} ${event.kind} ${describeProblem(event.problem)}`;
- * }
- * console.log(line({
- *   kind: "start",
- *   at: new Date(),
- *   problem: { kind: "orphaned", name: "x", mtime: new Date(), dirs: ["data"] },
- * }));
- * ```
- */
-export interface MonitorEvent {
-  /** `start` when a problem has lasted, `end` when it is gone. */
-  kind: "start" | "end";
-  /** When the check that raised it ran. */
-  at: Date;
-  /** The problem. */
-  problem: Problem;
-}
-
-const TEN_MINUTES = 10 * 60 * 1000;
-
-let construct: (disk: protocol.Disk, options: MonitorOptions) => Monitor;
+import { type MonitorEvent, watchProblems } from "./watch.ts";
 
 /**
  * Checks the consistency of a spool (a port of the original's
  * `Multispool.Monitor`): files too old, orphaned files, entries in two
  * places. It never creates or changes anything, except in
- * {@linkcode Monitor.repair} with `dryRun: false`.
+ * {@linkcode Monitor.repair} with `dryRun: false`. Open one with
+ * `Monitor.create`.
  *
  * @example Check once
  * ```ts
+ * import assert from "node:assert/strict";
  * import { Spool } from "@multispool/multispool";
  * import { describeProblem, Monitor } from "@multispool/multispool/monitor";
  *
  * const dir = await Deno.makeTempDir();
  * await Spool.create(dir, { queues: ["active"] });
+ * await Deno.writeTextFile(`${dir}/.data/stray`, "?");
  * const monitor = await Monitor.create(dir, {
  *   limits: { maxCheckedOutAgeMs: 5 * 60_000, maxQueueAgesMs: { active: 3_600_000 } },
  * });
- * for (const problem of await monitor.runOnce()) {
- *   console.log(describeProblem(problem));
- * }
+ * const lines = (await monitor.runOnce()).map((p) => describeProblem(p));
+ * assert.equal(lines.length, 1);
+ * assert.match(lines[0], /^orphaned \.data\/stray \(modified \d+ms ago\)$/);
  * await Deno.remove(dir, { recursive: true });
  * ```
  *
  * @example Run as a daemon
  * ```ts
+ * import assert from "node:assert/strict";
  * import { Spool } from "@multispool/multispool";
- * import { describeProblem, Monitor } from "@multispool/multispool/monitor";
+ * import { Monitor, type MonitorEvent } from "@multispool/multispool/monitor";
  *
  * const dir = await Deno.makeTempDir();
  * await Spool.create(dir, { queues: ["active"] });
  * const monitor = await Monitor.create(dir);
- * const stop = AbortSignal.timeout(100);
- * for await (const event of monitor.watch({ checkEveryMs: 20, signal: stop })) {
- *   console.log(event.kind, describeProblem(event.problem));
+ * await Deno.writeTextFile(`${dir}/.data/stray`, "?");
+ * const stop = new AbortController(); // abortOnSignals() in a real daemon
+ * const events: MonitorEvent["kind"][] = [];
+ * for await (
+ *   const event of monitor.watch({ checkEveryMs: 10, signal: stop.signal })
+ * ) {
+ *   events.push(event.kind);
+ *   if (event.kind === "start") await Deno.remove(`${dir}/.data/stray`);
+ *   else stop.abort();
  * }
+ * assert.deepEqual(events, ["start", "end"]);
  * await Deno.remove(dir, { recursive: true });
  * ```
  */
-export class Monitor {
-  static {
-    construct = (disk, options) => new Monitor(disk, options);
-  }
-
-  readonly #disk: protocol.Disk;
-  readonly #queues: readonly string[] | undefined;
-  readonly #limits: Limits;
-
-  private constructor(disk: protocol.Disk, options: MonitorOptions) {
-    this.#disk = disk;
-    this.#queues = options.queues === undefined
-      ? undefined
-      : [...options.queues];
-    const limits = options.limits ?? {};
-    this.#limits = {
-      maxCheckedOutAgeMs: limits.maxCheckedOutAgeMs ?? TEN_MINUTES,
-      maxTmpFileAgeMs: limits.maxTmpFileAgeMs ?? TEN_MINUTES,
-      maxQueueAgesMs: { ...limits.maxQueueAgesMs },
-    };
-  }
-
-  /**
-   * Opens a monitor on the spool in `dir`. It refuses a directory that is
-   * not a spool and never creates anything.
-   *
-   * @param dir The spool directory.
-   * @param options Queues to check and age limits.
-   * @returns The monitor.
-   * @throws {NotASpoolError} If `dir` is missing or not a spool.
-   * @throws {QueueNotFoundError} If a given queue's directory is missing.
-   * @throws {InvalidNameError} If a given queue name is invalid.
-   *
-   * @example
-   * ```ts
-   * import { Spool } from "@multispool/multispool";
-   * import { Monitor } from "@multispool/multispool/monitor";
-   *
-   * const dir = await Deno.makeTempDir();
-   * await Spool.create(dir, { queues: ["a", "b"] });
-   * const monitor = await Monitor.create(dir, { limits: { maxTmpFileAgeMs: 60_000 } });
-   * console.log(await monitor.queues()); // ["a", "b"]
-   * await Deno.remove(dir, { recursive: true });
-   * ```
-   */
-  static async create(
-    dir: string,
-    options: MonitorOptions = {},
-  ): Promise<Monitor> {
-    return await openMonitor(realFileSystem, dir, options);
-  }
-
+export interface Monitor {
   /** The spool directory. */
-  get dir(): string {
-    return this.#disk.layout.dir;
-  }
-
+  readonly dir: string;
   /**
    * The queues checked: those given, or those found on disk now.
    *
    * @returns The queue names, sorted.
    */
-  queues(): Promise<string[]> {
-    return Promise.resolve().then(() => this.#currentQueues());
-  }
-
+  queues(): Promise<string[]>;
   /**
    * Checks the spool once.
    *
@@ -269,6 +83,7 @@ export class Monitor {
    *
    * @example
    * ```ts
+   * import assert from "node:assert/strict";
    * import { Spool } from "@multispool/multispool";
    * import { Monitor } from "@multispool/multispool/monitor";
    *
@@ -276,30 +91,31 @@ export class Monitor {
    * await Spool.create(dir, { queues: ["q"] });
    * await Deno.writeTextFile(`${dir}/.data/stray`, "?");
    * const monitor = await Monitor.create(dir);
-   * console.log(await monitor.runOnce()); // one orphaned problem in .data
+   * const [problem, ...others] = await monitor.runOnce();
+   * assert.deepEqual(others, []);
+   * assert.equal(problem.kind, "orphaned");
+   * assert.equal(problem.name, "stray");
+   * assert.deepEqual(problem.dirs, ["data"]);
    * await Deno.remove(dir, { recursive: true });
    * ```
    */
-  async runOnce(): Promise<Problem[]> {
-    return await findProblems(
-      this.#disk,
-      this.#currentQueues(),
-      this.#limits,
-    );
-  }
-
+  runOnce(): Promise<Problem[]>;
   /**
    * Checks the spool every `checkEveryMs`, starting now, and yields a
    * `start` event for a problem seen on more than `alertAfterCycles`
    * consecutive checks, and an `end` event on the first check that no
-   * longer sees a started problem. Ends when the signal is aborted.
+   * longer sees a started problem. Ends (without an error) when the signal
+   * is aborted.
    *
    * @param options Interval, alert threshold and signal.
    * @returns The events.
    * @throws {NotASpoolError} If the spool directory goes away.
+   * @throws {RangeError} If `checkEveryMs` is not positive or
+   * `alertAfterCycles` is negative.
    *
    * @example
    * ```ts
+   * import assert from "node:assert/strict";
    * import { Spool } from "@multispool/multispool";
    * import { Monitor } from "@multispool/multispool/monitor";
    *
@@ -308,66 +124,20 @@ export class Monitor {
    * await Deno.writeTextFile(`${dir}/.data/stray`, "?");
    * const monitor = await Monitor.create(dir);
    * const stop = new AbortController();
-   * for await (const event of monitor.watch({
-   *   checkEveryMs: 10,
-   *   alertAfterCycles: 1,
-   *   signal: stop.signal,
-   * })) {
-   *   console.log(event.kind, event.problem.name); // "start stray"
+   * for await (
+   *   const event of monitor.watch({
+   *     checkEveryMs: 10,
+   *     alertAfterCycles: 1,
+   *     signal: stop.signal,
+   *   })
+   * ) {
+   *   assert.equal(`${event.kind} ${event.problem.name}`, "start stray");
    *   stop.abort();
    * }
    * await Deno.remove(dir, { recursive: true });
    * ```
    */
-  async *watch(options: WatchOptions = {}): AsyncGenerator<MonitorEvent> {
-    const checkEveryMs = options.checkEveryMs ?? 15_000;
-    const alertAfterCycles = options.alertAfterCycles ?? 2;
-    const { signal } = options;
-    if (!(checkEveryMs > 0) || !(alertAfterCycles >= 0)) {
-      throw new RangeError(
-        "checkEveryMs must be positive and alertAfterCycles non-negative",
-      );
-    }
-    const tracked = new Map<
-      string,
-      { problem: Problem; seen: number; started: boolean }
-    >();
-    while (!signal?.aborted) {
-      const problems = await this.runOnce();
-      const at = new Date();
-      const current = new Set<string>();
-      const starts: MonitorEvent[] = [];
-      const ends: MonitorEvent[] = [];
-      for (const problem of problems) {
-        const key = problemKey(problem);
-        current.add(key);
-        let state = tracked.get(key);
-        if (state === undefined) {
-          state = { problem, seen: 0, started: false };
-          tracked.set(key, state);
-        }
-        state.seen++;
-        if (!state.started && state.seen > alertAfterCycles) {
-          state.started = true;
-          starts.push({ kind: "start", at, problem });
-        }
-      }
-      for (const [key, state] of tracked) {
-        if (current.has(key)) continue;
-        tracked.delete(key);
-        if (state.started) {
-          ends.push({ kind: "end", at, problem: state.problem });
-        }
-      }
-      // What is over is reported before what begins.
-      for (const event of [...ends, ...starts]) {
-        if (signal?.aborted) return;
-        yield event;
-      }
-      await sleep(checkEveryMs, signal);
-    }
-  }
-
+  watch(options?: WatchOptions): AsyncGenerator<MonitorEvent>;
   /**
    * Fixes what a crash explains, and reports the rest. A dry run (the
    * default) only reports. With `dryRun: false`:
@@ -387,17 +157,130 @@ export class Monitor {
    *
    * @example
    * ```ts
+   * import assert from "node:assert/strict";
+   * import { Spool } from "@multispool/multispool";
+   * import { checkout } from "@multispool/multispool/expert";
+   * import { Monitor } from "@multispool/multispool/monitor";
+   *
+   * const dir = await Deno.makeTempDir();
+   * const spool = await Spool.create(dir, { queues: ["q"] });
+   * // A consumer that died holding an entry an hour ago.
+   * const job = await checkout(spool, await spool.enqueue("q", {}, new Uint8Array()));
+   * const hourAgo = new Date(Date.now() - 3_600_000);
+   * await Deno.utime(`${dir}/q/.checkout/${job.name}`, hourAgo, hourAgo);
+   *
+   * const monitor = await Monitor.create(dir);
+   * const plan = await monitor.repair();
+   * assert.deepEqual(plan.actions.map((a) => a.kind), ["requeue"]);
+   * assert.equal((await spool.list("q")).length, 0, "a dry run changes nothing");
+   * await monitor.repair({ dryRun: false });
+   * assert.equal((await spool.list("q")).length, 1);
+   * await Deno.remove(dir, { recursive: true });
+   * ```
+   */
+  repair(options?: RepairOptions): Promise<RepairReport>;
+}
+
+/**
+ * The type of the {@linkcode Monitor} value: how monitors are opened.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { Monitor, type MonitorConstructor } from "@multispool/multispool/monitor";
+ *
+ * const open: MonitorConstructor["create"] = Monitor.create;
+ * assert.equal(typeof open, "function");
+ * ```
+ */
+export interface MonitorConstructor {
+  /**
+   * Opens a monitor on the spool in `dir`. It refuses a directory that is
+   * not a spool and never creates anything.
+   *
+   * @param dir The spool directory.
+   * @param options Queues to check and age limits.
+   * @returns The monitor.
+   * @throws {NotASpoolError} If `dir` is missing or not a spool.
+   * @throws {QueueNotFoundError} If a given queue's directory is missing.
+   * @throws {InvalidNameError} If a given queue name is invalid.
+   * @throws {RangeError} If a limit is negative or names no queue.
+   *
+   * @example
+   * ```ts
+   * import assert from "node:assert/strict";
    * import { Spool } from "@multispool/multispool";
    * import { Monitor } from "@multispool/multispool/monitor";
    *
    * const dir = await Deno.makeTempDir();
-   * await Spool.create(dir, { queues: ["q"] });
-   * const monitor = await Monitor.create(dir);
-   * const plan = await monitor.repair();
-   * if (plan.actions.length > 0) await monitor.repair({ dryRun: false });
+   * await Spool.create(dir, { queues: ["a", "b"] });
+   * const monitor = await Monitor.create(dir, {
+   *   limits: { maxTmpFileAgeMs: 60_000 },
+   * });
+   * assert.equal(monitor.dir, dir);
+   * assert.deepEqual(await monitor.queues(), ["a", "b"]);
    * await Deno.remove(dir, { recursive: true });
    * ```
    */
+  create(dir: string, options?: MonitorOptions): Promise<Monitor>;
+}
+
+/**
+ * Opens monitors: `Monitor.create(dir, options)`. `Monitor` is also the
+ * type of what it opens (see `Spool` for why a value and an interface).
+ */
+export const Monitor: MonitorConstructor = {
+  create: (dir, options) => openMonitor(realFileSystem, dir, options),
+};
+
+const TEN_MINUTES = 10 * 60 * 1000;
+
+/**
+ * The library's {@linkcode Monitor}; internal (see `Spool` in spool.ts for
+ * why implementations are classes apart from their interface).
+ */
+class MonitorImpl implements Monitor {
+  readonly #disk: protocol.Disk;
+  readonly #queues: readonly string[] | undefined;
+  readonly #limits: Limits;
+
+  /**
+   * @param disk The spool directory (opened and checked).
+   * @param options The queues to check and the limits (checked).
+   */
+  constructor(disk: protocol.Disk, options: MonitorOptions) {
+    this.#disk = disk;
+    this.#queues = options.queues === undefined
+      ? undefined
+      : [...options.queues];
+    const limits = options.limits ?? {};
+    this.#limits = {
+      maxCheckedOutAgeMs: limits.maxCheckedOutAgeMs ?? TEN_MINUTES,
+      maxTmpFileAgeMs: limits.maxTmpFileAgeMs ?? TEN_MINUTES,
+      maxQueueAgesMs: { ...limits.maxQueueAgesMs },
+    };
+  }
+
+  get dir(): string {
+    return this.#disk.layout.dir;
+  }
+
+  queues(): Promise<string[]> {
+    return Promise.resolve().then(() => this.#currentQueues());
+  }
+
+  async runOnce(): Promise<Problem[]> {
+    return await findProblems(
+      this.#disk,
+      this.#currentQueues(),
+      this.#limits,
+    );
+  }
+
+  watch(options: WatchOptions = {}): AsyncGenerator<MonitorEvent> {
+    return watchProblems(() => this.runOnce(), options);
+  }
+
   async repair(options: RepairOptions = {}): Promise<RepairReport> {
     const dryRun = options.dryRun ?? true;
     return await repairSpool(
@@ -415,22 +298,9 @@ export class Monitor {
   }
 }
 
-function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal?.aborted) return resolve();
-    const done = () => {
-      clearTimeout(timer);
-      signal?.removeEventListener("abort", done);
-      resolve();
-    };
-    const timer = setTimeout(done, ms);
-    signal?.addEventListener("abort", done, { once: true });
-  });
-}
-
 /**
  * Opens a monitor whose file-system effects go through `fs`: the seam for
- * fault-injection tests. Not exported from `mod.ts`.
+ * fault-injection tests. Not exported from an entry point.
  */
 export async function openMonitor(
   fs: FileSystem,
@@ -443,7 +313,7 @@ export async function openMonitor(
   }
   const limits = options.limits ?? {};
   for (
-    const [what, value] of [
+    const [option, value] of [
       ["maxCheckedOutAgeMs", limits.maxCheckedOutAgeMs],
       ["maxTmpFileAgeMs", limits.maxTmpFileAgeMs],
       ...Object.entries(limits.maxQueueAgesMs ?? {}).map(([q, v]) =>
@@ -451,12 +321,7 @@ export async function openMonitor(
       ),
     ] as const
   ) {
-    if (value !== undefined && !(typeof value === "number" && value >= 0)) {
-      throw new SpoolError(`${what} must be a number of milliseconds >= 0`, {
-        operation,
-        path: dir,
-      });
-    }
+    if (value !== undefined) checkNonNegativeNumber(operation, option, value);
   }
   // A disk that never flushes: the monitor's changes (repair) need none.
   const disk = new protocol.Disk(dir, {
@@ -469,11 +334,15 @@ export async function openMonitor(
   const queues = options.queues ?? protocol.discoverQueues(disk);
   for (const queue of Object.keys(limits.maxQueueAgesMs ?? {})) {
     if (!queues.includes(queue)) {
-      throw new SpoolError(
-        `maxQueueAgesMs names ${JSON.stringify(queue)}, which is not a queue`,
-        { operation, path: dir },
+      throw new RangeError(
+        message(
+          operation,
+          "maxQueueAgesMs",
+          "keyed by queues of the spool",
+          `${JSON.stringify(queue)}, which is not a queue`,
+        ),
       );
     }
   }
-  return construct(disk, options);
+  return new MonitorImpl(disk, options);
 }

@@ -5,7 +5,10 @@
  * @module
  */
 
-import { monotonicFactory } from "ulid";
+// A full specifier, not the import map: the entry points must load by path
+// or URL without this package's deno.json (tests/no_config_test.ts).
+// deno-lint-ignore no-import-prefix
+import { monotonicFactory } from "npm:ulid@3.0.2";
 import { InvalidNameError } from "./errors.ts";
 
 /**

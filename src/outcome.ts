@@ -6,6 +6,7 @@
 
 import type { CheckedOutEntry } from "./checkout.ts";
 import type { DataFile } from "./data_file.ts";
+import { message } from "./arguments.ts";
 
 /**
  * What a consumer decides for an entry it has handled: save it to a queue
@@ -89,26 +90,20 @@ export type EntryHandler<Q extends string, M, D, R> = (
 
 /**
  * Hands a checked-out entry to `f` and carries out its outcome. If `f`
- * throws, the entry goes back to its queue unchanged and the error is
- * rethrown.
+ * throws, or its outcome cannot be carried out, the entry goes back to its
+ * queue unchanged and the error is rethrown.
  */
 export async function handleCheckedOut<Q extends string, M, D, R>(
   checkedOut: CheckedOutEntry<Q, M, D>,
   f: EntryHandler<Q, M, D, R>,
 ): Promise<R> {
   const original = checkedOut.metadata;
-  let outcome: OutcomeWithResult<Q, M, R>;
   try {
-    outcome = await f(checkedOut.metadata, checkedOut.dataFile, checkedOut);
-  } catch (error) {
-    // Put it back unchanged; the caller's error matters more than ours.
-    if (!checkedOut.finished) {
-      if (checkedOut.metadata !== original) checkedOut.update(() => original);
-      await checkedOut.save(checkedOut.queue).catch(() => {});
-    }
-    throw error;
-  }
-  try {
+    const outcome = await f(
+      checkedOut.metadata,
+      checkedOut.dataFile,
+      checkedOut,
+    );
     if (outcome?.action === "remove") {
       await checkedOut.remove();
     } else if (outcome?.action === "save") {
@@ -119,18 +114,32 @@ export async function handleCheckedOut<Q extends string, M, D, R>(
       await checkedOut.save(outcome.queue);
     } else {
       throw new TypeError(
-        `The entry handler returned ${
-          JSON.stringify(outcome)
-        }, not { action: "save", queue } or { action: "remove" }`,
+        message(
+          "handle entry",
+          "outcome",
+          '{ action: "save", queue } or { action: "remove" }',
+          JSON.stringify(outcome) ?? String(outcome),
+        ),
       );
     }
+    return outcome.result as R;
   } catch (error) {
-    // Whatever went wrong, do not leave the entry checked out.
-    if (!checkedOut.finished) {
-      if (checkedOut.metadata !== original) checkedOut.update(() => original);
-      await checkedOut.save(checkedOut.queue).catch(() => {});
-    }
+    // Whatever went wrong, do not leave the entry checked out; the caller's
+    // error matters more than ours.
+    await putBack(checkedOut, original);
     throw error;
   }
-  return outcome.result as R;
+}
+
+/**
+ * Puts an entry that is still held back in its queue, with the metadata it
+ * was checked out with; any failure is ignored.
+ */
+async function putBack<Q extends string, M, D>(
+  checkedOut: CheckedOutEntry<Q, M, D>,
+  original: M,
+): Promise<void> {
+  if (checkedOut.finished) return;
+  if (checkedOut.metadata !== original) checkedOut.update(() => original);
+  await checkedOut.save(checkedOut.queue).catch(() => {});
 }

@@ -5,9 +5,10 @@
  * @module
  */
 
-import * as protocol from "./protocol/mod.ts";
-import type { CheckedOutEntry } from "./checkout.ts";
+import { checkPositiveInteger, checkPositiveNumber } from "./arguments.ts";
+import { type CheckedOutEntry, tryCheckout } from "./checkout.ts";
 import type { SpoolCore } from "./core.ts";
+import { aborted, delay } from "./delay.ts";
 import {
   DecodeError,
   InvalidNameError,
@@ -16,6 +17,7 @@ import {
 } from "./errors.ts";
 import type { DirWatcher } from "./fs.ts";
 import { type EntryHandler, handleCheckedOut } from "./outcome.ts";
+import * as protocol from "./protocol/mod.ts";
 
 /**
  * Options for `spool.reader()`.
@@ -219,7 +221,10 @@ const DEFAULT_SPREAD = 32;
 /** The polling interval when there is nothing else to wait on. */
 const DEFAULT_POLL_MS = 1000;
 
-/** The implementation of {@linkcode QueueReader}. */
+/**
+ * The library's {@linkcode QueueReader}; internal (see `Spool` in spool.ts
+ * for why implementations are classes apart from their interface).
+ */
 export class QueueReaderImpl<Q extends string, M, D>
   implements QueueReader<Q, M, D> {
   readonly queue: Q;
@@ -233,7 +238,9 @@ export class QueueReaderImpl<Q extends string, M, D>
   #closed = false;
   // Set by every watch event; cleared just before each listing.
   #changed = false;
-  readonly #wakers = new Set<() => void>();
+  // Aborted, and replaced, to wake every wait: on a watch event, on close,
+  // and when a listing others can share arrives.
+  #wake = new AbortController();
   // The last listing, consumed from `#cursor` on.
   #cache: string[] = [];
   #cursor = 0;
@@ -259,22 +266,10 @@ export class QueueReaderImpl<Q extends string, M, D>
     this.#spread = options.spread ?? DEFAULT_SPREAD;
     this.#onError = options.onError ??
       ((error) => console.warn(`multispool: ${error.message}`));
-    const where = {
-      operation: "open reader",
-      path: core.disk.layout.queueDir(queue),
-    };
-    if (this.#pollMs !== undefined && !(this.#pollMs > 0)) {
-      throw new SpoolError(
-        `pollIntervalMs must be a positive number, got ${this.#pollMs}`,
-        where,
-      );
+    if (this.#pollMs !== undefined) {
+      checkPositiveNumber("open reader", "pollIntervalMs", this.#pollMs);
     }
-    if (!Number.isInteger(this.#spread) || this.#spread < 1) {
-      throw new SpoolError(
-        `spread must be a positive integer, got ${this.#spread}`,
-        where,
-      );
-    }
+    checkPositiveInteger("open reader", "spread", this.#spread);
   }
 
   async dequeue(
@@ -322,11 +317,7 @@ export class QueueReaderImpl<Q extends string, M, D>
     options: IterOptions = {},
   ): Promise<void> {
     const concurrency = options.concurrency ?? 1;
-    if (!Number.isInteger(concurrency) || concurrency < 1) {
-      throw new RangeError(
-        `concurrency must be a positive integer, got ${concurrency}`,
-      );
-    }
+    checkPositiveInteger("iterate", "concurrency", concurrency);
     // The first failure stops the other loops after their current entry.
     const failed = new AbortController();
     const signal = options.signal === undefined
@@ -418,7 +409,7 @@ export class QueueReaderImpl<Q extends string, M, D>
   ): Promise<CheckedOutEntry<Q, M, D> | undefined> {
     if (this.#skipped.has(name)) return undefined;
     try {
-      return await this.#core.tryCheckout(this.queue, name);
+      return await tryCheckout(this.#core, this.queue, name);
     } catch (error) {
       if (
         !(error instanceof DecodeError || error instanceof InvalidNameError)
@@ -505,26 +496,18 @@ export class QueueReaderImpl<Q extends string, M, D>
   }
 
   /** Resolves on the next change, poll tick, abort or close. */
-  #waitForChange(signal: AbortSignal | undefined): Promise<void> {
-    if (this.#changed || this.#closed || signal?.aborted) {
-      return Promise.resolve();
-    }
-    return new Promise((resolve) => {
-      let timer: ReturnType<typeof setTimeout> | undefined;
-      const wake = () => {
-        clearTimeout(timer);
-        this.#wakers.delete(wake);
-        signal?.removeEventListener("abort", wake);
-        resolve();
-      };
-      if (this.#pollMs !== undefined) timer = setTimeout(wake, this.#pollMs);
-      this.#wakers.add(wake);
-      signal?.addEventListener("abort", wake, { once: true });
-    });
+  async #waitForChange(signal: AbortSignal | undefined): Promise<void> {
+    if (this.#changed || this.#closed || signal?.aborted) return;
+    const wake = this.#wake.signal;
+    const stop = signal === undefined ? wake : AbortSignal.any([signal, wake]);
+    if (this.#pollMs === undefined) return await aborted(stop);
+    // A wake or an abort ends the wait early; `dequeue` looks at why.
+    await delay(this.#pollMs, { signal: stop }).catch(() => {});
   }
 
   #wakeAll(): void {
-    for (const wake of [...this.#wakers]) wake();
+    this.#wake.abort();
+    this.#wake = new AbortController();
   }
 
   get #path(): string {

@@ -6,19 +6,21 @@
  * @module
  */
 
+import { checkPositiveInteger } from "./arguments.ts";
+
 /** Runs at most `limit` jobs at once; the others wait in arrival order. */
 export class Throttle {
   readonly #limit: number;
   #active = 0;
   readonly #waiting: (() => void)[] = [];
 
-  /** @param limit How many jobs may run at once (at least 1). */
+  /**
+   * @param limit How many jobs may run at once: a spool's `ioConcurrency`,
+   * checked here and nowhere else.
+   * @throws {RangeError} If `limit` is not a positive integer.
+   */
   constructor(limit: number) {
-    if (!Number.isInteger(limit) || limit < 1) {
-      throw new RangeError(
-        `ioConcurrency must be a positive integer, got ${limit}`,
-      );
-    }
+    checkPositiveInteger("open spool", "ioConcurrency", limit);
     this.#limit = limit;
   }
 

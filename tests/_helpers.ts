@@ -9,6 +9,26 @@ export const ROOT: string = new URL("..", import.meta.url).pathname.replace(
   "",
 );
 
+/** A temporary directory, removed with everything in it when disposed. */
+export interface TempDir extends AsyncDisposable {
+  /** Its path. */
+  readonly path: string;
+}
+
+/**
+ * Makes a fresh temporary directory for `await using`:
+ * `await using dir = await tempDir();` then `dir.path`.
+ */
+export async function tempDir(): Promise<TempDir> {
+  const path = await Deno.makeTempDir({ prefix: "multispool-test-" });
+  return {
+    path,
+    async [Symbol.asyncDispose]() {
+      await Deno.remove(path, { recursive: true });
+    },
+  };
+}
+
 /** Runs `fn` with a fresh temporary directory, removed afterwards. */
 export async function withTempDir(
   fn: (dir: string) => Promise<void> | void,

@@ -3,6 +3,7 @@
 // (inode allocation skips recently deleted inodes one by one), which would
 // otherwise bias whichever contender runs after a cleanup.
 
+import { delay } from "../../src/delay.ts";
 import type { Bench } from "./context.ts";
 import { output } from "./proc.ts";
 import { median } from "./stats.ts";
@@ -163,7 +164,7 @@ export async function settle(
         cost.toFixed(0)
       } µs now; waiting for the file system to settle`,
     );
-    await new Promise((resolve) => setTimeout(resolve, 5000));
+    await delay(5000);
     cost = probeCreateUs(bench);
   }
   const probes = (bench.results.raw.createProbes ??= []) as unknown[];
@@ -211,5 +212,5 @@ export async function waitAfterPreviousRun(
       (wait / 1000).toFixed(0)
     } s for its deleted inodes to age out (ext4 without a journal)`,
   );
-  await new Promise((resolve) => setTimeout(resolve, wait));
+  await delay(wait);
 }

@@ -8,6 +8,8 @@ const decoder = new TextDecoder();
 let pending = "";
 
 /** Wall-clock milliseconds with sub-millisecond resolution, comparable across processes. */
+import { delay } from "../../src/delay.ts";
+
 export function now(): number {
   return performance.timeOrigin + performance.now();
 }
@@ -58,9 +60,9 @@ export async function emit(result: Record<string, unknown>): Promise<void> {
   while (await readLine() !== null);
 }
 
-/** Resolves after `ms` milliseconds. */
+/** Resolves after `ms` milliseconds (the library's one delay). */
 export function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
+  return delay(ms);
 }
 
 /** A 1 KiB-style payload of `size` bytes that is not all zeros. */

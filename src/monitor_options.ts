@@ -1,0 +1,152 @@
+/**
+ * Options of the monitor: its age limits, the queues it checks, how often
+ * its daemon checks, and whether repair acts.
+ *
+ * @module
+ */
+
+/**
+ * Age limits of the monitor, in milliseconds.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { Spool } from "@multispool/multispool";
+ * import { Monitor, type MonitorLimits } from "@multispool/multispool/monitor";
+ *
+ * const limits: MonitorLimits = {
+ *   maxCheckedOutAgeMs: 30 * 60_000, // long jobs
+ *   maxQueueAgesMs: { active: 4 * 3_600_000 },
+ * };
+ * const dir = await Deno.makeTempDir();
+ * await Spool.create(dir, { queues: ["active"] });
+ * const monitor = await Monitor.create(dir, { limits });
+ * assert.deepEqual(await monitor.runOnce(), []);
+ * await Deno.remove(dir, { recursive: true });
+ * ```
+ */
+export interface MonitorLimits {
+  /**
+   * A checkout older than this is too old (its consumer is presumed dead).
+   *
+   * @default {600000} (10 minutes)
+   */
+  maxCheckedOutAgeMs?: number;
+  /**
+   * A file in `.tmp/` older than this is too old (abandoned).
+   *
+   * @default {600000} (10 minutes)
+   */
+  maxTmpFileAgeMs?: number;
+  /**
+   * Per queue, an entry waiting longer than this is too old.
+   *
+   * @default {{}} (no limit)
+   */
+  maxQueueAgesMs?: Record<string, number>;
+}
+
+/**
+ * Options for `Monitor.create`.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { Spool } from "@multispool/multispool";
+ * import { Monitor, type MonitorOptions } from "@multispool/multispool/monitor";
+ *
+ * const dir = await Deno.makeTempDir();
+ * await Spool.create(dir, { queues: ["active", "frozen", "removed"] });
+ * const options: MonitorOptions = {
+ *   queues: ["active", "frozen"], // not "removed"
+ *   limits: { maxTmpFileAgeMs: 5 * 60_000 },
+ * };
+ * const monitor = await Monitor.create(dir, options);
+ * assert.deepEqual(await monitor.queues(), ["active", "frozen"]);
+ * await Deno.remove(dir, { recursive: true });
+ * ```
+ */
+export interface MonitorOptions {
+  /**
+   * The queues to check.
+   *
+   * @default {the directories of the spool that hold a `.checkout/`,
+   * found again at every check}
+   */
+  queues?: string[];
+  /** Age limits. */
+  limits?: MonitorLimits;
+}
+
+/**
+ * Options for `monitor.watch`.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { Spool } from "@multispool/multispool";
+ * import { Monitor, type WatchOptions } from "@multispool/multispool/monitor";
+ *
+ * const dir = await Deno.makeTempDir();
+ * await Spool.create(dir, { queues: ["q"] });
+ * await Deno.writeTextFile(`${dir}/.data/stray`, "?");
+ * const monitor = await Monitor.create(dir);
+ * const stop = new AbortController();
+ * const options: WatchOptions = {
+ *   checkEveryMs: 10,
+ *   alertAfterCycles: 0, // alert on the first check that sees it
+ *   signal: stop.signal,
+ * };
+ * for await (const event of monitor.watch(options)) {
+ *   assert.equal(event.kind, "start");
+ *   stop.abort();
+ * }
+ * await Deno.remove(dir, { recursive: true });
+ * ```
+ */
+export interface WatchOptions {
+  /**
+   * Time between two checks.
+   *
+   * @default {15000}
+   */
+  checkEveryMs?: number;
+  /**
+   * A problem raises a `start` event on the check after it has been seen on
+   * this many consecutive checks (that is, on the (N+1)-th).
+   *
+   * @default {2}
+   */
+  alertAfterCycles?: number;
+  /**
+   * Stops the watch: the iteration ends (it does not throw), also in the
+   * middle of the wait between two checks.
+   */
+  signal?: AbortSignal;
+}
+
+/**
+ * Options for `monitor.repair`.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { Spool } from "@multispool/multispool";
+ * import { Monitor, type RepairOptions } from "@multispool/multispool/monitor";
+ *
+ * const dir = await Deno.makeTempDir();
+ * await Spool.create(dir, { queues: ["q"] });
+ * const apply: RepairOptions = { dryRun: false };
+ * const report = await (await Monitor.create(dir)).repair(apply);
+ * assert.equal(report.dryRun, false);
+ * await Deno.remove(dir, { recursive: true });
+ * ```
+ */
+export interface RepairOptions {
+  /**
+   * Only report what would be done.
+   *
+   * @default {true}
+   */
+  dryRun?: boolean;
+}
