@@ -3,23 +3,59 @@
  * the file system's atomic operations, in the style of Maildir. No server,
  * no daemon, no database.
  *
- * A spool is a directory of queues. Producers {@linkcode Spool.enqueue}
- * entries (metadata plus a payload); consumers check an entry out, which
- * only one of them can win, and then save it to a queue or remove it.
+ * A **spool** is a directory of **queues**; a queue is a directory of
+ * **entries**. An entry is a name unique in the spool, small **metadata**
+ * (read on every checkout, encoded by a {@linkcode MetadataCodec}) and a
+ * **payload** of any size (read only when asked, by a
+ * {@linkcode DataCodec}). Producers {@linkcode Spool.enqueue} entries, in any
+ * process: an enqueue that resolved survives a crash, and with the default
+ * durability a power cut. Consumers **check out** an entry, which exactly
+ * one of them wins, and decide its **outcome**: save it to a queue (its own,
+ * or the next step's) or remove it. A {@linkcode QueueReader} waits for
+ * entries and hands each one to a handler; `withEntry` does the same for
+ * one entry in hand.
  *
- * @example Produce and consume
+ * This entry point is all a producer or a consumer needs. The others:
+ * - `@multispool/multispool/monitor`: consistency checks, alerts and repair,
+ *   for operators;
+ * - `@multispool/multispool/expert`: checkout-level control (the caller
+ *   saves or removes what it checked out), and listing what other
+ *   processes hold;
+ * - `@multispool/multispool/cli`: the `multispool` command.
+ *
+ * Failures of the spool or the file system are typed
+ * {@linkcode SpoolError}s; a call with a bad argument is a `RangeError` or
+ * `TypeError`.
+ *
+ * @example Produce in one place, consume in another
  * ```ts
- * import { Spool } from "@multispool/multispool";
+ * import assert from "node:assert/strict";
+ * import { jsonMetadata, Spool, textData } from "@multispool/multispool";
  *
  * const dir = await Deno.makeTempDir();
- * const spool = await Spool.create(dir, { queues: ["jobs", "done"] });
- * await spool.enqueue("jobs", { task: "resize" }, new Uint8Array([1, 2, 3]));
- * for (const entry of await spool.list("jobs")) {
- *   await spool.withEntry(entry, (metadata) => {
- *     console.log("handling", metadata);
- *     return { action: "save", queue: "done" };
- *   });
- * }
+ * const description = {
+ *   queues: ["jobs", "done"],
+ *   metadata: jsonMetadata<{ task: string }>(),
+ *   data: textData,
+ * } as const;
+ *
+ * // A producer (any process).
+ * const producer = await Spool.create(dir, description);
+ * await producer.enqueue("jobs", { task: "resize" }, "photo-1.jpg");
+ *
+ * // A consumer (any other process): one entry, then stop.
+ * const consumer = await Spool.load(dir, description);
+ * const stop = new AbortController();
+ * const handled: string[] = [];
+ * await using reader = consumer.reader("jobs");
+ * await reader.iter(async (metadata, payload) => {
+ *   handled.push(`${metadata.task} ${await payload.load()}`);
+ *   stop.abort();
+ *   return { action: "save", queue: "done" };
+ * }, { signal: stop.signal });
+ *
+ * assert.deepEqual(handled, ["resize photo-1.jpg"]);
+ * assert.equal((await consumer.list("done")).length, 1);
  * await Deno.remove(dir, { recursive: true });
  * ```
  *

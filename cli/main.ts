@@ -63,10 +63,14 @@ In this repository: deno task cli COMMAND ..., and deno task monitor DIR ...`;
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { main } from "@multispool/multispool/cli";
  *
- * const code = await main(["--help"]);
- * console.log(code); // 0
+ * const dir = await Deno.makeTempDir();
+ * assert.equal(await main(["init", `${dir}/spool`, "--queue", "jobs"]), 0);
+ * assert.equal(await main(["check", `${dir}/spool`]), 0); // no problems
+ * assert.equal(await main(["nope"]), 2); // usage error, one line on stderr
+ * await Deno.remove(dir, { recursive: true });
  * ```
  */
 export async function main(args: string[]): Promise<number> {

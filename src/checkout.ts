@@ -23,6 +23,7 @@ import * as protocol from "./protocol/mod.ts";
  *
  * @example Move an entry on with new metadata
  * ```ts
+ * import assert from "node:assert/strict";
  * import { jsonMetadata, Spool } from "@multispool/multispool";
  * import { checkout } from "@multispool/multispool/expert";
  *
@@ -33,9 +34,11 @@ import * as protocol from "./protocol/mod.ts";
  * });
  * const entry = await spool.enqueue("in", { step: 1 }, new Uint8Array());
  * const job = await checkout(spool, entry);
- * console.log(job.metadata); // { step: 1 }
+ * assert.deepEqual(job.metadata, { step: 1 });
  * await job.update((m) => ({ step: m.step + 1 })).save("out");
- * console.log((await spool.list("out")).length); // 1
+ * assert.ok(job.finished);
+ * const [moved] = await spool.list("out");
+ * assert.deepEqual(await moved.direct.readMetadata(), { step: 2 });
  * await Deno.remove(dir, { recursive: true });
  * ```
  */

@@ -12,13 +12,15 @@
  *
  * @example A codec for a plain string
  * ```ts
+ * import assert from "node:assert/strict";
  * import type { MetadataCodec } from "@multispool/multispool";
  *
  * const recipient: MetadataCodec<string> = {
  *   encode: (to) => to,
  *   decode: (text) => text,
  * };
- * console.log(recipient.decode(recipient.encode("ops@example.com")));
+ * assert.equal(recipient.encode("ops@example.com"), "ops@example.com");
+ * assert.equal(recipient.decode(recipient.encode("a@b")), "a@b");
  * ```
  */
 export interface MetadataCodec<M> {
@@ -33,11 +35,23 @@ export interface MetadataCodec<M> {
  *
  * @example
  * ```ts
- * import type { EncodedData } from "@multispool/multispool";
+ * import assert from "node:assert/strict";
+ * import { type DataCodec, type EncodedData, Spool } from "@multispool/multispool";
  *
- * const small: EncodedData = "text, stored as UTF-8";
- * const large: EncodedData = ReadableStream.from([new Uint8Array(1024)]);
- * console.log(typeof small, large instanceof ReadableStream);
+ * // Small payloads as text, large ones streamed from where they are.
+ * const report: DataCodec<{ text: string } | { file: ReadableStream<Uint8Array> }> = {
+ *   encode: (value): EncodedData => "text" in value ? value.text : value.file,
+ *   decode: (bytes) => ({ text: new TextDecoder().decode(bytes) }),
+ * };
+ * const dir = await Deno.makeTempDir();
+ * const spool = await Spool.create(dir, { queues: ["q"], data: report });
+ * const small = await spool.enqueue("q", {}, { text: "short" });
+ * const large = await spool.enqueue("q", {}, {
+ *   file: ReadableStream.from([new Uint8Array(1024).fill(65)]),
+ * });
+ * assert.deepEqual(await small.direct.dataFile().load(), { text: "short" });
+ * assert.equal((await large.direct.dataFile().stat()).size, 1024);
+ * await Deno.remove(dir, { recursive: true });
  * ```
  */
 export type EncodedData = Uint8Array | string | ReadableStream<Uint8Array>;
@@ -51,13 +65,15 @@ export type EncodedData = Uint8Array | string | ReadableStream<Uint8Array>;
  *
  * @example A codec for numbers stored as decimal text
  * ```ts
+ * import assert from "node:assert/strict";
  * import type { DataCodec } from "@multispool/multispool";
  *
  * const decimal: DataCodec<number> = {
  *   encode: (n) => String(n),
  *   decode: (bytes) => Number(new TextDecoder().decode(bytes)),
  * };
- * console.log(decimal.decode(new TextEncoder().encode("42")));
+ * assert.equal(await decimal.encode(42), "42");
+ * assert.equal(await decimal.decode(new TextEncoder().encode("42")), 42);
  * ```
  */
 export interface DataCodec<D> {
@@ -85,6 +101,7 @@ export interface DataCodec<D> {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { jsonMetadata, Spool } from "@multispool/multispool";
  *
  * interface Mail { to: string; attempts: number }
@@ -93,7 +110,11 @@ export interface DataCodec<D> {
  *   queues: ["active"],
  *   metadata: jsonMetadata<Mail>(),
  * });
- * await spool.enqueue("active", { to: "a@example.com", attempts: 0 }, new Uint8Array());
+ * const entry = await spool.enqueue("active", { to: "a@example.com", attempts: 0 }, new Uint8Array());
+ * assert.equal(
+ *   await Deno.readTextFile(`${dir}/active/${entry.name}`),
+ *   '{"to":"a@example.com","attempts":0}',
+ * );
  * await Deno.remove(dir, { recursive: true });
  * ```
  */
@@ -118,9 +139,12 @@ const strictUtf8 = new TextDecoder("utf-8", { fatal: true });
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { bytesData } from "@multispool/multispool";
  *
- * console.log(bytesData.decode(new Uint8Array([1, 2, 3])));
+ * const bytes = new Uint8Array([1, 2, 3]);
+ * assert.equal(bytesData.encode(bytes), bytes);
+ * assert.deepEqual(bytesData.decode(bytes), new Uint8Array([1, 2, 3]));
  * ```
  */
 export const bytesData: DataCodec<Uint8Array> = {
@@ -133,12 +157,15 @@ export const bytesData: DataCodec<Uint8Array> = {
  *
  * @example
  * ```ts
- * import { Spool, textData } from "@multispool/multispool";
+ * import assert from "node:assert/strict";
+ * import { DecodeError, Spool, textData } from "@multispool/multispool";
  *
  * const dir = await Deno.makeTempDir();
  * const spool = await Spool.create(dir, { queues: ["q"], data: textData });
  * const entry = await spool.enqueue("q", {}, "hello");
- * console.log(await entry.direct.dataFile().load()); // "hello"
+ * assert.equal(await entry.direct.dataFile().load(), "hello");
+ * await Deno.writeFile(`${dir}/.data/${entry.name}`, new Uint8Array([0xff]));
+ * await assert.rejects(entry.direct.dataFile().load(), DecodeError);
  * await Deno.remove(dir, { recursive: true });
  * ```
  */
@@ -155,11 +182,13 @@ export const textData: DataCodec<string> = {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { jsonData } from "@multispool/multispool";
  *
  * const codec = jsonData<{ url: string }>();
  * const bytes = new TextEncoder().encode('{"url":"https://example.com/hook"}');
- * console.log((await codec.decode(bytes)).url);
+ * assert.equal((await codec.decode(bytes)).url, "https://example.com/hook");
+ * assert.deepEqual(await codec.decode(await codec.encode({ url: "x" }) as Uint8Array), { url: "x" });
  * ```
  */
 export function jsonData<T>(): DataCodec<T> {
@@ -177,13 +206,14 @@ export function jsonData<T>(): DataCodec<T> {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { Spool, streamData } from "@multispool/multispool";
  *
  * const dir = await Deno.makeTempDir();
  * const spool = await Spool.create(dir, { queues: ["q"], data: streamData });
  * const entry = await spool.enqueue("q", {}, ReadableStream.from([new Uint8Array(8)]));
- * const stream = await entry.direct.dataFile().load();
- * console.log((await new Response(stream).arrayBuffer()).byteLength); // 8
+ * const stream = await entry.direct.dataFile().load(); // open, not read yet
+ * assert.equal((await new Response(stream).arrayBuffer()).byteLength, 8);
  * await Deno.remove(dir, { recursive: true });
  * ```
  */

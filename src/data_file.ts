@@ -16,14 +16,17 @@ import * as protocol from "./protocol/mod.ts";
  *
  * @example Read a payload whole or as a stream
  * ```ts
+ * import assert from "node:assert/strict";
  * import { Spool, textData } from "@multispool/multispool";
  *
  * const dir = await Deno.makeTempDir();
  * const spool = await Spool.create(dir, { queues: ["q"], data: textData });
  * const entry = await spool.enqueue("q", {}, "payload");
  * const data = entry.direct.dataFile();
- * console.log(await data.load()); // "payload"
- * console.log(await new Response(data.readable()).text()); // "payload"
+ * assert.equal(await data.load(), "payload");
+ * assert.equal(await new Response(data.readable()).text(), "payload");
+ * await data.save("replaced");
+ * assert.equal((await data.stat()).size, 8);
  * await Deno.remove(dir, { recursive: true });
  * ```
  */

@@ -19,15 +19,17 @@ import * as protocol from "./protocol/mod.ts";
  *
  * @example Inspect and edit a waiting entry
  * ```ts
+ * import assert from "node:assert/strict";
  * import { Spool } from "@multispool/multispool";
  *
  * const dir = await Deno.makeTempDir();
  * const spool = await Spool.create(dir, { queues: ["q"] });
  * const entry = await spool.enqueue("q", { tries: 0 }, new Uint8Array([7]));
  * await entry.direct.writeMetadata({ tries: 1 });
- * console.log(await entry.direct.readMetadata()); // { tries: 1 }
- * console.log(await entry.direct.dataFile().load()); // Uint8Array [ 7 ]
+ * assert.deepEqual(await entry.direct.readMetadata(), { tries: 1 });
+ * assert.deepEqual(await entry.direct.dataFile().load(), new Uint8Array([7]));
  * await entry.direct.remove();
+ * assert.deepEqual(await spool.list("q"), []);
  * await Deno.remove(dir, { recursive: true });
  * ```
  */

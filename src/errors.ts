@@ -24,10 +24,12 @@ import { NotRegularFileError } from "./fs.ts";
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { SpoolError, type SpoolErrorOptions } from "@multispool/multispool";
  *
  * const where: SpoolErrorOptions = { operation: "ship order", path: "/var/spool/x" };
- * console.log(new SpoolError("carrier unreachable", where).message);
+ * const error = new SpoolError("carrier unreachable", where);
+ * assert.equal(error.message, 'Cannot ship order at "/var/spool/x": carrier unreachable');
  * ```
  */
 export interface SpoolErrorOptions extends ErrorOptions {
@@ -44,13 +46,17 @@ export interface SpoolErrorOptions extends ErrorOptions {
  *
  * @example Catch any spool failure
  * ```ts
+ * import assert from "node:assert/strict";
  * import { Spool, SpoolError } from "@multispool/multispool";
  *
  * try {
  *   await Spool.load("/nonexistent/spool", { queues: ["q"] });
+ *   assert.fail("not a spool");
  * } catch (error) {
  *   if (!(error instanceof SpoolError)) throw error;
- *   console.log(error.operation, error.path);
+ *   assert.equal(error.operation, "load spool");
+ *   assert.equal(error.path, "/nonexistent/spool");
+ *   assert.equal(error.name, "NotASpoolError");
  * }
  * ```
  */
@@ -83,15 +89,13 @@ export class SpoolError extends Error {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { NotASpoolError, Spool } from "@multispool/multispool";
  *
  * const dir = await Deno.makeTempDir();
  * await Deno.writeTextFile(`${dir}/notes.txt`, "mine");
- * try {
- *   await Spool.create(dir, { queues: ["q"] });
- * } catch (error) {
- *   console.assert(error instanceof NotASpoolError);
- * }
+ * await assert.rejects(Spool.create(dir, { queues: ["q"] }), NotASpoolError);
+ * assert.deepEqual([...Deno.readDirSync(dir)].map((e) => e.name), ["notes.txt"]);
  * await Deno.remove(dir, { recursive: true });
  * ```
  */
@@ -103,15 +107,15 @@ export class NotASpoolError extends SpoolError {}
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { QueueNotFoundError, Spool } from "@multispool/multispool";
  *
  * const dir = await Deno.makeTempDir();
  * await Spool.create(dir, { queues: ["a"] });
- * try {
- *   await Spool.load(dir, { queues: ["a", "b"] });
- * } catch (error) {
- *   console.assert(error instanceof QueueNotFoundError);
- * }
+ * await assert.rejects(
+ *   Spool.load(dir, { queues: ["a", "b"] }),
+ *   QueueNotFoundError,
+ * );
  * await Deno.remove(dir, { recursive: true });
  * ```
  */
@@ -124,13 +128,15 @@ export class QueueNotFoundError extends SpoolError {}
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { InvalidNameError, Spool } from "@multispool/multispool";
  *
- * try {
- *   await Spool.create(await Deno.makeTempDir(), { queues: ["../etc"] });
- * } catch (error) {
- *   console.assert(error instanceof InvalidNameError);
- * }
+ * const dir = await Deno.makeTempDir();
+ * await assert.rejects(
+ *   Spool.create(`${dir}/s`, { queues: ["../etc"] }),
+ *   InvalidNameError,
+ * );
+ * await Deno.remove(dir, { recursive: true });
  * ```
  */
 export class InvalidNameError extends SpoolError {}
@@ -141,17 +147,17 @@ export class InvalidNameError extends SpoolError {}
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { EntryNotFoundError, Spool } from "@multispool/multispool";
  *
  * const dir = await Deno.makeTempDir();
  * const spool = await Spool.create(dir, { queues: ["q"] });
- * try {
- *   await spool.withEntry(spool.entry("q", "no-such-entry"), () => ({
+ * await assert.rejects(
+ *   spool.withEntry(spool.entry("q", "no-such-entry"), () => ({
  *     action: "remove",
- *   }));
- * } catch (error) {
- *   console.assert(error instanceof EntryNotFoundError);
- * }
+ *   })),
+ *   EntryNotFoundError,
+ * );
  * await Deno.remove(dir, { recursive: true });
  * ```
  */
@@ -163,15 +169,15 @@ export class EntryNotFoundError extends SpoolError {}
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { NameNotReservedError, Spool } from "@multispool/multispool";
  *
  * const dir = await Deno.makeTempDir();
  * const spool = await Spool.create(dir, { queues: ["q"] });
- * try {
- *   await spool.enqueue("q", {}, new Uint8Array(), { use: "never-reserved" });
- * } catch (error) {
- *   console.assert(error instanceof NameNotReservedError);
- * }
+ * await assert.rejects(
+ *   spool.enqueue("q", {}, new Uint8Array(), { use: "never-reserved" }),
+ *   NameNotReservedError,
+ * );
  * await Deno.remove(dir, { recursive: true });
  * ```
  */
@@ -183,17 +189,17 @@ export class NameNotReservedError extends SpoolError {}
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { NameInUseError, Spool } from "@multispool/multispool";
  *
  * const dir = await Deno.makeTempDir();
  * const spool = await Spool.create(dir, { queues: ["q"] });
  * const name = await spool.reserveName(undefined);
  * await spool.enqueue("q", {}, new Uint8Array(), { use: name });
- * try {
- *   await spool.enqueue("q", {}, new Uint8Array(), { use: name });
- * } catch (error) {
- *   console.assert(error instanceof NameInUseError);
- * }
+ * await assert.rejects(
+ *   spool.enqueue("q", {}, new Uint8Array(), { use: name }),
+ *   NameInUseError,
+ * );
  * await Deno.remove(dir, { recursive: true });
  * ```
  */
@@ -207,17 +213,18 @@ export class NameInUseError extends SpoolError {}
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { DecodeError, Spool } from "@multispool/multispool";
  *
  * const dir = await Deno.makeTempDir();
  * const spool = await Spool.create(dir, { queues: ["q"] });
  * const entry = await spool.enqueue("q", {}, new Uint8Array());
  * await Deno.writeTextFile(`${dir}/q/${entry.name}`, "{truncated");
- * try {
- *   await entry.direct.readMetadata();
- * } catch (error) {
- *   console.assert(error instanceof DecodeError);
- * }
+ * await assert.rejects(entry.direct.readMetadata(), (error: DecodeError) => {
+ *   assert.ok(error instanceof DecodeError);
+ *   assert.equal(error.path, `${dir}/q/${entry.name}`);
+ *   return true;
+ * });
  * await Deno.remove(dir, { recursive: true });
  * ```
  */
@@ -228,17 +235,15 @@ export class DecodeError extends SpoolError {}
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { EncodeError, Spool } from "@multispool/multispool";
  *
  * const dir = await Deno.makeTempDir();
  * const spool = await Spool.create(dir, { queues: ["q"] });
  * const cyclic: Record<string, unknown> = {};
  * cyclic.self = cyclic;
- * try {
- *   await spool.enqueue("q", cyclic, new Uint8Array());
- * } catch (error) {
- *   console.assert(error instanceof EncodeError);
- * }
+ * await assert.rejects(spool.enqueue("q", cyclic, new Uint8Array()), EncodeError);
+ * assert.deepEqual(await spool.list("q"), []);
  * await Deno.remove(dir, { recursive: true });
  * ```
  */
@@ -251,6 +256,7 @@ export class EncodeError extends SpoolError {}
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { PermissionError, SpoolError } from "@multispool/multispool";
  *
  * function explain(error: SpoolError): string {
@@ -258,7 +264,9 @@ export class EncodeError extends SpoolError {}
  *     ? `grant access to ${error.path}`
  *     : error.message;
  * }
- * console.log(explain(new PermissionError("denied", { operation: "read", path: "/x" })));
+ * const denied = new PermissionError("denied", { operation: "read", path: "/x" });
+ * assert.equal(explain(denied), "grant access to /x");
+ * assert.ok(denied instanceof SpoolError);
  * ```
  */
 export class PermissionError extends SpoolError {}
@@ -269,12 +277,15 @@ export class PermissionError extends SpoolError {}
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { DiskFullError, SpoolError } from "@multispool/multispool";
  *
  * function shouldRetryLater(error: SpoolError): boolean {
  *   return error instanceof DiskFullError;
  * }
- * console.log(shouldRetryLater(new DiskFullError("full", { operation: "enqueue", path: "/s" })));
+ * const full = new DiskFullError("full", { operation: "enqueue", path: "/s" });
+ * assert.equal(shouldRetryLater(full), true);
+ * assert.equal(shouldRetryLater(new SpoolError("other", full)), false);
  * ```
  */
 export class DiskFullError extends SpoolError {}

@@ -33,13 +33,16 @@ import { type Entry, type Spool, spoolCore } from "./spool.ts";
  *
  * @example
  * ```ts
- * import { Spool } from "@multispool/multispool";
+ * import assert from "node:assert/strict";
+ * import { EntryNotFoundError, Spool } from "@multispool/multispool";
  * import { checkout } from "@multispool/multispool/expert";
  *
  * const dir = await Deno.makeTempDir();
  * const spool = await Spool.create(dir, { queues: ["q"] });
  * const entry = await spool.enqueue("q", {}, new Uint8Array());
  * const job = await checkout(spool, entry);
+ * assert.equal(job.name, entry.name);
+ * await assert.rejects(checkout(spool, entry), EntryNotFoundError); // held
  * await job.remove();
  * await Deno.remove(dir, { recursive: true });
  * ```
@@ -68,12 +71,13 @@ export async function checkout<Q extends string, M, D, I>(
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { Spool } from "@multispool/multispool";
  * import { tryCheckout } from "@multispool/multispool/expert";
  *
  * const dir = await Deno.makeTempDir();
  * const spool = await Spool.create(dir, { queues: ["q"] });
- * console.log(await tryCheckout(spool, spool.entry("q", "gone"))); // undefined
+ * assert.equal(await tryCheckout(spool, spool.entry("q", "gone")), undefined);
  * await Deno.remove(dir, { recursive: true });
  * ```
  */
@@ -102,6 +106,7 @@ export async function tryCheckout<Q extends string, M, D, I>(
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { Spool } from "@multispool/multispool";
  * import { checkout, listCheckoutsUnsafe } from "@multispool/multispool/expert";
  *
@@ -109,7 +114,9 @@ export async function tryCheckout<Q extends string, M, D, I>(
  * const spool = await Spool.create(dir, { queues: ["q"] });
  * await checkout(spool, await spool.enqueue("q", {}, new Uint8Array()));
  * const stuck = await listCheckoutsUnsafe(spool, "q");
+ * assert.equal(stuck.length, 1);
  * for (const entry of stuck) await entry.save("q"); // back to the queue
+ * assert.equal((await spool.list("q")).length, 1);
  * await Deno.remove(dir, { recursive: true });
  * ```
  */

@@ -28,10 +28,11 @@ export const CHECKOUT = ".checkout";
  *
  * @example
  * ```ts
- * import type { Dir } from "@multispool/multispool/monitor";
+ * import assert from "node:assert/strict";
+ * import { type Dir, dirName } from "@multispool/multispool/monitor";
  *
  * const where: Dir[] = ["registry", { queue: "active", checkout: true }];
- * console.log(where);
+ * assert.deepEqual(where.map(dirName), [".registry", "active/.checkout"]);
  * ```
  */
 export type Dir =
@@ -54,9 +55,12 @@ export type Dir =
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { dirName } from "@multispool/multispool/monitor";
  *
- * console.log(dirName({ queue: "active", checkout: true })); // "active/.checkout"
+ * assert.equal(dirName({ queue: "active", checkout: true }), "active/.checkout");
+ * assert.equal(dirName({ queue: "active", checkout: false }), "active");
+ * assert.equal(dirName("tmp"), ".tmp");
  * ```
  */
 export function dirName(dir: Dir): string {

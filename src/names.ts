@@ -20,12 +20,17 @@ import { InvalidNameError } from "./errors.ts";
  *
  * @example A generator of sequential names from an input
  * ```ts
- * import type { NameGenerator } from "@multispool/multispool";
+ * import assert from "node:assert/strict";
+ * import { type NameGenerator, Spool } from "@multispool/multispool";
  *
  * const byOrderId: NameGenerator<string> = {
  *   next: (orderId, attempt) => attempt === 0 ? orderId : `${orderId}-${attempt}`,
  * };
- * console.log(byOrderId.next("order-17", 1)); // "order-17-1"
+ * const dir = await Deno.makeTempDir();
+ * const spool = await Spool.create(dir, { queues: ["q"], names: byOrderId });
+ * assert.equal(await spool.reserveName("order-17"), "order-17");
+ * assert.equal(await spool.reserveName("order-17"), "order-17-1"); // taken
+ * await Deno.remove(dir, { recursive: true });
  * ```
  */
 export interface NameGenerator<I> {
@@ -44,10 +49,12 @@ export interface NameGenerator<I> {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { ulidNames, type UlidNamesOptions } from "@multispool/multispool";
  *
  * const options: UlidNamesOptions = { prefix: "web1-" };
- * console.log(ulidNames(options).next(undefined, 0)); // "web1-01J..."
+ * assert.match(ulidNames(options).next(undefined, 0), /^web1-[0-9A-Z]{26}$/);
+ * assert.match(ulidNames(options).next("mail-", 0), /^web1-mail-[0-9A-Z]{26}$/);
  * ```
  */
 export interface UlidNamesOptions {
@@ -70,12 +77,14 @@ export interface UlidNamesOptions {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { ulidNames } from "@multispool/multispool";
  *
  * const names = ulidNames();
  * const first = names.next("mail-", 0);
  * const second = names.next("mail-", 0);
- * console.assert(first.startsWith("mail-") && first < second);
+ * assert.match(first, /^mail-[0-9A-Z]{26}$/);
+ * assert.ok(first < second, "names sort in the order they were made");
  * ```
  */
 export function ulidNames(
@@ -102,10 +111,13 @@ export const MAX_NAME_BYTES = 255;
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { nameProblem } from "@multispool/multispool";
  *
- * console.log(nameProblem("active")); // undefined
- * console.log(nameProblem("../etc")); // "starts with '.'"
+ * assert.equal(nameProblem("active"), undefined);
+ * assert.equal(nameProblem("../etc"), "starts with '.'");
+ * assert.equal(nameProblem("a/b"), "contains '/'");
+ * assert.equal(nameProblem(""), "is empty");
  * ```
  */
 export function nameProblem(name: string): string | undefined {
@@ -137,14 +149,14 @@ export function nameProblem(name: string): string | undefined {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { InvalidNameError, validateName } from "@multispool/multispool";
  *
  * validateName("active", "queue", "open spool", "/var/spool/x");
- * try {
- *   validateName("..", "queue", "open spool", "/var/spool/x");
- * } catch (error) {
- *   console.assert(error instanceof InvalidNameError);
- * }
+ * assert.throws(
+ *   () => validateName("..", "queue", "open spool", "/var/spool/x"),
+ *   InvalidNameError,
+ * );
  * ```
  */
 export function validateName(

@@ -18,6 +18,7 @@ import { message } from "./arguments.ts";
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import type { Outcome } from "@multispool/multispool";
  *
  * function retryLater(attempts: number): Outcome<"active" | "frozen", { attempts: number }> {
@@ -25,7 +26,12 @@ import { message } from "./arguments.ts";
  *     ? { action: "save", queue: "frozen" }
  *     : { action: "save", queue: "active", metadata: { attempts: attempts + 1 } };
  * }
- * console.log(retryLater(5));
+ * assert.deepEqual(retryLater(5), { action: "save", queue: "frozen" });
+ * assert.deepEqual(retryLater(1), {
+ *   action: "save",
+ *   queue: "active",
+ *   metadata: { attempts: 2 },
+ * });
  * ```
  */
 export type Outcome<Q extends string, M> =
@@ -42,14 +48,22 @@ export type Outcome<Q extends string, M> =
  *
  * @example
  * ```ts
- * import type { OutcomeWithResult } from "@multispool/multispool";
+ * import assert from "node:assert/strict";
+ * import { type OutcomeWithResult, Spool } from "@multispool/multispool";
  *
- * const done: OutcomeWithResult<"done", unknown, number> = {
- *   action: "save",
- *   queue: "done",
- *   result: 200,
- * };
- * console.log(done.result);
+ * const dir = await Deno.makeTempDir();
+ * const spool = await Spool.create(dir, { queues: ["in", "done"] });
+ * const entry = await spool.enqueue("in", {}, new Uint8Array());
+ * const status = await spool.withEntry(entry, () => {
+ *   const done: OutcomeWithResult<"in" | "done", unknown, number> = {
+ *     action: "save",
+ *     queue: "done",
+ *     result: 200,
+ *   };
+ *   return done;
+ * });
+ * assert.equal(status, 200);
+ * await Deno.remove(dir, { recursive: true });
  * ```
  */
 export type OutcomeWithResult<Q extends string, M, R> = Outcome<Q, M> & {
@@ -71,15 +85,27 @@ export type OutcomeWithResult<Q extends string, M, R> = Outcome<Q, M> & {
  *
  * @example
  * ```ts
- * import type { EntryHandler } from "@multispool/multispool";
+ * import assert from "node:assert/strict";
+ * import { type EntryHandler, jsonMetadata, Spool } from "@multispool/multispool";
  *
- * const deliver: EntryHandler<"outbox" | "sent", { to: string }, Uint8Array, number> =
+ * type Queue = "outbox" | "sent";
+ * const deliver: EntryHandler<Queue, { to: string }, Uint8Array, string> =
  *   async (meta, data, entry) => {
  *     const body = await data.load();
- *     console.log(`${entry.name}: ${body.length} bytes to ${meta.to}`);
- *     return { action: "save", queue: "sent", result: body.length };
+ *     return {
+ *       action: "save",
+ *       queue: "sent",
+ *       result: `${entry.name}: ${body.length} bytes to ${meta.to}`,
+ *     };
  *   };
- * console.log(typeof deliver);
+ * const dir = await Deno.makeTempDir();
+ * const spool = await Spool.create(dir, {
+ *   queues: ["outbox", "sent"],
+ *   metadata: jsonMetadata<{ to: string }>(),
+ * });
+ * const entry = await spool.enqueue("outbox", { to: "ops@x" }, new Uint8Array(3));
+ * assert.equal(await spool.withEntry(entry, deliver), `${entry.name}: 3 bytes to ops@x`);
+ * await Deno.remove(dir, { recursive: true });
  * ```
  */
 export type EntryHandler<Q extends string, M, D, R> = (

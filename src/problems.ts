@@ -29,7 +29,8 @@ import type { Disk } from "./protocol/mod.ts";
  *
  * @example
  * ```ts
- * import type { Problem } from "@multispool/multispool/monitor";
+ * import assert from "node:assert/strict";
+ * import { describeProblem, type Problem } from "@multispool/multispool/monitor";
  *
  * const problem: Problem = {
  *   kind: "too-old",
@@ -37,7 +38,10 @@ import type { Disk } from "./protocol/mod.ts";
  *   mtime: new Date("2026-01-01T00:00:00Z"),
  *   dirs: [{ queue: "active", checkout: true }],
  * };
- * console.log(problem.kind);
+ * assert.equal(
+ *   describeProblem(problem, new Date("2026-01-01T00:25:00Z")),
+ *   "too-old active/.checkout/01JB8W3ZQ2M8X5K7T9V0C4N6PR (modified 25m ago)",
+ * );
  * ```
  */
 export interface Problem {
@@ -69,14 +73,13 @@ export interface Limits {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { problemKey } from "@multispool/multispool/monitor";
  *
- * console.log(problemKey({
- *   kind: "orphaned",
- *   name: "x",
- *   mtime: new Date(0),
- *   dirs: ["data"],
- * })); // "orphaned x .data 0"
+ * assert.equal(
+ *   problemKey({ kind: "orphaned", name: "x", mtime: new Date(0), dirs: ["data"] }),
+ *   "orphaned x .data 0",
+ * );
  * ```
  */
 export function problemKey(problem: Problem): string {
@@ -94,14 +97,19 @@ export function problemKey(problem: Problem): string {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { describeProblem } from "@multispool/multispool/monitor";
  *
- * console.log(describeProblem({
- *   kind: "orphaned",
- *   name: "x",
- *   mtime: new Date(Date.now() - 90_000),
- *   dirs: ["data"],
- * })); // "orphaned .data/x (modified 1m 30s ago)"
+ * const now = new Date("2026-01-01T12:00:00Z");
+ * assert.equal(
+ *   describeProblem({
+ *     kind: "orphaned",
+ *     name: "x",
+ *     mtime: new Date(now.getTime() - 90_000),
+ *     dirs: ["data"],
+ *   }, now),
+ *   "orphaned .data/x (modified 1m 30s ago)",
+ * );
  * ```
  */
 export function describeProblem(

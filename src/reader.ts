@@ -24,13 +24,23 @@ import * as protocol from "./protocol/mod.ts";
  *
  * @example
  * ```ts
- * import type { ReaderOptions, SpoolError } from "@multispool/multispool";
+ * import assert from "node:assert/strict";
+ * import { type ReaderOptions, Spool, type SpoolError } from "@multispool/multispool";
  *
+ * const problems: string[] = [];
  * const onNfs: ReaderOptions = {
- *   pollIntervalMs: 2000,
- *   onError: (error: SpoolError) => console.error("reader:", error.message),
+ *   pollIntervalMs: 2000, // writers on other hosts raise no watch event here
+ *   onError: (error: SpoolError) => problems.push(error.message),
  * };
- * console.log(onNfs.pollIntervalMs);
+ * const dir = await Deno.makeTempDir();
+ * const spool = await Spool.create(dir, { queues: ["q"] });
+ * const bad = await spool.enqueue("q", {}, new Uint8Array());
+ * await Deno.writeTextFile(`${dir}/q/${bad.name}`, "{not json");
+ * await using reader = spool.reader("q", onNfs);
+ * assert.equal(await reader.dequeueAvailable(), undefined); // skipped, reported
+ * assert.equal(problems.length, 1);
+ * assert.match(problems[0], /metadata codec cannot decode/);
+ * await Deno.remove(dir, { recursive: true });
  * ```
  */
 export interface ReaderOptions {
@@ -75,10 +85,18 @@ export interface ReaderOptions {
  *
  * @example
  * ```ts
- * import type { DequeueOptions } from "@multispool/multispool";
+ * import assert from "node:assert/strict";
+ * import { type DequeueOptions, Spool } from "@multispool/multispool";
  *
- * const options: DequeueOptions = { signal: AbortSignal.timeout(30_000) };
- * console.log(options.signal?.aborted); // false
+ * const dir = await Deno.makeTempDir();
+ * const spool = await Spool.create(dir, { queues: ["q"] });
+ * await using reader = spool.reader("q");
+ * const stop = new AbortController();
+ * const options: DequeueOptions = { signal: stop.signal };
+ * const waiting = reader.dequeue(options); // the queue is empty: it waits
+ * stop.abort();
+ * assert.equal(await waiting, undefined);
+ * await Deno.remove(dir, { recursive: true });
  * ```
  */
 export interface DequeueOptions {
@@ -91,11 +109,22 @@ export interface DequeueOptions {
  *
  * @example
  * ```ts
- * import type { IterOptions } from "@multispool/multispool";
+ * import assert from "node:assert/strict";
+ * import { type IterOptions, Spool } from "@multispool/multispool";
  *
- * const stop = new AbortController(); // abort() it on SIGTERM, say
+ * const dir = await Deno.makeTempDir();
+ * const spool = await Spool.create(dir, { queues: ["q"] });
+ * for (let i = 0; i < 16; i++) await spool.enqueue("q", i, new Uint8Array());
+ * const stop = new AbortController(); // abortOnSignals() in a real consumer
  * const options: IterOptions = { signal: stop.signal, concurrency: 8 };
- * console.log(options.concurrency);
+ * let handled = 0;
+ * await using reader = spool.reader("q");
+ * await reader.iter(() => {
+ *   if (++handled === 16) stop.abort();
+ *   return { action: "remove" };
+ * }, options);
+ * assert.equal(handled, 16);
+ * await Deno.remove(dir, { recursive: true });
  * ```
  */
 export interface IterOptions {
@@ -117,11 +146,25 @@ export interface IterOptions {
  *
  * @example
  * ```ts
- * import type { IterAvailableOptions } from "@multispool/multispool";
+ * import assert from "node:assert/strict";
+ * import { type IterAvailableOptions, Spool } from "@multispool/multispool";
  *
- * // A pass that gives up after five seconds, between entries.
- * const options: IterAvailableOptions = { signal: AbortSignal.timeout(5000) };
- * console.log(options.signal !== undefined);
+ * const dir = await Deno.makeTempDir();
+ * const spool = await Spool.create(dir, { queues: ["q"] });
+ * for (let i = 0; i < 3; i++) await spool.enqueue("q", i, new Uint8Array());
+ * // A pass that can be cut short, between entries.
+ * const stop = new AbortController();
+ * const options: IterAvailableOptions = { signal: stop.signal };
+ * const seen: unknown[] = [];
+ * await using reader = spool.reader("q");
+ * await reader.iterAvailable((metadata) => {
+ *   seen.push(metadata);
+ *   stop.abort();
+ *   return { action: "remove" };
+ * }, options);
+ * assert.deepEqual(seen, [0]);
+ * assert.equal((await spool.list("q")).length, 2);
+ * await Deno.remove(dir, { recursive: true });
  * ```
  */
 export interface IterAvailableOptions {
@@ -145,34 +188,41 @@ export interface IterAvailableOptions {
  *
  * @example Consume forever, until a signal
  * ```ts
+ * import assert from "node:assert/strict";
  * import { Spool } from "@multispool/multispool";
  *
  * const dir = await Deno.makeTempDir();
  * const spool = await Spool.create(dir, { queues: ["jobs", "done"] });
  * await spool.enqueue("jobs", { id: 1 }, new Uint8Array());
  *
- * const stop = new AbortController();
+ * const stop = new AbortController(); // abortOnSignals() in a real consumer
+ * const got: unknown[] = [];
  * await using reader = spool.reader("jobs");
  * await reader.iter((metadata) => {
- *   console.log("got", metadata);
+ *   got.push(metadata);
  *   stop.abort(); // one is enough for this example
  *   return { action: "save", queue: "done" };
  * }, { signal: stop.signal });
+ * assert.deepEqual(got, [{ id: 1 }]);
+ * assert.equal((await spool.list("done")).length, 1);
  * await Deno.remove(dir, { recursive: true });
  * ```
  *
  * @example As an async iterable
  * ```ts
+ * import assert from "node:assert/strict";
  * import { Spool } from "@multispool/multispool";
  *
  * const dir = await Deno.makeTempDir();
  * const spool = await Spool.create(dir, { queues: ["jobs"] });
  * await spool.enqueue("jobs", "hello", new Uint8Array());
+ * const got: unknown[] = [];
  * for await (const job of spool.reader("jobs")) {
- *   console.log(job.metadata);
+ *   got.push(job.metadata);
  *   await job.remove();
  *   break; // closes the reader
  * }
+ * assert.deepEqual(got, ["hello"]);
  * await Deno.remove(dir, { recursive: true });
  * ```
  */

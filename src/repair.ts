@@ -31,6 +31,7 @@ import type { Disk } from "./protocol/mod.ts";
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import type { RepairAction } from "@multispool/multispool/monitor";
  *
  * function explain(action: RepairAction): string {
@@ -38,11 +39,14 @@ import type { Disk } from "./protocol/mod.ts";
  *     ? `${action.name} back to ${action.queue}`
  *     : `${action.name}: deleted ${action.kind}`;
  * }
- * console.log(explain({
- *   kind: "delete-tmp",
- *   name: "x",
- *   problem: { kind: "too-old", name: "x", mtime: new Date(0), dirs: ["tmp"] },
- * }));
+ * assert.equal(
+ *   explain({
+ *     kind: "delete-tmp",
+ *     name: "x",
+ *     problem: { kind: "too-old", name: "x", mtime: new Date(0), dirs: ["tmp"] },
+ *   }),
+ *   "x: deleted delete-tmp",
+ * );
  * ```
  */
 export type RepairAction =
@@ -80,14 +84,19 @@ export type RepairAction =
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { Spool } from "@multispool/multispool";
  * import { Monitor } from "@multispool/multispool/monitor";
  *
  * const dir = await Deno.makeTempDir();
  * await Spool.create(dir, { queues: ["q"] });
+ * await Deno.writeTextFile(`${dir}/q/stray`, "{}"); // no registry file
  * const monitor = await Monitor.create(dir);
  * const report = await monitor.repair(); // a dry run
- * console.log(report.dryRun, report.actions.length, report.leftAlone.length);
+ * assert.equal(report.dryRun, true);
+ * assert.deepEqual(report.actions, []);
+ * assert.equal(report.leftAlone.length, 1);
+ * assert.match(report.leftAlone[0].reason, /no registry file/);
  * await Deno.remove(dir, { recursive: true });
  * ```
  */

@@ -10,11 +10,13 @@
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { type Durability, Spool } from "@multispool/multispool";
  *
  * const durability: Durability = Deno.args.includes("--fast") ? "relaxed" : "strict";
  * const dir = await Deno.makeTempDir();
- * await Spool.create(dir, { queues: ["q"] }, { durability });
+ * const spool = await Spool.create(dir, { queues: ["q"] }, { durability });
+ * assert.equal((await spool.enqueue("q", {}, new Uint8Array())).queue, "q");
  * await Deno.remove(dir, { recursive: true });
  * ```
  */
@@ -25,10 +27,14 @@ export type Durability = "strict" | "relaxed";
  *
  * @example
  * ```ts
- * import type { SpoolOptions } from "@multispool/multispool";
+ * import assert from "node:assert/strict";
+ * import { Spool, type SpoolOptions } from "@multispool/multispool";
  *
  * const forTests: SpoolOptions = { durability: "relaxed" };
- * console.log(forTests);
+ * const dir = await Deno.makeTempDir();
+ * const spool = await Spool.create(dir, { queues: ["q"] }, forTests);
+ * assert.deepEqual(spool.queues, ["q"]);
+ * await Deno.remove(dir, { recursive: true });
  * ```
  */
 export interface SpoolOptions {
@@ -49,10 +55,14 @@ export interface SpoolOptions {
  *
  * @example
  * ```ts
- * import type { LoadOptions } from "@multispool/multispool";
+ * import assert from "node:assert/strict";
+ * import { type LoadOptions, Spool } from "@multispool/multispool";
  *
+ * const dir = await Deno.makeTempDir();
  * const options: LoadOptions = { createIfMissing: true, durability: "strict" };
- * console.log(options);
+ * const spool = await Spool.load(`${dir}/new`, { queues: ["q"] }, options);
+ * assert.equal(spool.dir, `${dir}/new`);
+ * await Deno.remove(dir, { recursive: true });
  * ```
  */
 export interface LoadOptions extends SpoolOptions {
@@ -72,11 +82,20 @@ export interface LoadOptions extends SpoolOptions {
  *
  * @example
  * ```ts
- * import type { NameChoice } from "@multispool/multispool";
+ * import assert from "node:assert/strict";
+ * import { type NameChoice, Spool } from "@multispool/multispool";
  *
+ * const dir = await Deno.makeTempDir();
+ * const spool = await Spool.create(dir, { queues: ["q"] });
  * const fresh: NameChoice<string | undefined> = { reserve: "order-" };
- * const earlier: NameChoice<string | undefined> = { use: "order-01JB8W3ZQ2M8X5K7T9V0C4N6PR" };
- * console.log(fresh, earlier);
+ * const earlier: NameChoice<string | undefined> = {
+ *   use: await spool.reserveName("report-"),
+ * };
+ * const a = await spool.enqueue("q", {}, new Uint8Array(), fresh);
+ * const b = await spool.enqueue("q", {}, new Uint8Array(), earlier);
+ * assert.match(a.name, /^order-/);
+ * assert.match(b.name, /^report-/);
+ * await Deno.remove(dir, { recursive: true });
  * ```
  */
 export type NameChoice<I> =

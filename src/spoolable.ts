@@ -18,6 +18,7 @@ import type { NameGenerator } from "./names.ts";
  *
  * @example A mail spool with typed metadata and text payloads
  * ```ts
+ * import assert from "node:assert/strict";
  * import {
  *   jsonMetadata,
  *   Spool,
@@ -36,7 +37,9 @@ import type { NameGenerator } from "./names.ts";
  * };
  * const dir = await Deno.makeTempDir();
  * const spool = await Spool.create(dir, mail);
- * await spool.enqueue("active", { from: "a@x", to: ["b@y"], attempts: 0 }, "Hi");
+ * const entry = await spool.enqueue("active", { from: "a@x", to: ["b@y"], attempts: 0 }, "Hi");
+ * assert.match(entry.name, /^msg-/);
+ * assert.equal(await entry.direct.dataFile().load(), "Hi");
  * await Deno.remove(dir, { recursive: true });
  * ```
  */
