@@ -1,0 +1,394 @@
+// A file system double that records every operation the library makes and
+// can "cut the power" after any of them: it computes a state that a
+// journaling file system could come back with, and writes it to a real
+// directory.
+//
+// The model, per POSIX and as ext4/XFS behave when it matters:
+// - A file's contents survive only if the file was flushed (`syncFile`)
+//   after its last write; otherwise the file may come back with its latest
+//   contents, its last flushed contents, empty, or cut in half.
+// - A directory's entries (creations, unlinks, renames in and out) reach the
+//   disk in the order they were made, as a prefix of that directory's
+//   changes; a `syncDir` makes every earlier change of that directory
+//   durable. Directories are independent of each other, except that a
+//   rename is atomic: it survives in both directories or in neither.
+// Everything before the recording started counts as durable.
+
+import {
+  type FileContent,
+  type FileSystem,
+  realFileSystem,
+} from "../../src/fs.ts";
+
+/** One recorded operation; paths are relative to the root ("" is the root). */
+export type Op =
+  | { kind: "mkdir"; path: string }
+  | { kind: "write"; path: string; content: Uint8Array; createNew: boolean }
+  | { kind: "syncFile"; path: string }
+  | { kind: "rename"; from: string; to: string }
+  | { kind: "unlink"; path: string }
+  | { kind: "syncDir"; path: string };
+
+/** What to leave out on purpose, to show that the tests can fail. */
+export interface Sabotage {
+  /** Directories (relative paths) whose flushes are not recorded. */
+  skipSyncDir?: (path: string) => boolean;
+  /** Files (relative paths) whose flushes are not recorded. */
+  skipSyncFile?: (path: string) => boolean;
+}
+
+const encoder = new TextEncoder();
+
+/**
+ * Performs every operation on the real file system and records it. The
+ * state of `root` when it is constructed counts as durable.
+ */
+export class RecordingFs implements FileSystem {
+  readonly ops: Op[] = [];
+  readonly initial: Snapshot;
+  readonly #root: string;
+  readonly #sabotage: Sabotage;
+
+  constructor(root: string, sabotage: Sabotage = {}) {
+    this.#root = root;
+    this.#sabotage = sabotage;
+    this.initial = snapshot(root);
+  }
+
+  #rel(path: string): string {
+    if (path === this.#root) return "";
+    if (!path.startsWith(`${this.#root}/`)) {
+      throw new Error(`outside the recorded root: ${path}`);
+    }
+    return path.slice(this.#root.length + 1);
+  }
+
+  createExclusive(path: string): void {
+    realFileSystem.createExclusive(path);
+    this.ops.push({
+      kind: "write",
+      path: this.#rel(path),
+      content: new Uint8Array(),
+      createNew: true,
+    });
+  }
+
+  async writeFile(
+    path: string,
+    content: FileContent,
+    options: { createNew: boolean },
+  ): Promise<void> {
+    const bytes = typeof content === "string"
+      ? encoder.encode(content)
+      : content instanceof Uint8Array
+      ? content
+      : new Uint8Array(await new Response(content).arrayBuffer());
+    await realFileSystem.writeFile(path, bytes, options);
+    this.ops.push({
+      kind: "write",
+      path: this.#rel(path),
+      content: bytes,
+      createNew: options.createNew,
+    });
+  }
+
+  async syncFile(path: string): Promise<void> {
+    await realFileSystem.syncFile(path);
+    const rel = this.#rel(path);
+    if (!this.#sabotage.skipSyncFile?.(rel)) {
+      this.ops.push({ kind: "syncFile", path: rel });
+    }
+  }
+
+  rename(from: string, to: string): void {
+    realFileSystem.rename(from, to);
+    this.ops.push({ kind: "rename", from: this.#rel(from), to: this.#rel(to) });
+  }
+
+  remove(path: string): void {
+    realFileSystem.remove(path);
+    this.ops.push({ kind: "unlink", path: this.#rel(path) });
+  }
+
+  mkdir(path: string): void {
+    realFileSystem.mkdir(path);
+    this.ops.push({ kind: "mkdir", path: this.#rel(path) });
+  }
+
+  async syncDir(path: string): Promise<void> {
+    await realFileSystem.syncDir(path);
+    const rel = this.#rel(path);
+    if (!this.#sabotage.skipSyncDir?.(rel)) {
+      this.ops.push({ kind: "syncDir", path: rel });
+    }
+  }
+
+  // Reads and times change nothing that a power cut could lose.
+  touch = realFileSystem.touch;
+  readText = realFileSystem.readText;
+  readBytes = realFileSystem.readBytes;
+  readStream = realFileSystem.readStream;
+  stat = realFileSystem.stat;
+  lstat = realFileSystem.lstat;
+  list = realFileSystem.list;
+  listFiles = realFileSystem.listFiles;
+  watch = realFileSystem.watch;
+}
+
+/** The files and directories under a root. */
+export interface Snapshot {
+  dirs: string[];
+  files: Map<string, Uint8Array>;
+}
+
+/** Reads the tree under `root`. */
+export function snapshot(root: string): Snapshot {
+  const result: Snapshot = { dirs: [""], files: new Map() };
+  const walk = (rel: string) => {
+    for (const item of Deno.readDirSync(rel ? `${root}/${rel}` : root)) {
+      const path = rel ? `${rel}/${item.name}` : item.name;
+      if (item.isDirectory) {
+        result.dirs.push(path);
+        walk(path);
+      } else {
+        result.files.set(path, Deno.readFileSync(`${root}/${path}`));
+      }
+    }
+  };
+  walk("");
+  return result;
+}
+
+/** A small seeded random number generator (mulberry32), for replays. */
+export function random(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+type Node = { type: "dir"; path: string } | { type: "file"; inode: number };
+
+interface DirChange {
+  op: number;
+  kind: "add" | "remove";
+  name: string;
+  node?: Node;
+}
+
+interface Inode {
+  writes: { op: number; content: Uint8Array }[];
+  syncs: number[];
+}
+
+function split(path: string): [string, string] {
+  const slash = path.lastIndexOf("/");
+  return slash === -1
+    ? ["", path]
+    : [path.slice(0, slash), path.slice(slash + 1)];
+}
+
+/** How to resolve what a power cut leaves undecided. */
+export type Outcome = "least" | "most" | (() => number);
+
+/** Replays recorded operations and computes states after a power cut. */
+export class PowerCut {
+  readonly #initial = new Map<string, Map<string, Node>>();
+  readonly #changes = new Map<string, DirChange[]>();
+  readonly #dirSyncs = new Map<string, number[]>();
+  readonly #inodes: Inode[] = [];
+  readonly #renames: { op: number; from: string; to: string }[] = [];
+  /** The number of recorded operations (cut points are 0..length). */
+  readonly length: number;
+
+  constructor(initial: Snapshot, ops: Op[]) {
+    this.length = ops.length;
+    // The live tree, to resolve paths as the operations go.
+    const live = new Map<string, Map<string, Node>>();
+    for (const dir of initial.dirs) {
+      this.#initial.set(dir, new Map());
+      live.set(dir, new Map());
+      this.#changes.set(dir, []);
+      this.#dirSyncs.set(dir, []);
+    }
+    for (const dir of initial.dirs) {
+      if (dir === "") continue;
+      const [parent, name] = split(dir);
+      this.#initial.get(parent)!.set(name, { type: "dir", path: dir });
+      live.get(parent)!.set(name, { type: "dir", path: dir });
+    }
+    for (const [path, content] of initial.files) {
+      const inode = this.#inodes.push({
+        writes: [{ op: -1, content }],
+        syncs: [-1],
+      }) - 1;
+      const [dir, name] = split(path);
+      this.#initial.get(dir)!.set(name, { type: "file", inode });
+      live.get(dir)!.set(name, { type: "file", inode });
+    }
+    const change = (dir: string, c: DirChange) => {
+      this.#changes.get(dir)!.push(c);
+      const entries = live.get(dir)!;
+      if (c.kind === "add") entries.set(c.name, c.node!);
+      else entries.delete(c.name);
+    };
+    ops.forEach((op, i) => {
+      switch (op.kind) {
+        case "mkdir": {
+          const [parent, name] = split(op.path);
+          if (live.get(parent)?.has(name)) return;
+          live.set(op.path, new Map());
+          this.#initial.set(op.path, new Map());
+          this.#changes.set(op.path, []);
+          this.#dirSyncs.set(op.path, []);
+          change(parent, {
+            op: i,
+            kind: "add",
+            name,
+            node: { type: "dir", path: op.path },
+          });
+          return;
+        }
+        case "write": {
+          const [dir, name] = split(op.path);
+          const existing = live.get(dir)!.get(name);
+          if (existing?.type === "file" && !op.createNew) {
+            this.#inodes[existing.inode].writes.push({
+              op: i,
+              content: op.content,
+            });
+            return;
+          }
+          const inode = this.#inodes.push({
+            writes: [{ op: i, content: op.content }],
+            syncs: [],
+          }) - 1;
+          change(dir, {
+            op: i,
+            kind: "add",
+            name,
+            node: { type: "file", inode },
+          });
+          return;
+        }
+        case "syncFile": {
+          const [dir, name] = split(op.path);
+          const node = live.get(dir)!.get(name);
+          if (node?.type === "file") this.#inodes[node.inode].syncs.push(i);
+          return;
+        }
+        case "rename": {
+          const [fromDir, fromName] = split(op.from);
+          const [toDir, toName] = split(op.to);
+          const node = live.get(fromDir)!.get(fromName)!;
+          change(fromDir, { op: i, kind: "remove", name: fromName });
+          change(toDir, { op: i, kind: "add", name: toName, node });
+          this.#renames.push({ op: i, from: fromDir, to: toDir });
+          return;
+        }
+        case "unlink": {
+          const [dir, name] = split(op.path);
+          change(dir, { op: i, kind: "remove", name });
+          return;
+        }
+        case "syncDir":
+          this.#dirSyncs.get(op.path)?.push(i);
+          return;
+      }
+    });
+  }
+
+  /**
+   * Writes to `target` (an empty directory) a state the file system could
+   * come back with after a power cut following the first `cut` operations.
+   * `"least"` keeps only what was flushed, `"most"` everything, and a
+   * random function decides each open question at random.
+   */
+  materialize(target: string, cut: number, outcome: Outcome): void {
+    const pick = (n: number): number =>
+      outcome === "least"
+        ? 0
+        : outcome === "most"
+        ? n - 1
+        : Math.floor(outcome() * n);
+    // How many of each directory's changes survive.
+    const kept = new Map<string, number>();
+    for (const [dir, changes] of this.#changes) {
+      const happened = changes.filter((c) => c.op < cut);
+      const lastSync = Math.max(
+        -1,
+        ...this.#dirSyncs.get(dir)!.filter((s) => s < cut),
+      );
+      const durable = happened.filter((c) => c.op < lastSync).length;
+      // Only cut between different operations (a rename within a
+      // directory is one step).
+      const bounds = [durable];
+      for (let n = durable + 1; n <= happened.length; n++) {
+        if (n === happened.length || happened[n].op !== happened[n - 1].op) {
+          bounds.push(n);
+        }
+      }
+      kept.set(dir, bounds[pick(bounds.length)]);
+    }
+    // A rename survives in both directories or in neither: extend the
+    // shorter side until every rename agrees.
+    const includes = (dir: string, op: number) =>
+      this.#changes.get(dir)!.slice(0, kept.get(dir)).some((c) => c.op === op);
+    const extendTo = (dir: string, op: number) => {
+      const changes = this.#changes.get(dir)!;
+      let n = kept.get(dir)!;
+      while (n < changes.length && changes[n].op <= op) n++;
+      kept.set(dir, n);
+    };
+    for (let changed = true; changed;) {
+      changed = false;
+      for (const { op, from, to } of this.#renames) {
+        if (op >= cut) continue;
+        const inFrom = includes(from, op);
+        const inTo = includes(to, op);
+        if (inFrom !== inTo) {
+          extendTo(inFrom ? to : from, op);
+          changed = true;
+        }
+      }
+    }
+    const contents = (inode: Inode): Uint8Array => {
+      const writes = inode.writes.filter((w) => w.op < cut);
+      const last = writes.at(-1)!;
+      const lastSync = Math.max(-1, ...inode.syncs.filter((s) => s < cut));
+      if (lastSync > last.op || (last.op === -1 && lastSync === -1)) {
+        return last.content;
+      }
+      const flushed = writes.filter((w) => w.op < lastSync).at(-1)?.content ??
+        new Uint8Array();
+      const choices = [
+        new Uint8Array(),
+        flushed,
+        last.content.subarray(0, last.content.length >> 1),
+        last.content,
+      ];
+      return choices[pick(choices.length)];
+    };
+    const write = (dir: string) => {
+      const entries = new Map(this.#initial.get(dir));
+      for (const c of this.#changes.get(dir)!.slice(0, kept.get(dir))) {
+        if (c.kind === "add") entries.set(c.name, c.node!);
+        else entries.delete(c.name);
+      }
+      for (const [name, node] of entries) {
+        const path = dir ? `${target}/${dir}/${name}` : `${target}/${name}`;
+        if (node.type === "dir") {
+          Deno.mkdirSync(path);
+          write(node.path);
+        } else {
+          Deno.writeFileSync(path, contents(this.#inodes[node.inode]));
+        }
+      }
+    };
+    write("");
+  }
+}

@@ -1,0 +1,58 @@
+// Every example runs as documented. (The CLI, the consumer and the scoped
+// Worker have their own tests: cli_test.ts and consumers_test.ts.)
+
+import assert from "node:assert/strict";
+import { runDeno } from "../_helpers/children.ts";
+
+async function example(args: string[]): Promise<string> {
+  const result = await runDeno(["run", "--quiet", ...args]);
+  assert.equal(result.stderr, "");
+  assert.equal(result.code, 0);
+  return result.stdout;
+}
+
+Deno.test("examples: quickstart", async () => {
+  const out = await example([
+    "--allow-read",
+    "--allow-write",
+    "examples/quickstart.ts",
+  ]);
+  assert.match(out, /handled \S+: resized photo-1\.jpg/);
+  assert.match(out, /done: 2 waiting\nfailed: 1 waiting/);
+});
+
+Deno.test("examples: worker pool shares a queue, each job once", async () => {
+  const out = await example([
+    "--allow-read",
+    "--allow-write",
+    "examples/worker_pool.ts",
+    "3",
+    "60",
+  ]);
+  assert.match(out, /all 60 jobs done once each/);
+  const counts = [...out.matchAll(/worker \d: (\d+) jobs/g)].map((m) =>
+    Number(m[1])
+  );
+  assert.equal(counts.reduce((a, b) => a + b, 0), 60);
+});
+
+Deno.test("examples: mail spool with retries, backoff, frozen and quarantine", async () => {
+  const out = await example([
+    "--allow-read",
+    "--allow-write",
+    "examples/mail_spool.ts",
+  ]);
+  assert.match(out, /nobody@example\.com: rejected, quarantined/);
+  assert.match(out, /attempt 1 failed, retry in 50 ms/);
+  assert.match(out, /active: 0\nfrozen: 1\nremoved: 3\nquarantine: 1\n$/);
+});
+
+Deno.test("examples: the widget spool of the original", async () => {
+  const out = await example([
+    "--allow-read",
+    "--allow-write",
+    "examples/widget.ts",
+  ]);
+  assert.match(out, /queue1 -> queue2: \(Cog 12\) #2 for ACME/);
+  assert.match(out, /queue3: 3 widgets\n$/);
+});
