@@ -6,7 +6,8 @@
  */
 
 // A full specifier, not the import map: the entry points must load by path
-// or URL without this package's deno.json (tests/processes/no_config_test.ts).
+// or URL without this package's deno.json
+// (tests/processes/no_config_test.ts).
 // deno-lint-ignore no-import-prefix
 import { monotonicFactory } from "npm:ulid@3.0.2";
 import { InvalidNameError } from "./errors.ts";
