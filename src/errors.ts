@@ -40,7 +40,8 @@ export interface SpoolErrorOptions extends ErrorOptions {
 }
 
 /**
- * Base class of every error the library throws. The message reads
+ * Base class of every error the spool or the file system causes (a bad
+ * argument is a `RangeError` or `TypeError` instead). The message reads
  * `Cannot OPERATION at "PATH": REASON`, and {@linkcode SpoolError.operation}
  * and {@linkcode SpoolError.path} carry the parts for programs.
  *

@@ -252,6 +252,11 @@ export interface QueueReader<Q extends string, M, D>
    * where it goes next, until the signal is aborted or the reader closed.
    * If `f` throws, that entry goes back to the queue unchanged, the others
    * being handled finish, and the error is rethrown.
+   *
+   * @param f Handles each entry.
+   * @param options A signal that ends the iteration, and how many entries
+   * are handled at once.
+   * @throws {RangeError} If `concurrency` is not a positive integer.
    */
   iter(f: EntryHandler<Q, M, D, unknown>, options?: IterOptions): Promise<void>;
   /**
