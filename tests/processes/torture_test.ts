@@ -66,7 +66,7 @@ async function torture(durability: "strict" | "relaxed", seed: number) {
     const children = running.map((instance) => instance.child);
     const progress = () =>
       children.reduce((sum, child) => sum + child.lines().length, 0);
-    const target = progress() + 20 + Math.floor(rng() * 80);
+    const target = progress() + 100 + Math.floor(rng() * 400);
     await untilOutput(
       children,
       () => progress() >= target,
