@@ -18,6 +18,29 @@
  * Exit codes: 0 success; 1 `check` found problems, `repair` left some alone,
  * or the entry named is not there; 2 usage, input or access error.
  *
+ * The command is the last layer: everything it does goes through the other
+ * entry points (the spool for entries, the monitor for `check`, `repair`,
+ * `monitor` and `stats`, the expert calls for `mv`, `rm` and
+ * `ls --checked-out`), so any of it can be done from a program too. The
+ * command itself can also be run from a program, with {@linkcode main}.
+ *
+ * @example Run commands from a program
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { main } from "@multispool/multispool/cli";
+ * import { Spool } from "@multispool/multispool";
+ *
+ * const dir = await Deno.makeTempDir();
+ * const spool = `${dir}/spool`;
+ * assert.equal(await main(["init", spool, "--queue", "jobs", "--queue", "done"]), 0);
+ * assert.equal(await main(["enqueue", spool, "jobs", "--data", "resize"]), 0);
+ * const [entry] = await (await Spool.load(spool, { queues: ["jobs"] })).list("jobs");
+ * assert.equal(await main(["mv", spool, "jobs", entry.name, "done"]), 0);
+ * assert.equal(await main(["rm", spool, "jobs", entry.name]), 1); // not there
+ * assert.equal(await main(["check", spool]), 0); // no problems
+ * await Deno.remove(dir, { recursive: true });
+ * ```
+ *
  * @module
  */
 
