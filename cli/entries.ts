@@ -15,6 +15,7 @@ import {
   stringsFlag,
   UsageError,
 } from "./args.ts";
+import { spoolNow } from "./clock.ts";
 import type { Command } from "./command.ts";
 import { clip, formatBytes, printJson, printTable } from "./output.ts";
 import {
@@ -83,7 +84,7 @@ async function describe(
     queue,
     state,
     since: since?.toISOString() ?? null,
-    ageMs: since ? Date.now() - since.getTime() : null,
+    ageMs: since ? spoolNow(spool.dir) - since.getTime() : null,
     dataBytes: size,
     metadata,
   };

@@ -27,6 +27,7 @@ import {
   stringsFlag,
   UsageError,
 } from "./args.ts";
+import { spoolNow } from "./clock.ts";
 import type { Command } from "./command.ts";
 import { printJson, printTable } from "./output.ts";
 
@@ -71,12 +72,13 @@ function problemJson(problem: Problem) {
     mtime: problem.mtime.toISOString(),
     dirs: problem.dirs,
     paths: problem.dirs.map((dir) => `${dirName(dir)}/${problem.name}`),
+    ...(problem.sameFile ? { sameFile: true } : {}),
   };
 }
 
 function problemRow(problem: Problem, now: number): string[] {
   return [
-    problem.kind,
+    problem.sameFile ? `${problem.kind} (one file)` : problem.kind,
     problem.dirs.map(dirName).join(", "),
     problem.name,
     formatAge(now - problem.mtime.getTime()),
@@ -103,7 +105,7 @@ Exit codes: 0 no problems; 1 problems found; 2 usage, input or access error.`,
     const [dir] = positionals(parsed, ["DIR"]);
     const monitor = await Monitor.create(dir, { limits: limitsFrom(parsed) });
     const problems = await monitor.runOnce();
-    const now = Date.now();
+    const now = spoolNow(dir);
     if (boolFlag(parsed, "json")) printJson(problems.map(problemJson));
     else if (problems.length === 0) console.log(`${dir}: no problems`);
     else {
@@ -123,6 +125,10 @@ function actionLine(action: RepairAction, dryRun: boolean): string {
       return `${
         verb("requeued", "would requeue")
       } ${action.name}: stale checkout back to ${action.queue}`;
+    case "finish-claim":
+      return `${
+        verb("finished", "would finish")
+      } ${action.name}: a claim cut short; waits in ${action.queue} again`;
     case "delete-tmp":
       return `${
         verb("deleted", "would delete")
@@ -140,7 +146,9 @@ export const repair: Command = {
   help: `Usage: multispool repair DIR [--apply] [--json] [limits]
 
 Shows (or with --apply, does) what repair would fix: checkouts older than
-the checkout limit go back to their queue (unless their payload is missing);
+the checkout limit go back to their queue (unless their payload is missing),
+and so does an entry left both waiting and checked out by a claim that a
+crash cut short;
 files in .tmp/ older than the tmp limit are deleted; names with a registry
 file but no entry, all of whose files are older than the tmp limit, are
 deleted. Nothing younger than the limits is touched. Problems repair cannot
@@ -186,7 +194,11 @@ or access error.`,
         console.log(actionLine(action, report.dryRun));
       }
       for (const { problem, reason } of report.leftAlone) {
-        console.log(`left alone: ${describeProblem(problem)}: ${reason}`);
+        console.log(
+          `left alone: ${
+            describeProblem(problem, new Date(spoolNow(dir)))
+          }: ${reason}`,
+        );
       }
       if (report.dryRun && report.actions.length > 0) {
         console.log("(dry run: add --apply to do it)");

@@ -18,6 +18,7 @@ import {
   stringFlag,
   UsageError,
 } from "./args.ts";
+import { spoolNow } from "./clock.ts";
 import type { Command } from "./command.ts";
 import { printJson, printTable } from "./output.ts";
 import { type CliSpool, openSpool } from "./spool.ts";
@@ -87,7 +88,7 @@ async function shapeOf(
 /** Measures every queue of the spool in `dir`. */
 export async function measure(dir: string): Promise<QueueShape[]> {
   const spool = await openSpool(dir);
-  const now = Date.now();
+  const now = spoolNow(dir);
   const shapes: QueueShape[] = [];
   for (const queue of spool.queues) {
     shapes.push(await shapeOf(spool, queue, now));

@@ -17,7 +17,7 @@
  * @module
  */
 
-import { NotRegularFileError } from "./fs.ts";
+import { isStale, NotRegularFileError } from "./fs.ts";
 
 /**
  * Options shared by every {@linkcode SpoolError} constructor.
@@ -328,6 +328,12 @@ export function toSpoolError(
   if (error instanceof NotRegularFileError) {
     return new DecodeError(
       "not a regular file (a symbolic link or special file is never followed)",
+      options,
+    );
+  }
+  if (isStale(error)) {
+    return new notFound(
+      "stale file handle: another host removed or replaced it",
       options,
     );
   }

@@ -62,6 +62,13 @@ export interface FileSystem {
   readStream(path: string): ReadableStream<Uint8Array>;
   /** Renames atomically, replacing `to` if it exists. */
   rename(from: string, to: string): void;
+  /**
+   * Gives the file `from` a second name, `to` (a hard link); throws
+   * `AlreadyExists` if `to` exists. The claim of an entry rests on it: on
+   * GlusterFS two clients renaming one file into one place can both be told
+   * they succeeded, while two links to one name never both succeed.
+   */
+  link(from: string, to: string): void;
   /** Unlinks a file. */
   remove(path: string): void;
   /** Sets a file's access and modification times to `time`. */
@@ -70,6 +77,12 @@ export interface FileSystem {
   stat(path: string): Deno.FileInfo;
   /** Stats without following a symbolic link. */
   lstat(path: string): Deno.FileInfo;
+  /**
+   * Stats a file by opening it: where a network file system may answer a
+   * stat from its cache (sshfs keeps listings and attributes for seconds),
+   * an open asks the server, so a file another host removed is not found.
+   */
+  statFresh(path: string): Deno.FileInfo;
   /** Lists a directory. */
   list(path: string): DirItem[];
   /**
@@ -126,42 +139,110 @@ function openRegularSync(path: string): { file: Deno.FsFile; size: number } {
   return { file, size: opened.size };
 }
 
+/**
+ * How many times a call that only looks (or sets times) is made when a
+ * network file system answers ESTALE: a handle it had cached went stale
+ * (another host removed or replaced the file), and a new lookup gets a
+ * fresh one or a plain "not found".
+ */
+const STALE_ATTEMPTS = 4;
+
+/**
+ * Whether a network file system answered ESTALE: a handle it had cached
+ * refers to a file another host removed or replaced.
+ */
+export function isStale(error: unknown): boolean {
+  return (error as { code?: unknown } | null)?.code === "ESTALE";
+}
+
+/** Makes a call that changes nothing, again while it answers ESTALE. */
+export function fresh<T>(call: () => T): T {
+  for (let attempt = 1;; attempt++) {
+    try {
+      return call();
+    } catch (error) {
+      if (!isStale(error) || attempt === STALE_ATTEMPTS) throw error;
+    }
+  }
+}
+
+/** {@linkcode fresh} for asynchronous calls. */
+async function freshAsync<T>(call: () => Promise<T>): Promise<T> {
+  for (let attempt = 1;; attempt++) {
+    try {
+      return await call();
+    } catch (error) {
+      if (!isStale(error) || attempt === STALE_ATTEMPTS) throw error;
+    }
+  }
+}
+
+/**
+ * Makes a call that creates `path` exclusively (create-new, link). The
+ * losers of a create race on sshfs are told "permission denied" instead of
+ * "already exists"; when `path` exists afterwards, that is what it was.
+ */
+export function exclusive<T>(path: string, create: () => T): T {
+  try {
+    return create();
+  } catch (error) {
+    if (!(error instanceof Deno.errors.PermissionDenied)) throw error;
+    try {
+      fresh(() => Deno.lstatSync(path));
+    } catch {
+      throw error;
+    }
+    throw new Deno.errors.AlreadyExists(
+      `${error.message} (and the name exists: it was taken)`,
+      { cause: error },
+    );
+  }
+}
+
 /** The real file system, through Deno's runtime APIs. */
 export const realFileSystem: FileSystem = {
   createExclusive(path) {
-    Deno.openSync(path, { write: true, createNew: true }).close();
+    exclusive(path, () => openForWrite(path, true)).close();
   },
 
   async writeFile(path, content, { createNew }) {
+    const open = () =>
+      createNew
+        ? exclusive(path, () => openForWrite(path, true))
+        : openForWrite(path, false);
     if (content instanceof ReadableStream) {
-      using file = Deno.openSync(path, writeOptions(createNew));
+      using file = open();
       await writeStream(file, content);
       return;
     }
     const bytes = typeof content === "string" ? utf8.encode(content) : content;
     if (bytes.length <= SYNC_LIMIT) {
-      Deno.writeFileSync(path, bytes, { createNew });
+      // One call into the runtime; only its open can be denied.
+      const write = () => Deno.writeFileSync(path, bytes, { createNew });
+      if (createNew) exclusive(path, write);
+      else write();
       return;
     }
-    using file = Deno.openSync(path, writeOptions(createNew));
+    using file = open();
     for (let offset = 0; offset < bytes.length; offset += CHUNK) {
       await writeAll(file, bytes.subarray(offset, offset + CHUNK));
     }
   },
 
-  async syncFile(path) {
-    using file = Deno.openSync(path, { read: true });
-    await file.syncData();
-  },
+  syncFile: (path) =>
+    freshAsync(async () => {
+      using file = Deno.openSync(path, { read: true });
+      await file.syncData();
+    }),
 
   readText(path) {
-    const { file, size } = openRegularSync(path);
+    const { file, size } = fresh(() => openRegularSync(path));
     using _ = file;
     return utf8Decoder.decode(readAllSync(file, size));
   },
 
   async readBytes(path) {
-    const { file, size } = openRegularSync(path);
+    const { file, size } = fresh(() => openRegularSync(path));
     using _ = file;
     if (size <= SYNC_LIMIT) return readAllSync(file, size);
     // Large: read asynchronously, a chunk at a time, into one buffer.
@@ -186,7 +267,7 @@ export const realFileSystem: FileSystem = {
     return new ReadableStream<Uint8Array>({
       pull(controller) {
         try {
-          file ??= openRegularSync(path).file;
+          file ??= fresh(() => openRegularSync(path)).file;
           // Synchronous reads of a megabyte: one page-cache copy each,
           // faster than an asynchronous round trip per chunk.
           const buffer = new Uint8Array(CHUNK);
@@ -206,42 +287,58 @@ export const realFileSystem: FileSystem = {
     });
   },
 
+  // Renames and unlinks are not made again on ESTALE: the first call may
+  // have been carried out. The protocol decides what such an answer means.
   rename: (from, to) => Deno.renameSync(from, to),
+  link: (from, to) => exclusive(to, () => Deno.linkSync(from, to)),
   remove: (path) => Deno.removeSync(path),
-  touch: (path, time) => Deno.utimeSync(path, time, time),
-  stat: (path) => Deno.statSync(path),
-  lstat: (path) => Deno.lstatSync(path),
+  touch: (path, time) => fresh(() => Deno.utimeSync(path, time, time)),
+  stat: (path) => fresh(() => Deno.statSync(path)),
+  lstat: (path) => fresh(() => Deno.lstatSync(path)),
+  statFresh: (path) =>
+    fresh(() => {
+      // Only regular files are opened: opening a FIFO would wait forever.
+      if (!Deno.lstatSync(path).isFile) return Deno.statSync(path);
+      using file = Deno.openSync(path, { read: true });
+      return file.statSync();
+    }),
 
-  list(path) {
-    const items: DirItem[] = [];
-    for (const item of Deno.readDirSync(path)) {
-      items.push({ name: item.name, isFile: item.isFile });
-    }
-    return items;
-  },
+  list: (path) =>
+    fresh(() => {
+      const items: DirItem[] = [];
+      for (const item of Deno.readDirSync(path)) {
+        items.push({ name: item.name, isFile: item.isFile });
+      }
+      return items;
+    }),
 
-  async listFiles(path) {
-    const names: string[] = [];
-    for await (const item of Deno.readDir(path)) {
-      if (item.isFile) names.push(item.name);
-    }
-    return names;
-  },
+  listFiles: (path) =>
+    freshAsync(async () => {
+      const names: string[] = [];
+      for await (const item of Deno.readDir(path)) {
+        if (item.isFile) names.push(item.name);
+      }
+      return names;
+    }),
 
-  mkdir: (path) => Deno.mkdirSync(path, { recursive: true }),
+  mkdir: (path) => fresh(() => Deno.mkdirSync(path, { recursive: true })),
 
-  async syncDir(path) {
-    using dir = Deno.openSync(path, { read: true });
-    await dir.sync();
-  },
+  syncDir: (path) =>
+    freshAsync(async () => {
+      using dir = Deno.openSync(path, { read: true });
+      await dir.sync();
+    }),
 
   watch: (path) => Deno.watchFs(path, { recursive: false }),
 };
 
-function writeOptions(createNew: boolean): Deno.OpenOptions {
-  return createNew
-    ? { write: true, createNew: true }
-    : { write: true, create: true, truncate: true };
+function openForWrite(path: string, createNew: boolean): Deno.FsFile {
+  return Deno.openSync(
+    path,
+    createNew
+      ? { write: true, createNew: true }
+      : { write: true, create: true, truncate: true },
+  );
 }
 
 function writeAllSync(file: Deno.FsFile, bytes: Uint8Array): void {

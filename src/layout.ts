@@ -21,6 +21,12 @@ export const TMP = ".tmp";
 export const DATA = ".data";
 /** The name of a queue's directory of checked-out entries. */
 export const CHECKOUT = ".checkout";
+/**
+ * How the probe files that read the file system's clock begin: a dot file
+ * in `.tmp/`, which no listing of entries shows. Each lives for three
+ * system calls; repair deletes one that a crash left behind.
+ */
+export const CLOCK_PROBE_PREFIX = ".clock-";
 
 /**
  * One of the directories of a spool where a file of an entry can be:

@@ -278,7 +278,11 @@ class MonitorImpl implements Monitor {
   }
 
   watch(options: WatchOptions = {}): AsyncGenerator<MonitorEvent> {
-    return watchProblems(() => this.runOnce(), options);
+    return watchProblems(
+      () => this.runOnce(),
+      () => this.#disk.clock.now(),
+      options,
+    );
   }
 
   async repair(options: RepairOptions = {}): Promise<RepairReport> {

@@ -21,7 +21,12 @@ import type { Disk } from "./protocol/mod.ts";
  *   registry file, or a registry file with no entry in any queue or
  *   checkout. `dirs` is the file's directory, `mtime` its modification time.
  * - `duplicated`: a name found in more than one queue or checkout. `dirs`
- *   lists them all; `mtime` is the registry file's.
+ *   lists them all; `mtime` is the registry file's. With `sameFile`, the
+ *   names are one file (hard links, or files with the same time and
+ *   contents, as sshfs shows hard links): a claim that a crash cut short between
+ *   linking `QUEUE/.checkout/NAME` and unlinking `QUEUE/NAME`, or the
+ *   reverse, which repair finishes once it is older than the checkout
+ *   limit. Without it, two different files: decide by hand.
  *
  * A problem is identified by kind, name, dirs and mtime together: since every
  * move of an entry touches its files, an entry that moves on is a new
@@ -53,6 +58,11 @@ export interface Problem {
   mtime: Date;
   /** Where the file or files are. */
   dirs: Dir[];
+  /**
+   * For `duplicated` only: true if every name is the same file (a claim
+   * that did not finish), absent otherwise.
+   */
+  sameFile?: true;
 }
 
 /** Age limits for {@linkcode findProblems}, in milliseconds. */
@@ -119,19 +129,23 @@ export function describeProblem(
   const where = problem.dirs.map((dir) => `${dirName(dir)}/${problem.name}`)
     .join(" and ");
   const age = formatAge(now.getTime() - problem.mtime.getTime());
-  return `${problem.kind} ${where} (modified ${age} ago)`;
+  const what = problem.sameFile
+    ? "; one file: a claim that did not finish"
+    : "";
+  return `${problem.kind} ${where} (modified ${age} ago${what})`;
 }
 
 /**
  * Scans the spool and returns its problems, sorted by name then kind. Every
  * candidate is checked again before it is reported, so that an entry moving
- * between directories during the scan is not reported as a problem.
+ * between directories during the scan is not reported as a problem. Ages
+ * are measured on the file system's clock.
  */
 export async function findProblems(
   disk: Disk,
   queues: readonly string[],
   limits: Limits,
-  now: number = Date.now(),
+  now: number = disk.clock.now().getTime(),
 ): Promise<Problem[]> {
   const registry = new Set(await protocol.namesIn(disk, "registry"));
   const candidates: Problem[] = [];
@@ -188,6 +202,9 @@ export async function findProblems(
   );
 }
 
+/** Looks again, past any cache of a network file system. */
+const FRESH = { fresh: true };
+
 /** Looks again at a candidate; returns it dated, or undefined if gone. */
 function recheck(
   disk: Disk,
@@ -203,14 +220,14 @@ function recheck(
       if (dir === "registry") {
         // An entry that moved during the scan has a file somewhere now.
         const located = locate(disk, queues, name);
-        const mtime = protocol.mtime(disk, "registry", name);
+        const mtime = protocol.mtime(disk, "registry", name, FRESH);
         if (located.length > 0 || mtime === undefined) return undefined;
         return { ...candidate, mtime };
       }
-      if (protocol.mtime(disk, "registry", name) !== undefined) {
+      if (protocol.mtime(disk, "registry", name, FRESH) !== undefined) {
         return undefined;
       }
-      const mtime = protocol.mtime(disk, dir, name);
+      const mtime = protocol.mtime(disk, dir, name, FRESH);
       return mtime === undefined ? undefined : { ...candidate, mtime };
     }
     case "too-old": {
@@ -222,22 +239,24 @@ function recheck(
         : typeof dir === "object"
         ? limits.maxQueueAgesMs[dir.queue]
         : undefined;
-      const mtime = protocol.mtime(disk, dir, name);
+      const mtime = protocol.mtime(disk, dir, name, FRESH);
       if (limit === undefined || !isOld(mtime, now, limit)) return undefined;
       return { ...candidate, mtime: mtime! };
     }
     case "duplicated": {
       const dirs = candidate.dirs.filter((dir) =>
-        protocol.mtime(disk, dir, name) !== undefined
+        protocol.mtime(disk, dir, name, FRESH) !== undefined
       );
       if (dirs.length < 2) return undefined;
-      const mtime = protocol.mtime(disk, "registry", name) ??
+      const mtime = protocol.mtime(disk, "registry", name, FRESH) ??
         new Date(
           Math.min(
-            ...dirs.map((d) => protocol.mtime(disk, d, name)!.getTime()),
+            ...dirs.map((d) => protocol.mtime(disk, d, name, FRESH)!.getTime()),
           ),
         );
-      return { ...candidate, dirs, mtime };
+      return protocol.sameFile(disk, dirs, name)
+        ? { ...candidate, dirs, mtime, sameFile: true }
+        : { ...candidate, dirs, mtime };
     }
   }
 }
@@ -252,7 +271,7 @@ export function locate(
   for (const queue of queues) {
     for (const checkout of [false, true]) {
       const dir: Dir = { queue, checkout };
-      if (protocol.mtime(disk, dir, name) !== undefined) found.push(dir);
+      if (protocol.mtime(disk, dir, name, FRESH) !== undefined) found.push(dir);
     }
   }
   return found;

@@ -45,9 +45,15 @@ import * as protocol from "./protocol/mod.ts";
  */
 export interface ReaderOptions {
   /**
-   * While waiting, also list the queue every this many milliseconds, for
-   * file systems where watch events do not arrive (NFS, or writers on
-   * another host).
+   * While waiting, also list the queue every this many milliseconds.
+   *
+   * Set it whenever the spool is shared by several hosts (GlusterFS,
+   * sshfs, NFS): `Deno.watchFs` hears only of changes made through this
+   * host's own mount, so an entry enqueued on another host wakes no watcher
+   * here, and the reader finds it at its next listing. The interval is then
+   * the longest such an entry waits for a reader that is idle; a listing
+   * costs one directory read over the network. Watch events still wake the
+   * reader at once for entries enqueued on this host.
    *
    * @default {undefined} (watch events only; 1000 if watching is unavailable)
    */

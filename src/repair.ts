@@ -4,7 +4,7 @@
  * @module
  */
 
-import type { Dir } from "./layout.ts";
+import { type Dir, dirName } from "./layout.ts";
 import {
   findProblems,
   type Limits,
@@ -20,6 +20,10 @@ import type { Disk } from "./protocol/mod.ts";
  *
  * - `requeue`: a checkout older than the checkout limit, put back in its
  *   queue for another consumer (its consumer is presumed dead).
+ * - `finish-claim`: one file both waiting in its queue and checked out (a
+ *   claim cut short between its link and its unlink), older than the
+ *   checkout limit: its `.checkout/` name is unlinked and the entry waits
+ *   again.
  * - `delete-tmp`: a file in `.tmp/` older than the tmp limit, abandoned by
  *   an operation that never finished.
  * - `delete-leftovers`: a name with a registry file but no entry (an enqueue
@@ -56,6 +60,16 @@ export type RepairAction =
     /** The entry. */
     name: string;
     /** The queue it was checked out from and goes back to. */
+    queue: string;
+    /** The problem this fixes. */
+    problem: Problem;
+  }
+  | {
+    /** A claim cut short finished: the entry waits in its queue again. */
+    kind: "finish-claim";
+    /** The entry. */
+    name: string;
+    /** The queue it waits in, and whose `.checkout/` name was unlinked. */
     queue: string;
     /** The problem this fixes. */
     problem: Problem;
@@ -142,7 +156,7 @@ export async function repairSpool(
     report.actions.push(action);
     for (const p of [action.problem, ...also]) fixed.add(problemKey(p));
   };
-  const now = () => Date.now();
+  const now = () => disk.clock.now().getTime();
 
   for (const problem of problems) {
     if (fixed.has(problemKey(problem))) continue;
@@ -150,10 +164,32 @@ export async function repairSpool(
     const [dir] = problem.dirs;
 
     if (problem.kind === "duplicated") {
-      leave(
-        problem,
-        "the entry is in several places; decide by hand which one to keep",
+      const queue = claimCutShort(problem);
+      if (queue === undefined) {
+        leave(
+          problem,
+          "the entry is in several places; decide by hand which one to keep",
+        );
+        continue;
+      }
+      const held: Dir = { queue, checkout: true };
+      const related = (byName.get(name) ?? []).filter((p) =>
+        p.kind === "too-old" && dirName(p.dirs[0]) === dirName(held)
       );
+      const mtime = protocol.mtime(disk, held, name, FRESH);
+      if (
+        mtime === undefined ||
+        now() - mtime.getTime() <= limits.maxCheckedOutAgeMs
+      ) {
+        leave(
+          problem,
+          "a claim in progress, or cut short less than the checkout limit ago",
+        );
+      } else if (!dryRun && !protocol.finishClaim(disk, queue, name)) {
+        leave(problem, "it changed during the repair; look again");
+      } else {
+        act({ kind: "finish-claim", name, queue, problem }, related);
+      }
       continue;
     }
 
@@ -162,13 +198,13 @@ export async function repairSpool(
         leave(problem, "it has no registry file; inspect it by hand");
       } else if (has(name, "duplicated")) {
         leave(problem, "the entry is also elsewhere (duplicated)");
-      } else if (protocol.mtime(disk, "data", name) === undefined) {
+      } else if (protocol.mtime(disk, "data", name, FRESH) === undefined) {
         leave(problem, "damaged: its data file is missing, so not requeued");
       } else if (dryRun) {
         act({ kind: "requeue", name, queue: dir.queue, problem });
       } else {
         // Its consumer may have touched it since the scan: check again.
-        const mtime = protocol.mtime(disk, dir, name);
+        const mtime = protocol.mtime(disk, dir, name, FRESH);
         const stale = mtime !== undefined &&
           now() - mtime.getTime() > limits.maxCheckedOutAgeMs;
         if (stale && protocol.requeue(disk, dir.queue, name)) {
@@ -183,12 +219,16 @@ export async function repairSpool(
     if (problem.kind === "orphaned" && dir === "registry") {
       // An enqueue that never finished: registry, maybe tmp and data.
       const dirs: Dir[] = ["registry"];
-      if (protocol.mtime(disk, "tmp", name) !== undefined) dirs.unshift("tmp");
-      if (protocol.mtime(disk, "data", name) !== undefined) {
+      if (protocol.mtime(disk, "tmp", name, FRESH) !== undefined) {
+        dirs.unshift("tmp");
+      }
+      if (protocol.mtime(disk, "data", name, FRESH) !== undefined) {
         dirs.splice(-1, 0, "data");
       }
       const newest = Math.max(
-        ...dirs.map((d) => protocol.mtime(disk, d, name)?.getTime() ?? 0),
+        ...dirs.map((d) =>
+          protocol.mtime(disk, d, name, FRESH)?.getTime() ?? 0
+        ),
       );
       const related = (byName.get(name) ?? []).filter((p) => p !== problem);
       if (now() - newest <= limits.maxTmpFileAgeMs) {
@@ -202,7 +242,9 @@ export async function repairSpool(
         // Check again: no entry appeared, nothing got younger.
         const stillAlone = locate(disk, queues, name).length === 0;
         const newestNow = Math.max(
-          ...dirs.map((d) => protocol.mtime(disk, d, name)?.getTime() ?? 0),
+          ...dirs.map((d) =>
+            protocol.mtime(disk, d, name, FRESH)?.getTime() ?? 0
+          ),
         );
         if (!stillAlone || newestNow !== newest) {
           leave(problem, "it changed during the repair; look again");
@@ -236,7 +278,7 @@ export async function repairSpool(
       // A payload with no registry file and no entry: a power cut lost the
       // registry file of an enqueue that never finished. No live entry can
       // own it (an entry's registry file outlives its payload).
-      const mtime = protocol.mtime(disk, "data", name);
+      const mtime = protocol.mtime(disk, "data", name, FRESH);
       if (
         mtime === undefined || now() - mtime.getTime() <= limits.maxTmpFileAgeMs
       ) {
@@ -264,4 +306,19 @@ export async function repairSpool(
     );
   }
   return report;
+}
+
+/** Repair acts on what the file server says, not on a cache. */
+const FRESH = { fresh: true };
+
+/**
+ * The queue of a claim cut short: one file waiting in a queue and in that
+ * queue's `.checkout/`, and nowhere else.
+ */
+function claimCutShort(problem: Problem): string | undefined {
+  if (!problem.sameFile || problem.dirs.length !== 2) return undefined;
+  const [a, b] = problem.dirs;
+  if (typeof a !== "object" || typeof b !== "object") return undefined;
+  if (a.queue !== b.queue || a.checkout === b.checkout) return undefined;
+  return a.queue;
 }

@@ -241,7 +241,8 @@ export interface Spool<Q extends string, M, D, I = string | undefined> {
   /**
    * A reader of `queue`: waits for entries (with `Deno.watchFs`, or by
    * polling) and checks them out in name order. Close it when done, or use
-   * `await using`.
+   * `await using`. On a spool shared by several hosts, give it a
+   * `pollIntervalMs`: watch events tell only of this host's changes.
    *
    * @param queue The queue to consume.
    * @param options Polling interval, watching, and where problems go.

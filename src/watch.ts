@@ -43,7 +43,10 @@ import { type Problem, problemKey } from "./problems.ts";
 export interface MonitorEvent {
   /** `start` when a problem has lasted, `end` when it is gone. */
   kind: "start" | "end";
-  /** When the check that raised it ran. */
+  /**
+   * When the check that raised it ran, on the file system's clock (the one
+   * that problem ages are measured against).
+   */
   at: Date;
   /** The problem. */
   problem: Problem;
@@ -53,13 +56,15 @@ export interface MonitorEvent {
  * Runs `check` every `checkEveryMs`, starting now, and yields a `start`
  * event for a problem seen on more than `alertAfterCycles` consecutive
  * checks, and an `end` event on the first check that no longer sees a
- * started problem. Ends when the signal is aborted.
+ * started problem. Ends when the signal is aborted. Events are dated by
+ * `now`.
  *
  * @throws {RangeError} If `checkEveryMs` is not positive or
  * `alertAfterCycles` is negative.
  */
 export async function* watchProblems(
   check: () => Promise<Problem[]>,
+  now: () => Date,
   options: WatchOptions = {},
 ): AsyncGenerator<MonitorEvent> {
   const checkEveryMs = options.checkEveryMs ?? 15_000;
@@ -73,7 +78,7 @@ export async function* watchProblems(
   >();
   while (!signal?.aborted) {
     const problems = await check();
-    const at = new Date();
+    const at = now();
     const current = new Set<string>();
     const starts: MonitorEvent[] = [];
     const ends: MonitorEvent[] = [];

@@ -12,6 +12,7 @@ import { GroupCommit } from "../group_commit.ts";
 import { Layout } from "../layout.ts";
 import type { Durability } from "../spool_options.ts";
 import { Throttle } from "../throttle.ts";
+import { FileSystemClock } from "./clock.ts";
 
 /** What a {@linkcode Disk} needs. */
 export interface DiskOptions {
@@ -31,6 +32,8 @@ export class Disk {
   readonly fs: FileSystem;
   /** Whether operations flush (strict durability). */
   readonly strict: boolean;
+  /** The clock that stamps phases and measures ages. */
+  readonly clock: FileSystemClock;
   readonly #dirFlushes: GroupCommit;
   readonly #throttle: Throttle;
   // `.tmp/NAME` is used by one operation at a time within a process; across
@@ -45,6 +48,7 @@ export class Disk {
     this.layout = new Layout(dir);
     this.fs = options.fs;
     this.strict = options.durability === "strict";
+    this.clock = new FileSystemClock(this.fs, this.layout.tmpDir);
     this.#throttle = new Throttle(options.ioConcurrency);
     this.#dirFlushes = new GroupCommit((path) =>
       this.#throttle.run(() => this.fs.syncDir(path))

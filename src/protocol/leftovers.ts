@@ -8,25 +8,94 @@
  */
 
 import { NotASpoolError, toSpoolError } from "../errors.ts";
-import type { Dir } from "../layout.ts";
+import { CLOCK_PROBE_PREFIX, type Dir } from "../layout.ts";
 import { type Disk, withoutDotFiles } from "./disk.ts";
-import { moveToPhase } from "./moves.ts";
+import { claim, stampPhase } from "./moves.ts";
 
-/** Names of the files in `dir` (dot files skipped), unsorted. */
+/**
+ * Names of the files in `dir`, unsorted. Dot files are skipped, except in
+ * `.tmp/` the probes of the file system's clock: one left by a crash is an
+ * abandoned tmp file like any other.
+ */
 export async function namesIn(disk: Disk, dir: Dir): Promise<string[]> {
   const path = disk.layout.dirPath(dir);
+  let names: string[];
   try {
-    return withoutDotFiles(await disk.fs.listFiles(path));
+    names = await disk.fs.listFiles(path);
   } catch (error) {
     throw toSpoolError(error, "list directory", path, NotASpoolError);
   }
+  if (dir !== "tmp") return withoutDotFiles(names);
+  return names.filter((name) =>
+    !name.startsWith(".") || name.startsWith(CLOCK_PROBE_PREFIX)
+  );
 }
 
-/** The modification time of `name` in `dir`, or undefined if it is gone. */
-export function mtime(disk: Disk, dir: Dir, name: string): Date | undefined {
+/**
+ * Whether the names of `name` in `dirs` are one file: a claim that linked
+ * the new name and did not unlink the old. One device and inode says so;
+ * where a network file system numbers each name apart (sshfs shows the two
+ * links of one file as two files), the same modification time and the same
+ * contents do, which is also safe to treat so: either name then holds the
+ * entry whole.
+ */
+export function sameFile(disk: Disk, dirs: Dir[], name: string): boolean {
+  const { fs, layout } = disk;
+  const paths = dirs.map((dir) => layout.file(dir, name));
+  try {
+    const infos = paths.map((path) => fs.lstat(path));
+    const one = (key: (info: Deno.FileInfo) => unknown) =>
+      new Set(infos.map(key)).size === 1;
+    if (!infos.every((info) => info.isFile)) return false;
+    if (one((info) => `${info.dev}:${info.ino}`)) return true;
+    if (!one((info) => info.mtime?.getTime()) || !one((info) => info.size)) {
+      return false;
+    }
+    return new Set(paths.map((path) => fs.readText(path))).size === 1;
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) return false;
+    throw toSpoolError(error, "compare files", paths[0]);
+  }
+}
+
+/**
+ * Finishes a claim that a crash cut short between its link and its unlink:
+ * the file is in `QUEUE/` and in `QUEUE/.checkout/`, and nobody holds the
+ * checkout (repair waits for the checkout limit to say so). The
+ * `.checkout/` name goes, so the entry waits in its queue again, as it did
+ * before the claim (or after a repair's requeue, the other claim that
+ * leaves this state). False, doing nothing, unless both names are still
+ * that one file (see {@linkcode sameFile}).
+ */
+export function finishClaim(disk: Disk, queue: string, name: string): boolean {
+  const both: Dir[] = [{ queue, checkout: false }, { queue, checkout: true }];
+  if (!sameFile(disk, both, name)) return false;
+  const path = disk.layout.checkoutFile(queue, name);
+  try {
+    stampPhase(disk, path, name);
+    disk.fs.remove(path);
+    return true;
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) return false;
+    throw toSpoolError(error, "finish claim", path);
+  }
+}
+
+/**
+ * The modification time of `name` in `dir`, or undefined if it is gone.
+ * With `fresh`, asked of the file server rather than any cache: what the
+ * monitor reports and repair acts on is checked that way.
+ */
+export function mtime(
+  disk: Disk,
+  dir: Dir,
+  name: string,
+  options: { fresh?: boolean } = {},
+): Date | undefined {
   const path = disk.layout.file(dir, name);
   try {
-    return disk.fs.stat(path).mtime ?? undefined;
+    const info = options.fresh ? disk.fs.statFresh(path) : disk.fs.stat(path);
+    return info.mtime ?? undefined;
   } catch (error) {
     if (error instanceof Deno.errors.NotFound) return undefined;
     throw toSpoolError(error, "stat file", path);
@@ -34,15 +103,13 @@ export function mtime(disk: Disk, dir: Dir, name: string): Date | undefined {
 }
 
 /**
- * Moves a stale checkout back to its queue (a new phase: touched first).
- * Returns false, doing nothing, if the checkout is gone or the queue
- * already holds a file of that name.
+ * Puts a stale checkout back in its queue, claiming it there as a consumer
+ * claims an entry (a new phase: stamped first). Returns false, doing
+ * nothing, if the checkout is gone or the queue already holds a file of
+ * that name.
  */
 export function requeue(disk: Disk, queue: string, name: string): boolean {
-  if (mtime(disk, { queue, checkout: false }, name) !== undefined) {
-    return false;
-  }
-  return moveToPhase(
+  return claim(
     disk,
     disk.layout.checkoutFile(queue, name),
     disk.layout.queueFile(queue, name),

@@ -8,26 +8,30 @@
  *   its `.registry/` file and its `.data/` file exist. Publishing is the last
  *   step of an enqueue; unlinking the metadata file is the first step of a
  *   remove.
- * - Exactly one process owns a checkout: the one whose rename into
- *   `.checkout/` succeeded.
+ * - Exactly one process owns a checkout: the one whose claim succeeded (its
+ *   link into `.checkout/` was made, and the unlink of the waiting name
+ *   found the file still there), on one host or several.
  * - In strict durability, an enqueue that resolved survives a power cut: file
  *   contents are flushed before the rename that publishes them, the
  *   directories they were created in before it, and the queue directory after
  *   it. A remove flushes the unlink of the metadata file before unlinking the
  *   payload, so that no power cut can leave a visible entry without its data.
- * - Before each rename or unlink that moves an entry to a new phase, the
- *   registry file and the moved file are touched, so that the monitor can
- *   tell a new phase from an old problem.
+ * - Before each move of an entry to a new phase, the registry file and the
+ *   moved file are stamped with now on the file system's clock, so that the
+ *   monitor can tell a new phase from an old problem, whatever the clocks of
+ *   the hosts that share the spool say.
  *
  * One question per file:
  * - `open.ts`: how a spool is opened (validated, created, its queues found).
  * - `moves.ts`: how an entry moves (reserve, publish, check out, release,
  *   remove, replace metadata or payload). Every change of phase goes
- *   through its `moveToPhase`.
+ *   through its `claim` (where processes race) or `moveToPhase` (where only
+ *   the holder moves).
  * - `reads.ts`: how entries are listed, read, statted and watched.
  * - `leftovers.ts`: how the monitor and repair find and clear what crashes
  *   leave behind.
  * - `disk.ts`: the state they share (paths, file system, flushes, I/O limit).
+ * - `clock.ts`: the file system's clock, which stamps phases and dates ages.
  *
  * @module
  */
@@ -36,7 +40,7 @@ export { Disk, type DiskOptions } from "./disk.ts";
 export { discoverQueues, openSpoolDir } from "./open.ts";
 export {
   checkout,
-  moveToPhase,
+  claim,
   publish,
   release,
   removeCheckedOut,
@@ -57,9 +61,11 @@ export {
   watchQueue,
 } from "./reads.ts";
 export {
+  finishClaim,
   mtime,
   namesIn,
   removeLeftovers,
   removeTmp,
   requeue,
+  sameFile,
 } from "./leftovers.ts";

@@ -5,8 +5,18 @@
  * unlinked, and in what order; the order is what keeps the invariants of
  * `mod.ts` true at every step, should the process die or the power fail.
  *
- * Every move of an entry's metadata file from one phase to the next goes
- * through {@linkcode moveToPhase}.
+ * An entry's metadata file changes phase in one of two ways:
+ * - {@linkcode claim}, wherever two processes may race for the same file
+ *   (checking out a waiting entry, repair putting back a stale checkout):
+ *   link the new name, then unlink the old one. Only that is exclusive on a
+ *   network file system: GlusterFS can tell two clients that both their
+ *   renames of one file into `.checkout/` succeeded, but never that both
+ *   their links to one name did.
+ * - {@linkcode moveToPhase}, a rename, where only the holder of the entry
+ *   moves it (saving a checkout): atomic, one call.
+ *
+ * An answer that may be a lost reply of a network file system is checked
+ * against what is on disk before it is believed.
  *
  * @module
  */
@@ -17,7 +27,7 @@ import {
   NameNotReservedError,
   toSpoolError,
 } from "../errors.ts";
-import type { FileContent } from "../fs.ts";
+import { type FileContent, isStale } from "../fs.ts";
 import type { Disk } from "./disk.ts";
 
 /**
@@ -57,7 +67,7 @@ export async function publish(
   const final = layout.queueFile(queue, name);
   if (reservedEarlier) {
     try {
-      fs.touch(registry, new Date());
+      fs.touch(registry, disk.clock.now());
     } catch (error) {
       if (error instanceof Deno.errors.NotFound) {
         throw new NameNotReservedError(
@@ -98,20 +108,20 @@ export async function publish(
           disk.flushDir(layout.dataDir),
         ]);
       }
-      fs.rename(tmp, final);
+      renameVerified(disk, tmp, final);
       state.published = true;
     });
     if (disk.strict) await disk.flushDir(layout.queueDir(queue));
   } catch (error) {
-    undoPublish(disk, name, final, { ...state, reservedNow: !reservedEarlier });
+    undoPublish(disk, queue, name, { ...state, reservedNow: !reservedEarlier });
     throw toSpoolError(error, operation, final);
   }
 }
 
 function undoPublish(
   disk: Disk,
+  queue: string,
   name: string,
-  final: string,
   state: {
     published: boolean;
     wroteTmp: boolean;
@@ -120,24 +130,29 @@ function undoPublish(
   },
 ): void {
   const { layout } = disk;
-  let { wroteTmp } = state;
   if (state.published) {
     // Visible already: take it back the way a consumer would. If another
     // process has it, it is in use and its files stay.
-    if (!tryRename(disk, final, layout.tmp(name))) return;
-    wroteTmp = true;
+    const checkedOut = layout.checkoutFile(queue, name);
+    try {
+      const waiting = layout.queueFile(queue, name);
+      if (!claim(disk, waiting, checkedOut, name, "enqueue entry")) return;
+    } catch {
+      return;
+    }
+    disk.unlinkQuietly(checkedOut);
   }
-  if (wroteTmp) disk.unlinkQuietly(layout.tmp(name));
+  if (state.wroteTmp) disk.unlinkQuietly(layout.tmp(name));
   if (state.wroteData) disk.unlinkQuietly(layout.data(name));
   if (state.reservedNow) disk.unlinkQuietly(layout.registry(name));
 }
 
 /**
- * Checks out `QUEUE/NAME` by renaming it into `QUEUE/.checkout/`; the
- * rename is the lock. Returns false if the entry is gone.
+ * Checks out `QUEUE/NAME` by claiming it into `QUEUE/.checkout/` (see
+ * {@linkcode claim}). Returns false if another process has it or it is gone.
  */
 export function checkout(disk: Disk, queue: string, name: string): boolean {
-  return moveToPhase(
+  return claim(
     disk,
     disk.layout.queueFile(queue, name),
     disk.layout.checkoutFile(queue, name),
@@ -150,7 +165,7 @@ export function checkout(disk: Disk, queue: string, name: string): boolean {
 export function touchCheckout(disk: Disk, queue: string, name: string): void {
   const path = disk.layout.checkoutFile(queue, name);
   try {
-    touchPhase(disk, path, name);
+    stampPhase(disk, path, name);
   } catch (error) {
     throw toSpoolError(error, "touch checkout", path, EntryNotFoundError);
   }
@@ -242,9 +257,9 @@ export async function writeData(
 }
 
 /**
- * Moves an entry's metadata file to a new phase: touches it and the
- * registry file, then renames it. False if it was gone (taken by another
- * process).
+ * Moves an entry's metadata file to a new phase, for the process that holds
+ * it: stamps it and the registry file, then renames it. False if it was
+ * gone (taken away by repair).
  */
 export function moveToPhase(
   disk: Disk,
@@ -254,12 +269,100 @@ export function moveToPhase(
   operation: string,
 ): boolean {
   try {
-    touchPhase(disk, from, name);
-    disk.fs.rename(from, to);
+    stampPhase(disk, from, name);
+    renameVerified(disk, from, to);
     return true;
   } catch (error) {
     if (error instanceof Deno.errors.NotFound) return false;
     throw toSpoolError(error, operation, from);
+  }
+}
+
+/**
+ * Moves an entry's metadata file from `from` to `to`, exclusively: of any
+ * number of processes, on any number of hosts, claiming the same `from`
+ * into the same `to`, at most one is told true. Links `to`, stamps the file
+ * and the registry file (a new phase), then unlinks `from`.
+ *
+ * THE LINK IS THE LOCK AND THE UNLINK IS THE PROOF. Linking `to` fails for
+ * everyone but the first. But a network file system may make the link
+ * through a handle it cached before another host moved the file on (a
+ * GlusterFS client does), giving the file a name in `to` while it lives
+ * elsewhere; only unlinking `from` by its name says that the file was still
+ * there. When that unlink finds nothing, the link is taken back if the file
+ * has another name; if it has none (a lost reply to an unlink that did
+ * happen, on NFS), `to` is left as it is and the claim reported lost, so
+ * that repair, not two consumers, deals with it.
+ *
+ * Only the winner of the link stamps the file: a claim cut short leaves it
+ * under both names, and processes failing to claim it must not keep it
+ * young, or repair would never find it old enough to finish (it unlinks
+ * the `.checkout/` name once the file is older than the checkout limit; the
+ * monitor reports it as duplicated, `sameFile`). Durability needs no flush:
+ * the unlink changes the file after the link did, and a journaled file
+ * system keeps the changes to one file in order.
+ *
+ * @returns True if this process now holds the entry at `to`.
+ */
+export function claim(
+  disk: Disk,
+  from: string,
+  to: string,
+  name: string,
+  operation: string,
+): boolean {
+  const { fs } = disk;
+  try {
+    fs.link(from, to);
+  } catch (error) {
+    // Taken, gone, or gone from under a stale handle.
+    if (
+      error instanceof Deno.errors.AlreadyExists ||
+      error instanceof Deno.errors.NotFound || isStale(error)
+    ) return false;
+    throw toSpoolError(error, operation, to);
+  }
+  try {
+    stampPhase(disk, to, name);
+    fs.remove(from);
+    return true;
+  } catch (error) {
+    // Both names stand: the monitor reports it, repair finishes the move.
+    if (!(error instanceof Deno.errors.NotFound)) {
+      throw toSpoolError(error, operation, from);
+    }
+  }
+  let links: number;
+  try {
+    links = fs.lstat(to).nlink ?? 1;
+  } catch {
+    return false;
+  }
+  if (links > 1) disk.unlinkQuietly(to);
+  return false;
+}
+
+/**
+ * Renames `from` to `to`, for the only process that moves `from`. An error
+ * whose rename happened anyway (a reply lost, the call made again and told
+ * "not found") is recognised by `from` being gone and `to` being there.
+ */
+function renameVerified(disk: Disk, from: string, to: string): void {
+  try {
+    disk.fs.rename(from, to);
+  } catch (error) {
+    if (!exists(disk, from) && exists(disk, to)) return;
+    throw error;
+  }
+}
+
+/** Whether `path` names something, looked up afresh. */
+function exists(disk: Disk, path: string): boolean {
+  try {
+    disk.fs.lstat(path);
+    return true;
+  } catch {
+    return false;
   }
 }
 
@@ -303,7 +406,7 @@ async function remove(
   const { fs, layout } = disk;
   try {
     try {
-      fs.touch(layout.registry(name), new Date());
+      fs.touch(layout.registry(name), disk.clock.now());
     } catch (error) {
       if (!(error instanceof Deno.errors.NotFound)) throw error;
     }
@@ -337,8 +440,12 @@ async function writeTmp(
   }
 }
 
-function touchPhase(disk: Disk, path: string, name: string): void {
-  const now = new Date();
+/**
+ * Stamps a file that enters a new phase, and the entry's registry file,
+ * with now on the file system's clock: the monitor dates phases by it.
+ */
+export function stampPhase(disk: Disk, path: string, name: string): void {
+  const now = disk.clock.now();
   disk.fs.touch(path, now);
   try {
     disk.fs.touch(disk.layout.registry(name), now);
@@ -346,14 +453,5 @@ function touchPhase(disk: Disk, path: string, name: string): void {
     // A visible entry without a registry file is the monitor's to report;
     // it does not stop the entry from moving on.
     if (!(error instanceof Deno.errors.NotFound)) throw error;
-  }
-}
-
-function tryRename(disk: Disk, from: string, to: string): boolean {
-  try {
-    disk.fs.rename(from, to);
-    return true;
-  } catch {
-    return false;
   }
 }

@@ -93,6 +93,9 @@ export async function openSpoolDir(
         }
       }));
     }
+    // Read the file system's clock now, not in the middle of the first
+    // operation that stamps an entry.
+    disk.clock.now();
   } catch (error) {
     throw toSpoolError(error, operation, dir, NotASpoolError);
   }

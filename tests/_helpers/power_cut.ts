@@ -11,7 +11,14 @@
 //   disk in the order they were made, as a prefix of that directory's
 //   changes; a `syncDir` makes every earlier change of that directory
 //   durable. Directories are independent of each other, except that a
-//   rename is atomic: it survives in both directories or in neither.
+//   rename is atomic: it survives in both directories or in neither, and
+//   the changes to the names of one file (its creation, each link to it,
+//   rename or unlink of one of its names, its replacement by a rename over
+//   it) survive in the order they were made: each of them updates the file's
+//   inode (link count, change time), and a journal commits the updates of
+//   one inode in order. So a file cannot lose a name to an unlink whose
+//   earlier link was lost. (A file system without a journal, such as ext2
+//   or ext4 without one, promises none of this.)
 // Everything before the recording started counts as durable.
 
 import {
@@ -26,6 +33,7 @@ export type Op =
   | { kind: "write"; path: string; content: Uint8Array; createNew: boolean }
   | { kind: "syncFile"; path: string }
   | { kind: "rename"; from: string; to: string }
+  | { kind: "link"; from: string; to: string }
   | { kind: "unlink"; path: string }
   | { kind: "syncDir"; path: string };
 
@@ -105,6 +113,11 @@ export class RecordingFs implements FileSystem {
     this.ops.push({ kind: "rename", from: this.#rel(from), to: this.#rel(to) });
   }
 
+  link(from: string, to: string): void {
+    realFileSystem.link(from, to);
+    this.ops.push({ kind: "link", from: this.#rel(from), to: this.#rel(to) });
+  }
+
   remove(path: string): void {
     realFileSystem.remove(path);
     this.ops.push({ kind: "unlink", path: this.#rel(path) });
@@ -130,6 +143,7 @@ export class RecordingFs implements FileSystem {
   readStream = realFileSystem.readStream;
   stat = realFileSystem.stat;
   lstat = realFileSystem.lstat;
+  statFresh = realFileSystem.statFresh;
   list = realFileSystem.list;
   listFiles = realFileSystem.listFiles;
   watch = realFileSystem.watch;
@@ -202,6 +216,8 @@ export class PowerCut {
   readonly #dirSyncs = new Map<string, number[]>();
   readonly #inodes: Inode[] = [];
   readonly #renames: { op: number; from: string; to: string }[] = [];
+  /** Per file, the changes to its names, in order. */
+  readonly #nameChanges = new Map<number, { op: number; dir: string }[]>();
   /** The number of recorded operations (cut points are 0..length). */
   readonly length: number;
 
@@ -230,6 +246,13 @@ export class PowerCut {
       this.#initial.get(dir)!.set(name, { type: "file", inode });
       live.get(dir)!.set(name, { type: "file", inode });
     }
+    const nameChange = (node: Node | undefined, op: number, dir: string) => {
+      if (node?.type !== "file") return;
+      const changes = this.#nameChanges.get(node.inode);
+      if (changes === undefined) {
+        this.#nameChanges.set(node.inode, [{ op, dir }]);
+      } else changes.push({ op, dir });
+    };
     const change = (dir: string, c: DirChange) => {
       this.#changes.get(dir)!.push(c);
       const entries = live.get(dir)!;
@@ -267,6 +290,7 @@ export class PowerCut {
             writes: [{ op: i, content: op.content }],
             syncs: [],
           }) - 1;
+          nameChange({ type: "file", inode }, i, dir);
           change(dir, {
             op: i,
             kind: "add",
@@ -285,13 +309,24 @@ export class PowerCut {
           const [fromDir, fromName] = split(op.from);
           const [toDir, toName] = split(op.to);
           const node = live.get(fromDir)!.get(fromName)!;
+          nameChange(live.get(toDir)!.get(toName), i, toDir);
+          nameChange(node, i, toDir);
           change(fromDir, { op: i, kind: "remove", name: fromName });
           change(toDir, { op: i, kind: "add", name: toName, node });
           this.#renames.push({ op: i, from: fromDir, to: toDir });
           return;
         }
+        case "link": {
+          const [fromDir, fromName] = split(op.from);
+          const [toDir, toName] = split(op.to);
+          const node = live.get(fromDir)!.get(fromName)!;
+          nameChange(node, i, toDir);
+          change(toDir, { op: i, kind: "add", name: toName, node });
+          return;
+        }
         case "unlink": {
           const [dir, name] = split(op.path);
+          nameChange(live.get(dir)!.get(name), i, dir);
           change(dir, { op: i, kind: "remove", name });
           return;
         }
@@ -344,6 +379,7 @@ export class PowerCut {
       while (n < changes.length && changes[n].op <= op) n++;
       kept.set(dir, n);
     };
+    // And a change to a file's names survives only with every earlier one.
     for (let changed = true; changed;) {
       changed = false;
       for (const { op, from, to } of this.#renames) {
@@ -353,6 +389,16 @@ export class PowerCut {
         if (inFrom !== inTo) {
           extendTo(inFrom ? to : from, op);
           changed = true;
+        }
+      }
+      for (const changes of this.#nameChanges.values()) {
+        const happened = changes.filter((c) => c.op < cut);
+        const last = happened.findLastIndex((c) => includes(c.dir, c.op));
+        for (const earlier of happened.slice(0, last)) {
+          if (!includes(earlier.dir, earlier.op)) {
+            extendTo(earlier.dir, earlier.op);
+            changed = true;
+          }
         }
       }
     }
@@ -373,6 +419,8 @@ export class PowerCut {
       ];
       return choices[pick(choices.length)];
     };
+    // A file with several names is written once and linked under the rest.
+    const written = new Map<number, string>();
     const write = (dir: string) => {
       const entries = new Map(this.#initial.get(dir));
       for (const c of this.#changes.get(dir)!.slice(0, kept.get(dir))) {
@@ -385,7 +433,12 @@ export class PowerCut {
           Deno.mkdirSync(path);
           write(node.path);
         } else {
-          Deno.writeFileSync(path, contents(this.#inodes[node.inode]));
+          const first = written.get(node.inode);
+          if (first !== undefined) Deno.linkSync(first, path);
+          else {
+            Deno.writeFileSync(path, contents(this.#inodes[node.inode]));
+            written.set(node.inode, path);
+          }
         }
       }
     };

@@ -131,6 +131,13 @@ export class RecordingFileSystem implements FileSystem {
     );
   }
 
+  link(from: string, to: string): void {
+    this.#run(
+      `link ${this.#rel(from)} -> ${this.#rel(to)}`,
+      () => this.#real.link(from, to),
+    );
+  }
+
   remove(path: string): void {
     this.#run(`unlink ${this.#rel(path)}`, () => this.#real.remove(path));
   }
@@ -145,6 +152,13 @@ export class RecordingFileSystem implements FileSystem {
 
   lstat(path: string): Deno.FileInfo {
     return this.#run(`lstat ${this.#rel(path)}`, () => this.#real.lstat(path));
+  }
+
+  statFresh(path: string): Deno.FileInfo {
+    return this.#run(
+      `stat-fresh ${this.#rel(path)}`,
+      () => this.#real.statFresh(path),
+    );
   }
 
   list(path: string): { name: string; isFile: boolean }[] {

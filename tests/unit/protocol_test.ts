@@ -53,9 +53,10 @@ Deno.test("protocol: strict durability flushes before publishing and before unli
     "syncdir a",
   ]);
   assert.deepEqual(steps.checkout, [
-    "touch a/0002",
+    "link a/0002 -> a/.checkout/0002",
+    "touch a/.checkout/0002",
     "touch .registry/0002",
-    "rename a/0002 -> a/.checkout/0002",
+    "unlink a/0002",
     "read a/.checkout/0002",
   ]);
   assert.deepEqual(steps.save, [

@@ -276,7 +276,7 @@ Deno.test("reader: an undecodable entry is reported once, left in place, and ski
   assert.ok(reported[0] instanceof DecodeError);
   assert.equal(reported[0].path, `${dir}/q/.checkout/${bad.name}`);
   // Waiting now: one listing per wake-up, and the bad entry is not retried.
-  const checkout = `rename q/${bad.name} -> q/.checkout/${bad.name}`;
+  const checkout = `link q/${bad.name} -> q/.checkout/${bad.name}`;
   const tries = () => fs.ops.filter((op) => op === checkout).length;
   assert.equal(tries(), 1);
   const before = listings();
