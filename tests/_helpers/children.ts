@@ -75,7 +75,11 @@ export interface RunningChild {
 /** Starts `deno ARGS` in the background, output piped and read as it comes. */
 export function startDeno(
   args: string[],
-  options: { stdin?: boolean } = {},
+  options: {
+    stdin?: boolean;
+    /** More environment variables for the child. */
+    env?: Record<string, string>;
+  } = {},
 ): RunningChild {
   const child = new Deno.Command(Deno.execPath(), {
     args,
@@ -83,7 +87,7 @@ export function startDeno(
     stdin: options.stdin ? "piped" : "null",
     stdout: "piped",
     stderr: "piped",
-    env: { NO_COLOR: "1" },
+    env: { NO_COLOR: "1", ...options.env },
   }).spawn();
   let stdout = "";
   const listeners = new Set<() => void>();
