@@ -5,8 +5,10 @@
 //   deno task bench          full run (about 16 minutes; figures for BENCHMARKS.md)
 //   deno task bench:quick    smoke test (well under a minute; judges nothing)
 //
-// Options: --quick, --only=ops,enqueue,large,latency,drain, --dir=BASE
+// Options: --quick, --only=ops,enqueue,large,latency,drain,shared, --dir=BASE
 // (where the scratch directory goes; same disk as the spools you care about).
+// "shared" (GlusterFS and sshfs, as root) is left out of quick runs unless
+// named.
 
 import { Bench, FULL, QUICK } from "./lib/context.ts";
 import {
@@ -23,13 +25,21 @@ import { enqueueSection } from "./sections/enqueue.ts";
 import { largeSection } from "./sections/large.ts";
 import { latencySection } from "./sections/latency.ts";
 import { opsSection } from "./sections/ops.ts";
+import { sharedSection } from "./sections/shared.ts";
 
-const SECTIONS = ["ops", "enqueue", "large", "latency", "drain"] as const;
+const SECTIONS = [
+  "ops",
+  "enqueue",
+  "large",
+  "latency",
+  "drain",
+  "shared",
+] as const;
 type Section = typeof SECTIONS[number];
 
 function parseArgs(args: string[]) {
   let quick = false;
-  let only: Set<Section> = new Set(SECTIONS);
+  let only: Set<Section> | undefined;
   let base: string | undefined;
   for (const arg of args) {
     if (arg === "--quick") quick = true;
@@ -44,6 +54,7 @@ function parseArgs(args: string[]) {
     } else if (arg.startsWith("--dir=")) base = arg.slice("--dir=".length);
     else throw new Error(`unknown argument ${arg}`);
   }
+  only ??= new Set(SECTIONS.filter((s) => !quick || s !== "shared"));
   return { quick, only, base };
 }
 
@@ -107,6 +118,7 @@ async function main(): Promise<void> {
     if (only.has("large")) await largeSection(bench);
     if (only.has("latency")) await latencySection(bench);
     if (only.has("drain")) await drainSection(bench, dirq);
+    if (only.has("shared")) await sharedSection(bench);
     results.notes.push(
       `load average (1 min) at start ${load[0].toFixed(2)}, at end ${
         Deno.loadavg()[0].toFixed(2)

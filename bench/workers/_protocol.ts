@@ -3,13 +3,13 @@
 // workers start their timed work together:
 //   worker: "ready\n"   parent: "go ARG...\n"   worker: one JSON line, exit.
 
+import { delay } from "../../src/delay.ts";
+
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 let pending = "";
 
 /** Wall-clock milliseconds with sub-millisecond resolution, comparable across processes. */
-import { delay } from "../../src/delay.ts";
-
 export function now(): number {
   return performance.timeOrigin + performance.now();
 }
