@@ -312,23 +312,14 @@ export function claim(
   operation: string,
 ): boolean {
   const { fs } = disk;
-  try {
-    fs.link(from, to);
-  } catch (error) {
-    // Taken, gone, or gone from under a stale handle.
-    if (
-      error instanceof Deno.errors.AlreadyExists ||
-      error instanceof Deno.errors.NotFound || isStale(error)
-    ) return false;
-    throw toSpoolError(error, operation, to);
-  }
+  if (!link(disk, from, to, operation)) return false;
   try {
     stampPhase(disk, to, name);
     fs.remove(from);
     return true;
   } catch (error) {
     // Both names stand: the monitor reports it, repair finishes the move.
-    if (!(error instanceof Deno.errors.NotFound)) {
+    if (!(error instanceof Deno.errors.NotFound) && exists(disk, from)) {
       throw toSpoolError(error, operation, from);
     }
   }
@@ -340,6 +331,36 @@ export function claim(
   }
   if (links > 1) disk.unlinkQuietly(to);
   return false;
+}
+
+/**
+ * The claim's link: true if made, false if another process was first or the
+ * file is gone. Any other answer may hide a race lost or a link made after
+ * all (GlusterFS answers EIO to some of the losers of a race): if the entry
+ * is not plainly still waiting and unclaimed, the claim is lost; if it is,
+ * the link is tried once more, and a second such answer is the disk's
+ * error.
+ */
+function link(
+  disk: Disk,
+  from: string,
+  to: string,
+  operation: string,
+): boolean {
+  for (let attempt = 1;; attempt++) {
+    try {
+      disk.fs.link(from, to);
+      return true;
+    } catch (error) {
+      // Taken, gone, or gone from under a stale handle.
+      if (
+        error instanceof Deno.errors.AlreadyExists ||
+        error instanceof Deno.errors.NotFound || isStale(error)
+      ) return false;
+      if (!exists(disk, from) || exists(disk, to)) return false;
+      if (attempt === 2) throw toSpoolError(error, operation, to);
+    }
+  }
 }
 
 /**
@@ -356,10 +377,10 @@ function renameVerified(disk: Disk, from: string, to: string): void {
   }
 }
 
-/** Whether `path` names something, looked up afresh. */
+/** Whether `path` names a file, asked of the server past any cache. */
 function exists(disk: Disk, path: string): boolean {
   try {
-    disk.fs.lstat(path);
+    disk.fs.statFresh(path);
     return true;
   } catch {
     return false;

@@ -43,7 +43,10 @@ export function whyNotHere(): string | undefined {
   if (Deno.uid() !== 0) return "not root (mounts and namespaces need root)";
   try {
     Deno.statSync("/dev/fuse");
-  } catch {
+  } catch (error) {
+    if (error instanceof Deno.errors.NotCapable) {
+      return "run with --allow-all (mounts and namespaces)";
+    }
     return "no /dev/fuse (FUSE is not available)";
   }
   const missing = [

@@ -312,3 +312,32 @@ Deno.test("clock: stamps and ages follow the file system's clock, not this proce
   // The probes that read the clock leave nothing behind.
   assert.deepEqual(tree(dir).filter((line) => !line.endsWith("/")), []);
 });
+
+Deno.test("claim: a link that fails with another error is lost if anyone holds the entry, an error if none does", async () => {
+  await using tmp = await tempDir();
+  const dir = tmp.path;
+  const spool = await Spool.create(dir, { queues: QUEUES });
+  const { name } = await spool.enqueue("q", {}, new Uint8Array());
+  const eio = () => new Error("Input/output error (os error 5)");
+  // The loser of a race on GlusterFS: the winner's link stands.
+  const winner = await checkout(spool, spool.entry("q", name));
+  await winner.save("q");
+  Deno.linkSync(`${dir}/q/${name}`, `${dir}/q/.checkout/${name}`);
+  const racing: FileSystem = {
+    ...realFileSystem,
+    link() {
+      throw eio();
+    },
+  };
+  const loser = await openSpool(racing, dir, { queues: QUEUES });
+  assert.equal(await tryCheckout(loser, loser.entry("q", name)), undefined);
+  // Waiting and held by nobody, twice: the error is the disk's, and it
+  // says so.
+  Deno.removeSync(`${dir}/q/.checkout/${name}`);
+  await assert.rejects(
+    () => tryCheckout(loser, loser.entry("q", name)),
+    /Cannot check out entry .*Input\/output error/,
+  );
+  const job = await checkout(spool, spool.entry("q", name));
+  await job.remove();
+});
