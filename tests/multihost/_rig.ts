@@ -40,7 +40,13 @@ export function skewedClock(offset: string): Record<string, string> {
 /** Why the multi-host suite cannot run here, or undefined if it can. */
 export function whyNotHere(): string | undefined {
   if (Deno.build.os !== "linux") return "not Linux";
-  if (Deno.uid() !== 0) return "not root (mounts and namespaces need root)";
+  let uid: number | null;
+  try {
+    uid = Deno.uid();
+  } catch {
+    return "run with --allow-all (mounts and namespaces)";
+  }
+  if (uid !== 0) return "not root (mounts and namespaces need root)";
   try {
     Deno.statSync("/dev/fuse");
   } catch (error) {
