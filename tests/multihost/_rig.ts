@@ -134,24 +134,44 @@ async function until(
   }
 }
 
-/** Kills every process whose command line mentions `marker`. */
-function killMatching(marker: string): void {
+/** The command lines (arguments) of processes that mention `marker`. */
+function processes(marker: string): { pid: number; args: string[] }[] {
+  const found: { pid: number; args: string[] }[] = [];
   for (const item of Deno.readDirSync("/proc")) {
     if (!/^\d+$/.test(item.name) || Number(item.name) === Deno.pid) continue;
-    let cmdline: string;
     try {
-      cmdline = Deno.readTextFileSync(`/proc/${item.name}/cmdline`);
-    } catch {
-      continue;
-    }
-    if (cmdline.includes(marker)) {
-      try {
-        Deno.kill(Number(item.name), "SIGKILL");
-      } catch {
-        // Gone already.
+      const cmdline = Deno.readTextFileSync(`/proc/${item.name}/cmdline`);
+      if (cmdline.includes(marker)) {
+        found.push({ pid: Number(item.name), args: cmdline.split("\0") });
       }
+    } catch {
+      // Gone meanwhile.
     }
   }
+  return found;
+}
+
+/** Kills every process whose command line mentions `marker`. */
+function killMatching(marker: string): void {
+  for (const { pid } of processes(marker)) {
+    try {
+      Deno.kill(pid, "SIGKILL");
+    } catch {
+      // Gone already.
+    }
+  }
+}
+
+/**
+ * The sockets that processes mentioning `marker` were told to listen on
+ * (`-S PATH`: glusterd puts its bricks' and self-heal daemon's in
+ * /var/run/gluster, and leaves them there).
+ */
+function socketsOf(marker: string): string[] {
+  return processes(marker).flatMap(({ args }) => {
+    const at = args.indexOf("-S");
+    return at >= 0 && args[at + 1]?.endsWith(".socket") ? [args[at + 1]] : [];
+  });
 }
 
 async function unmount(path: string): Promise<void> {
@@ -200,6 +220,7 @@ export async function glusterfs(): Promise<SharedFs> {
     return mount;
   };
   const dispose = async () => {
+    const sockets = [...socketsOf(base), ...socketsOf(volume)];
     for (const mount of mounts.reverse()) await unmount(mount);
     await gluster("volume", "stop", volume, "force").catch(() => {});
     await gluster("volume", "delete", volume).catch(() => {});
@@ -208,12 +229,13 @@ export async function glusterfs(): Promise<SharedFs> {
     killMatching(volume);
     await tryRun("ip", ["netns", "delete", ns]);
     for (
-      const dir of [
+      const path of [
         `/var/run/gluster/vols/${volume}`,
         `/var/run/gluster/shd/${volume}`,
+        ...sockets,
       ]
     ) {
-      await Deno.remove(dir, { recursive: true }).catch(() => {});
+      await Deno.remove(path, { recursive: true }).catch(() => {});
     }
     const brickLogs = "/var/log/glusterfs/bricks";
     const logMarker = base.slice(1).replaceAll("/", "-");
