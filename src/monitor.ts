@@ -21,8 +21,10 @@ import { type MonitorEvent, watchProblems } from "./watch.ts";
 /**
  * Checks the consistency of a spool (a port of the original's
  * `Multispool.Monitor`): files too old, orphaned files, entries in two
- * places. It never creates or changes anything, except in
- * {@linkcode Monitor.repair} with `dryRun: false`. Open one with
+ * places. It changes nothing, except in {@linkcode Monitor.repair} with
+ * `dryRun: false`; to read the file system's clock, which ages are measured
+ * against, it creates and at once removes a probe file in `.tmp/` once a
+ * minute (with read access only, its own clock stands in). Open one with
  * `Monitor.create`.
  *
  * @example Check once
@@ -196,7 +198,7 @@ export interface Monitor {
 export interface MonitorConstructor {
   /**
    * Opens a monitor on the spool in `dir`. It refuses a directory that is
-   * not a spool and never creates anything.
+   * not a spool and creates nothing in it (but the clock's probe).
    *
    * @param dir The spool directory.
    * @param options Queues to check and age limits.
@@ -333,7 +335,7 @@ export async function openMonitor(
     durability: "relaxed",
     ioConcurrency: 1,
   });
-  // Validate like `Spool.load` does, creating nothing.
+  // Validate like `Spool.load` does, creating nothing (but the clock's probe).
   await protocol.openSpoolDir(disk, options.queues ?? [], false, operation);
   const queues = options.queues ?? protocol.discoverQueues(disk);
   for (const queue of Object.keys(limits.maxQueueAgesMs ?? {})) {

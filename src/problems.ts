@@ -23,9 +23,9 @@ import type { Disk } from "./protocol/mod.ts";
  * - `duplicated`: a name found in more than one queue or checkout. `dirs`
  *   lists them all; `mtime` is the registry file's. With `sameFile`, the
  *   names are one file (hard links, or files with the same time and
- *   contents, as sshfs shows hard links): a claim that a crash cut short between
- *   linking `QUEUE/.checkout/NAME` and unlinking `QUEUE/NAME`, or the
- *   reverse, which repair finishes once it is older than the checkout
+ *   contents, as sshfs shows hard links): a claim that a crash cut short
+ *   between linking `QUEUE/.checkout/NAME` and unlinking `QUEUE/NAME`, or
+ *   the reverse, which repair finishes once it is older than the checkout
  *   limit. Without it, two different files: decide by hand.
  *
  * A problem is identified by kind, name, dirs and mtime together: since every

@@ -7,12 +7,12 @@
  * host looks. On a file system shared by several hosts, a consumer whose
  * clock runs half an hour behind would stamp its checkouts half an hour in
  * the past, and the monitor on another host would call them stale at once.
- * So nothing in a spool is stamped with this process's clock as it is: the
- * stamps and the "now" ages are measured against both come from the clock
- * that stamps the files the file system creates. On NFS and sshfs that is
- * the server's (on GlusterFS too, with `features.ctime off`; with it on, the
- * default, each client stamps with its own host's clock, and hosts must keep
- * their clocks in step).
+ * So nothing in a spool is stamped with this process's clock as it is:
+ * both the stamps and the "now" that ages are measured against come from
+ * the clock that stamps the files the file system creates. On NFS and sshfs
+ * that is the server's (on GlusterFS too, with `features.ctime off`; with it
+ * on, the default, each client stamps with its own host's clock, and hosts
+ * must keep their clocks in step).
  *
  * That clock is read with a probe: create an empty file, read the time the
  * file system stamped it with, unlink it. The difference from this

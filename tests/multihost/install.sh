@@ -24,5 +24,7 @@ if [ "$(id -u)" != 0 ] || ! command -v apt-get >/dev/null 2>&1; then
 fi
 echo "multihost: installing ${need[*]} from Debian" >&2
 export DEBIAN_FRONTEND=noninteractive
-apt-get update -qq >/dev/null
-apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
+if ! { apt-get update -qq >/dev/null &&
+  apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null; }; then
+  echo "multihost: could not install ${need[*]}; the suite will say what is missing" >&2
+fi
