@@ -71,6 +71,7 @@ export {
   NameInUseError,
   NameNotReservedError,
   NotASpoolError,
+  NotDueError,
   PermissionError,
   QueueNotFoundError,
   SpoolError,
@@ -96,7 +97,15 @@ export {
 export type { Spoolable } from "./src/spoolable.ts";
 export type { DataFile } from "./src/data_file.ts";
 export type { DirectEntry } from "./src/direct.ts";
-export type { CheckedOutEntry } from "./src/checkout.ts";
+export type { CheckedOutEntry, SaveOptions } from "./src/checkout.ts";
+export type { EntryFailure, EntryHistory, FailureKind } from "./src/history.ts";
+export {
+  type Backoff,
+  backoffDelay,
+  exponentialBackoff,
+  type ExponentialBackoffOptions,
+  type RetryPolicy,
+} from "./src/retry.ts";
 export type {
   DequeueOptions,
   IterAvailableOptions,
@@ -112,7 +121,9 @@ export type { Problem } from "./src/problems.ts";
 export type { RepairReport } from "./src/repair.ts";
 export { type Entry, Spool, type SpoolConstructor } from "./src/spool.ts";
 export type {
+  DueOptions,
   Durability,
+  EnqueueOptions,
   LoadOptions,
   NameChoice,
   SpoolOptions,
@@ -121,5 +132,6 @@ export type {
   EntryHandler,
   Outcome,
   OutcomeWithResult,
+  PoisonPolicy,
 } from "./src/outcome.ts";
 export { abortOnSignals } from "./src/signals.ts";

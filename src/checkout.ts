@@ -7,8 +7,56 @@
 
 import type { SpoolCore } from "./core.ts";
 import { type DataFile, DataFileImpl } from "./data_file.ts";
-import { EntryNotFoundError, SpoolError } from "./errors.ts";
+import { dueTime, localTime } from "./due.ts";
+import type { DueOptions } from "./spool_options.ts";
+import {
+  DecodeError,
+  EntryNotFoundError,
+  NotDueError,
+  SpoolError,
+  toSpoolError,
+} from "./errors.ts";
+import {
+  describeError,
+  encodeHistory,
+  type EntryHistory,
+  type FailureKind,
+  parseHistory,
+  withFailure,
+} from "./history.ts";
 import * as protocol from "./protocol/mod.ts";
+
+/**
+ * How {@linkcode CheckedOutEntry.save} moves an entry on: when it is due in
+ * its new queue, and whether this was a failed attempt.
+ *
+ * @example Try again in a minute, counting the failure
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { type SaveOptions, Spool } from "@multispool/multispool";
+ * import { checkout } from "@multispool/multispool/expert";
+ *
+ * const dir = await Deno.makeTempDir();
+ * const spool = await Spool.create(dir, { queues: ["outbox"] });
+ * const entry = await spool.enqueue("outbox", {}, new Uint8Array());
+ * const job = await checkout(spool, entry);
+ * const options: SaveOptions = {
+ *   delay: 60_000,
+ *   failure: new Error("451 greylisted"),
+ * };
+ * await job.save("outbox", options);
+ * assert.ok((await entry.direct.readDue())! > new Date());
+ * assert.equal((await entry.direct.readHistory()).attempts, 1);
+ * await Deno.remove(dir, { recursive: true });
+ * ```
+ */
+export interface SaveOptions extends DueOptions {
+  /**
+   * The error of a failed attempt: recorded in the entry's history, whose
+   * count of attempts goes up by one, before the entry moves.
+   */
+  failure?: unknown;
+}
 
 /**
  * An entry checked out by this process: it sits in its queue's `.checkout/`
@@ -70,12 +118,21 @@ export interface CheckedOutEntry<Q extends string, M, D>
   touch(): Promise<void>;
   /**
    * Writes the metadata if it was updated, then moves the entry to `queue`
-   * (its own queue included), where consumers can take it again.
+   * (its own queue included), where consumers can take it again: at once,
+   * or from the due time that `options` give. With `options.failure`, the
+   * failure is first recorded in the entry's history.
    *
    * @throws {EntryNotFoundError} If the checkout is gone (repaired away).
    * @throws {EncodeError} If the codec rejects the metadata.
+   * @throws {TypeError} If both `delay` and `at` are given.
    */
-  save(queue: Q): Promise<void>;
+  save(queue: Q, options?: SaveOptions): Promise<void>;
+  /**
+   * The entry's history: its failed attempts, and the last errors.
+   *
+   * @throws {DecodeError} If the registry file holds no valid history.
+   */
+  history(): Promise<EntryHistory>;
   /**
    * Removes the entry: metadata file, then payload, then registry file.
    *
@@ -99,6 +156,7 @@ export class CheckedOutEntryImpl<Q extends string, M, D>
   #metadata: M;
   #updated = false;
   #state: State = "held";
+  #history: EntryHistory | undefined;
 
   /**
    * @param core The spool's shared state.
@@ -143,19 +201,69 @@ export class CheckedOutEntryImpl<Q extends string, M, D>
     );
   }
 
-  async save(queue: Q): Promise<void> {
+  async save(queue: Q, options: SaveOptions = {}): Promise<void> {
+    await this.saveRecording(
+      queue,
+      options,
+      options.failure === undefined ? undefined : "error",
+    );
+  }
+
+  /**
+   * {@linkcode save}, recording `options.failure` (when `kind` is given)
+   * as a failure of that kind.
+   */
+  async saveRecording(
+    queue: Q,
+    options: SaveOptions,
+    kind: FailureKind | undefined,
+  ): Promise<void> {
     const operation = "save entry";
     this.#expectHeld(operation);
     this.#core.checkQueue(queue, operation);
+    const { disk } = this.#core;
+    const due = dueTime(disk, options, operation);
     const path = this.#path;
-    const text = this.#updated
+    const metadata = this.#updated
       ? this.#core.encodeMetadata(this.#metadata, operation, path)
       : undefined;
+    let history: string | undefined;
+    if (kind !== undefined) {
+      const before = await this.history().catch((error) => {
+        // A history no one can read is started again, not kept forever.
+        if (error instanceof DecodeError) return undefined;
+        throw error;
+      });
+      this.#history = withFailure(
+        before ?? { attempts: 0, failures: [] },
+        {
+          at: new Date(),
+          queue: this.queue,
+          kind,
+          message: describeError(options.failure),
+        },
+      );
+      history = encodeHistory(this.#history);
+    }
     await this.#run(
       () =>
-        protocol.release(this.#core.disk, this.queue, this.name, queue, text),
+        protocol.release(disk, this.queue, this.name, queue, {
+          metadata,
+          history,
+          due,
+        }),
       "saved",
     );
+  }
+
+  history(): Promise<EntryHistory> {
+    return Promise.resolve().then(() => {
+      if (this.#history !== undefined) return this.#history;
+      const { disk } = this.#core;
+      const text = protocol.readRegistry(disk, this.name);
+      this.#history = parseHistory(text, disk.layout.registry(this.name));
+      return this.#history;
+    });
   }
 
   async remove(): Promise<void> {
@@ -198,51 +306,104 @@ export class CheckedOutEntryImpl<Q extends string, M, D>
   }
 }
 
-/**
- * Checks an entry out and decodes its metadata; `undefined` if the entry is
- * gone. An entry whose metadata cannot be read or decoded is put back in its
- * queue and the error thrown.
- */
-export async function tryCheckout<Q extends string, M, D>(
+/** What {@linkcode claimEntry} found. */
+export type Claim<Q extends string, M, D> =
+  /** Checked out. */
+  | { kind: "held"; entry: CheckedOutEntryImpl<Q, M, D> }
+  /** Waiting for its due time (on the file system's clock). */
+  | { kind: "later"; due: Date }
+  /** Another process has it, or it is gone. */
+  | { kind: "gone" }
+  /**
+   * Checked out, but its metadata cannot be decoded: the caller holds it,
+   * and must release it (see `protocol.release`).
+   */
+  | { kind: "undecodable"; error: DecodeError };
+
+/** Checks an entry out if it is there and due, and decodes its metadata. */
+export function claimEntry<Q extends string, M, D>(
   core: SpoolCore<Q, M, D, unknown>,
   queue: Q,
   name: string,
-): Promise<CheckedOutEntry<Q, M, D> | undefined> {
+): Claim<Q, M, D> {
   const operation = "check out entry";
   core.checkQueue(queue, operation);
   core.checkName(name, operation);
   const { disk } = core;
-  if (!protocol.checkout(disk, queue, name)) return undefined;
-  let metadata: M;
+  let found: protocol.CheckoutResult;
   try {
-    const text = protocol.readMetadata(disk, queue, name, true);
-    const path = disk.layout.checkoutFile(queue, name);
-    metadata = core.decodeMetadata(text, operation, path);
+    found = protocol.checkout(disk, queue, name);
   } catch (error) {
-    // Undecodable (or unreadable): put it back for a person or the monitor.
-    await protocol.release(disk, queue, name, queue, undefined).catch(
-      () => {},
-    );
-    throw error;
+    throw toSpoolError(error, operation, disk.layout.queueFile(queue, name));
   }
-  return new CheckedOutEntryImpl(core, queue, name, metadata);
+  if (!found.held) {
+    return found.due === undefined
+      ? { kind: "gone" }
+      : { kind: "later", due: found.due };
+  }
+  const path = disk.layout.checkoutFile(queue, name);
+  try {
+    const metadata = core.decodeMetadata(found.text, operation, path);
+    return {
+      kind: "held",
+      entry: new CheckedOutEntryImpl(core, queue, name, metadata),
+    };
+  } catch (error) {
+    if (!(error instanceof DecodeError)) throw error;
+    return { kind: "undecodable", error };
+  }
 }
 
-/** Like {@linkcode tryCheckout}, but an entry that is gone is an error. */
+/**
+ * Checks an entry out and decodes its metadata; `undefined` if the entry is
+ * gone or not due. An entry whose metadata cannot be read or decoded is put
+ * back in its queue and the error thrown.
+ */
+export function tryCheckout<Q extends string, M, D>(
+  core: SpoolCore<Q, M, D, unknown>,
+  queue: Q,
+  name: string,
+): Promise<CheckedOutEntryImpl<Q, M, D> | undefined> {
+  return held(core, queue, name, claimEntry(core, queue, name));
+}
+
+/**
+ * Like {@linkcode tryCheckout}, but an entry that is gone or not due is an
+ * error.
+ */
 export async function checkout<Q extends string, M, D>(
   core: SpoolCore<Q, M, D, unknown>,
   queue: Q,
   name: string,
-): Promise<CheckedOutEntry<Q, M, D>> {
-  const checkedOut = await tryCheckout(core, queue, name);
-  if (checkedOut !== undefined) return checkedOut;
+): Promise<CheckedOutEntryImpl<Q, M, D>> {
+  const operation = "check out entry";
+  const path = core.disk.layout.queueFile(queue, name);
+  const claim = claimEntry(core, queue, name);
+  if (claim.kind === "later") {
+    throw new NotDueError(localTime(core.disk, claim.due), { operation, path });
+  }
+  const entry = await held(core, queue, name, claim);
+  if (entry !== undefined) return entry;
   throw new EntryNotFoundError(
     "the entry is gone (another consumer took it, or it was removed)",
-    {
-      operation: "check out entry",
-      path: core.disk.layout.queueFile(queue, name),
-    },
+    { operation, path },
   );
+}
+
+/** The entry a claim holds, if any; an undecodable one is put back. */
+async function held<Q extends string, M, D>(
+  core: SpoolCore<Q, M, D, unknown>,
+  queue: Q,
+  name: string,
+  claim: Claim<Q, M, D>,
+): Promise<CheckedOutEntryImpl<Q, M, D> | undefined> {
+  if (claim.kind === "held") return claim.entry;
+  if (claim.kind === "undecodable") {
+    // Put it back for a person or the monitor.
+    await protocol.release(core.disk, queue, name, queue).catch(() => {});
+    throw claim.error;
+  }
+  return undefined;
 }
 
 /**

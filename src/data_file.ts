@@ -5,7 +5,8 @@
  */
 
 import type { SpoolCore } from "./core.ts";
-import { DecodeError, SpoolError } from "./errors.ts";
+import { DecodeError, EntryNotFoundError, SpoolError } from "./errors.ts";
+import { NotRegularFileError } from "./fs.ts";
 import * as protocol from "./protocol/mod.ts";
 
 /**
@@ -68,6 +69,11 @@ export class DataFileImpl<D> implements DataFile<D> {
   readonly path: string;
   readonly #core: SpoolCore<string, unknown, D, unknown>;
   readonly #name: string;
+  /**
+   * The first error that showed the payload damaged (missing, or not a
+   * regular file), whatever the handler made of it: readers go by it.
+   */
+  damage: SpoolError | undefined;
 
   /**
    * @param core The spool's shared state.
@@ -79,7 +85,11 @@ export class DataFileImpl<D> implements DataFile<D> {
     this.path = core.disk.layout.data(name);
   }
 
-  async load(): Promise<D> {
+  load(): Promise<D> {
+    return this.#noting(() => this.#load());
+  }
+
+  async #load(): Promise<D> {
     const codec = this.#core.data;
     const operation = "load data";
     if (codec.decodeStream !== undefined) {
@@ -97,13 +107,44 @@ export class DataFileImpl<D> implements DataFile<D> {
   }
 
   stat(): Promise<Deno.FileInfo> {
-    return Promise.resolve().then(() =>
-      protocol.statData(this.#core.disk, this.#name)
-    );
+    return this.#noting(() => {
+      const info = protocol.statData(this.#core.disk, this.#name);
+      if (!info.isFile) {
+        throw new DecodeError("the payload is not a regular file", {
+          operation: "stat data",
+          path: this.path,
+          cause: new NotRegularFileError(this.path),
+        });
+      }
+      return Promise.resolve(info);
+    });
   }
 
   readable(): ReadableStream<Uint8Array> {
-    return protocol.readDataStream(this.#core.disk, this.#name);
+    return protocol.readDataStream(
+      this.#core.disk,
+      this.#name,
+      (error) => this.#note(error),
+    );
+  }
+
+  /** Runs `job`, noting an error that shows the payload damaged. */
+  async #noting<T>(job: () => Promise<T>): Promise<T> {
+    try {
+      return await job();
+    } catch (error) {
+      this.#note(error);
+      throw error;
+    }
+  }
+
+  #note(error: unknown): void {
+    if (this.damage !== undefined || !(error instanceof SpoolError)) return;
+    if (
+      error instanceof EntryNotFoundError ||
+      (error instanceof DecodeError &&
+        error.cause instanceof NotRegularFileError)
+    ) this.damage = error;
   }
 
   async #decode(

@@ -6,6 +6,8 @@
 
 import type { SpoolCore } from "./core.ts";
 import { type DataFile, DataFileImpl } from "./data_file.ts";
+import { localTime } from "./due.ts";
+import { type EntryHistory, parseHistory } from "./history.ts";
 import * as protocol from "./protocol/mod.ts";
 
 /**
@@ -56,6 +58,30 @@ export interface DirectEntry<M, D> {
    * @throws {EntryNotFoundError} If the entry is not waiting in its queue.
    */
   remove(): Promise<void>;
+  /**
+   * When the entry is due, if that is still ahead (this process's clock);
+   * `undefined` if it is due now.
+   *
+   * @throws {EntryNotFoundError} If the entry is not waiting in its queue.
+   */
+  readDue(): Promise<Date | undefined>;
+  /**
+   * Makes the entry due now, if it waits for a later time (Postfix's
+   * `postqueue -i`). A reader waiting on this host hears of it at once;
+   * one on another host within half a minute, or at its due time.
+   *
+   * @returns The due time it had, or `undefined` if it was due already.
+   * @throws {EntryNotFoundError} If the entry is not waiting in its queue.
+   */
+  makeDue(): Promise<Date | undefined>;
+  /**
+   * The entry's history: how many attempts failed, and the last errors.
+   * Works whatever the entry's phase (waiting, checked out).
+   *
+   * @throws {EntryNotFoundError} If the entry is gone.
+   * @throws {DecodeError} If its registry file holds no valid history.
+   */
+  readHistory(): Promise<EntryHistory>;
 }
 
 /**
@@ -110,6 +136,36 @@ export class DirectEntryImpl<Q extends string, M, D>
   async remove(): Promise<void> {
     this.#check("remove entry");
     await protocol.removeWaiting(this.#core.disk, this.#queue, this.#name);
+  }
+
+  readDue(): Promise<Date | undefined> {
+    return Promise.resolve().then(() => {
+      this.#check("read due time");
+      const { disk } = this.#core;
+      const info = protocol.statWaiting(disk, this.#queue, this.#name);
+      const due = protocol.dueOf(disk, info);
+      return due === undefined ? undefined : localTime(disk, due);
+    });
+  }
+
+  makeDue(): Promise<Date | undefined> {
+    return Promise.resolve().then(() => {
+      this.#check("make entry due");
+      const { disk } = this.#core;
+      const due = protocol.makeDue(disk, this.#queue, this.#name);
+      return due === undefined ? undefined : localTime(disk, due);
+    });
+  }
+
+  readHistory(): Promise<EntryHistory> {
+    return Promise.resolve().then(() => {
+      this.#check("read history");
+      const { disk } = this.#core;
+      return parseHistory(
+        protocol.readRegistry(disk, this.#name),
+        disk.layout.registry(this.#name),
+      );
+    });
   }
 
   #check(operation: string): void {

@@ -165,6 +165,42 @@ export class InvalidNameError extends SpoolError {}
 export class EntryNotFoundError extends SpoolError {}
 
 /**
+ * The entry waits in its queue for a due time still ahead: it cannot be
+ * checked out before then. {@linkcode NotDueError.due} says when.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { NotDueError, Spool } from "@multispool/multispool";
+ *
+ * const dir = await Deno.makeTempDir();
+ * const spool = await Spool.create(dir, { queues: ["q"] });
+ * const entry = await spool.enqueue("q", {}, new Uint8Array(), { delay: 60_000 });
+ * const error = await spool.withEntry(entry, () => ({ action: "remove" }))
+ *   .catch((e) => e);
+ * assert.ok(error instanceof NotDueError);
+ * assert.ok(error.due > new Date());
+ * await Deno.remove(dir, { recursive: true });
+ * ```
+ */
+export class NotDueError extends SpoolError {
+  /** When the entry is due (this process's clock). */
+  readonly due: Date;
+
+  /**
+   * Makes an error for `options.operation` on `options.path`, an entry due
+   * at `due`.
+   *
+   * @param due When the entry is due.
+   * @param options The operation, the path and an optional cause.
+   */
+  constructor(due: Date, options: SpoolErrorOptions) {
+    super(`not due until ${due.toISOString()}`, options);
+    this.due = due;
+  }
+}
+
+/**
  * `enqueue` was told to use a name that has no `.registry/` file: reserve it
  * first with `reserveName`.
  *

@@ -56,6 +56,11 @@ export interface FileSystem {
    * {@linkcode NotRegularFileError}.
    */
   readText(path: string): string;
+  /**
+   * {@linkcode readText}, with the status of the file read (taken from the
+   * open file, so it is the file whose text this is).
+   */
+  readTextStat(path: string): { text: string; info: Deno.FileInfo };
   /** Reads a regular file whole. */
   readBytes(path: string): Promise<Uint8Array>;
   /** Opens a regular file as a stream of chunks, on the first read. */
@@ -127,7 +132,9 @@ const SYNC_LIMIT = CHUNK;
  * Opens `path` for reading only if it is a regular file, and is still the
  * same file once open (so that a link swapped in between is refused too).
  */
-function openRegularSync(path: string): { file: Deno.FsFile; size: number } {
+function openRegularSync(
+  path: string,
+): { file: Deno.FsFile; size: number; info: Deno.FileInfo } {
   const seen = Deno.lstatSync(path);
   if (!seen.isFile) throw new NotRegularFileError(path);
   const file = Deno.openSync(path, { read: true });
@@ -136,7 +143,7 @@ function openRegularSync(path: string): { file: Deno.FsFile; size: number } {
     file.close();
     throw new NotRegularFileError(path);
   }
-  return { file, size: opened.size };
+  return { file, size: opened.size, info: opened };
 }
 
 /**
@@ -239,6 +246,12 @@ export const realFileSystem: FileSystem = {
     const { file, size } = fresh(() => openRegularSync(path));
     using _ = file;
     return utf8Decoder.decode(readAllSync(file, size));
+  },
+
+  readTextStat(path) {
+    const { file, size, info } = fresh(() => openRegularSync(path));
+    using _ = file;
+    return { text: utf8Decoder.decode(readAllSync(file, size)), info };
   },
 
   async readBytes(path) {

@@ -4,14 +4,24 @@
  * @module
  */
 
-import type { CheckedOutEntry } from "./checkout.ts";
-import type { DataFile } from "./data_file.ts";
+import type { CheckedOutEntry, CheckedOutEntryImpl } from "./checkout.ts";
+import type { DataFile, DataFileImpl } from "./data_file.ts";
 import { message } from "./arguments.ts";
+import type { DueOptions } from "./spool_options.ts";
+import type { SpoolError } from "./errors.ts";
+import { backoffDelay, DEFAULT_BACKOFF, type RetryPolicy } from "./retry.ts";
 
 /**
  * What a consumer decides for an entry it has handled: save it to a queue
- * (its own or another; with new metadata, or the same if omitted), or remove
- * it from the spool.
+ * (its own or another; with new metadata, or the same if omitted; due at
+ * once, or after `delay` ms or at `at`), remove it from the spool, or
+ * retry it later.
+ *
+ * A retry is a failed attempt: it is recorded in the entry's history with
+ * `error`, and the entry goes back to its queue, due after `delay` or at
+ * `at`, or else after the reader's backoff (see {@linkcode RetryPolicy});
+ * once the policy's attempts are spent, it goes to the dead-letter queue
+ * instead.
  *
  * @typeParam Q The spool's queue names.
  * @typeParam M The metadata type.
@@ -35,8 +45,38 @@ import { message } from "./arguments.ts";
  * ```
  */
 export type Outcome<Q extends string, M> =
-  | { action: "save"; queue: Q; metadata?: M }
-  | { action: "remove" };
+  | ({ action: "save"; queue: Q; metadata?: M } & DueOptions)
+  | { action: "remove" }
+  | ({ action: "retry"; error?: unknown; metadata?: M } & DueOptions);
+
+/**
+ * What a reader does with an entry that is damaged (its metadata cannot be
+ * decoded, or its payload is missing or not a regular file), so that it
+ * does not stop the queue: `"skip"` leaves it where it is, reports it and
+ * takes the entries behind it; `{ queue }` moves it to that queue, with
+ * the reason recorded in its history, and reports it.
+ *
+ * @typeParam Q The spool's queue names.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { type PoisonPolicy, Spool } from "@multispool/multispool";
+ *
+ * const dir = await Deno.makeTempDir();
+ * const spool = await Spool.create(dir, { queues: ["in", "damaged"] });
+ * const bad = await spool.enqueue("in", {}, new Uint8Array());
+ * await Deno.writeTextFile(`${dir}/in/${bad.name}`, "{not json");
+ * const poison: PoisonPolicy<"in" | "damaged"> = { queue: "damaged" };
+ * await using reader = spool.reader("in", { poison, onError: () => {} });
+ * assert.equal(await reader.dequeueAvailable(), undefined);
+ * const [moved] = await spool.list("damaged");
+ * const { failures } = await moved.direct.readHistory();
+ * assert.equal(failures[0].kind, "damaged");
+ * await Deno.remove(dir, { recursive: true });
+ * ```
+ */
+export type PoisonPolicy<Q extends string> = "skip" | { queue: Q };
 
 /**
  * An {@linkcode Outcome} that also carries a value for the caller of
@@ -114,22 +154,53 @@ export type EntryHandler<Q extends string, M, D, R> = (
   entry: CheckedOutEntry<Q, M, D>,
 ) => OutcomeWithResult<Q, M, R> | Promise<OutcomeWithResult<Q, M, R>>;
 
+/** How a reader treats failures: what `handleCheckedOut` needs to know. */
+export interface FailurePolicy<Q extends string> {
+  /** Failed attempts are retried, then dead-lettered; else rethrown. */
+  retry?: RetryPolicy<Q>;
+  /** What becomes of a damaged entry. */
+  poison: PoisonPolicy<Q>;
+  /** Told of each damaged entry. */
+  onError: (error: SpoolError) => void;
+  /** Told of each damaged entry left in place, not to be tried again. */
+  skip: (name: string) => void;
+}
+
 /**
- * Hands a checked-out entry to `f` and carries out its outcome. If `f`
- * throws, or its outcome cannot be carried out, the entry goes back to its
- * queue unchanged and the error is rethrown.
+ * Hands a checked-out entry to `f` and carries out its outcome.
+ *
+ * Without a `policy` (withEntry), if `f` throws, or its outcome cannot be
+ * carried out, the entry goes back to its queue unchanged and the error is
+ * rethrown. With one (readers), a damaged entry is dealt with as
+ * `policy.poison` says, and with `policy.retry` a throw is a failed attempt
+ * like a retry outcome; the error is rethrown only without `policy.retry`.
  */
 export async function handleCheckedOut<Q extends string, M, D, R>(
-  checkedOut: CheckedOutEntry<Q, M, D>,
+  checkedOut: CheckedOutEntryImpl<Q, M, D>,
   f: EntryHandler<Q, M, D, R>,
-): Promise<R> {
+  policy?: FailurePolicy<Q>,
+): Promise<R | undefined> {
   const original = checkedOut.metadata;
+  let outcome: OutcomeWithResult<Q, M, R>;
   try {
-    const outcome = await f(
+    outcome = await f(
       checkedOut.metadata,
       checkedOut.dataFile,
       checkedOut,
     );
+  } catch (error) {
+    if (policy === undefined) return await putBackAndThrow(error);
+    const damage = (checkedOut.dataFile as DataFileImpl<D>).damage;
+    if (damage !== undefined) {
+      await putBackOnError(() => handleDamaged(checkedOut, damage, policy));
+      return undefined;
+    }
+    if (policy.retry === undefined) return await putBackAndThrow(error);
+    const retry = policy.retry;
+    await putBackOnError(() => failAttempt(checkedOut, error, {}, retry));
+    return undefined;
+  }
+  try {
     if (outcome?.action === "remove") {
       await checkedOut.remove();
     } else if (outcome?.action === "save") {
@@ -137,24 +208,102 @@ export async function handleCheckedOut<Q extends string, M, D, R>(
         const metadata = outcome.metadata;
         checkedOut.update(() => metadata);
       }
-      await checkedOut.save(outcome.queue);
+      await checkedOut.save(outcome.queue, due(outcome));
+    } else if (outcome?.action === "retry") {
+      if (outcome.metadata !== undefined) {
+        const metadata = outcome.metadata;
+        checkedOut.update(() => metadata);
+      }
+      await failAttempt(
+        checkedOut,
+        outcome.error ?? "the handler asked for a retry",
+        due(outcome),
+        policy?.retry,
+      );
     } else {
       throw new TypeError(
         message(
           "handle entry",
           "outcome",
-          '{ action: "save", queue } or { action: "remove" }',
+          '{ action: "save", queue }, { action: "remove" } or { action: "retry" }',
           JSON.stringify(outcome) ?? String(outcome),
         ),
       );
     }
     return outcome.result as R;
   } catch (error) {
+    return await putBackAndThrow(error);
+  }
+
+  async function putBackAndThrow(error: unknown): Promise<never> {
     // Whatever went wrong, do not leave the entry checked out; the caller's
     // error matters more than ours.
     await putBack(checkedOut, original);
     throw error;
   }
+
+  async function putBackOnError(job: () => Promise<void>): Promise<void> {
+    try {
+      await job();
+    } catch (error) {
+      await putBackAndThrow(error);
+    }
+  }
+}
+
+/**
+ * Records a failed attempt and moves the entry on: back to its queue, due
+ * when `when` says or after the backoff, or to the dead-letter queue once
+ * the policy's attempts are spent.
+ */
+async function failAttempt<Q extends string, M, D>(
+  checkedOut: CheckedOutEntryImpl<Q, M, D>,
+  error: unknown,
+  when: DueOptions,
+  retry: RetryPolicy<Q> | undefined,
+): Promise<void> {
+  const before = await checkedOut.history().catch(() => undefined);
+  const failures = (before?.attempts ?? 0) + 1;
+  if (retry !== undefined && failures >= retry.maxAttempts) {
+    await checkedOut.saveRecording(
+      retry.deadLetter,
+      { failure: error },
+      "error",
+    );
+    return;
+  }
+  const explicit = when.delay !== undefined || when.at !== undefined;
+  const delay = explicit
+    ? when
+    : { delay: backoffDelay(retry?.backoff ?? DEFAULT_BACKOFF, failures) };
+  await checkedOut.saveRecording(
+    checkedOut.queue,
+    { ...delay, failure: error },
+    "error",
+  );
+}
+
+/** Deals with an entry whose payload turned out damaged. */
+async function handleDamaged<Q extends string, M, D>(
+  checkedOut: CheckedOutEntryImpl<Q, M, D>,
+  damage: SpoolError,
+  policy: FailurePolicy<Q>,
+): Promise<void> {
+  policy.onError(damage);
+  if (policy.poison === "skip") {
+    policy.skip(checkedOut.name);
+    await putBack(checkedOut, checkedOut.metadata);
+    return;
+  }
+  await checkedOut.saveRecording(
+    policy.poison.queue,
+    { failure: damage },
+    "damaged",
+  );
+}
+
+function due(options: DueOptions): DueOptions {
+  return { delay: options.delay, at: options.at };
 }
 
 /**

@@ -6,7 +6,11 @@
  */
 
 import { checkPositiveInteger, checkPositiveNumber } from "./arguments.ts";
-import { type CheckedOutEntry, tryCheckout } from "./checkout.ts";
+import {
+  type CheckedOutEntry,
+  type CheckedOutEntryImpl,
+  claimEntry,
+} from "./checkout.ts";
 import type { SpoolCore } from "./core.ts";
 import { aborted, delay } from "./delay.ts";
 import {
@@ -16,8 +20,21 @@ import {
   toSpoolError,
 } from "./errors.ts";
 import type { DirWatcher } from "./fs.ts";
-import { type EntryHandler, handleCheckedOut } from "./outcome.ts";
+import {
+  describeError,
+  emptyHistory,
+  encodeHistory,
+  parseHistory,
+  withFailure,
+} from "./history.ts";
+import {
+  type EntryHandler,
+  type FailurePolicy,
+  handleCheckedOut,
+  type PoisonPolicy,
+} from "./outcome.ts";
 import * as protocol from "./protocol/mod.ts";
+import { checkRetryPolicy, type RetryPolicy } from "./retry.ts";
 
 /**
  * Options for `spool.reader()`.
@@ -43,7 +60,7 @@ import * as protocol from "./protocol/mod.ts";
  * await Deno.remove(dir, { recursive: true });
  * ```
  */
-export interface ReaderOptions {
+export interface ReaderOptions<Q extends string = never> {
   /**
    * While waiting, also list the queue every this many milliseconds.
    *
@@ -79,11 +96,31 @@ export interface ReaderOptions {
   /**
    * Told about problems the reader works around instead of failing: the
    * directory cannot be watched (it polls instead), or an entry cannot be
-   * decoded (it is left in the queue and skipped by this reader).
+   * decoded (it is left in the queue and skipped by this reader, or moved
+   * as `poison` says), or its payload is missing or not a regular file.
    *
    * @default {a one-line warning on stderr}
    */
   onError?: (error: SpoolError) => void;
+  /**
+   * Failed attempts as a policy: a handler that throws (in `iter` and
+   * `iterAvailable`), like a `retry` outcome, is a failed attempt, recorded
+   * in the entry's history; the entry comes back after the backoff, and goes
+   * to the dead-letter queue once `maxAttempts` are spent. The reader goes
+   * on with the next entry. Without a policy, a handler that throws stops
+   * `iter`, and the entry goes back to its queue unchanged.
+   */
+  retry?: RetryPolicy<Q>;
+  /**
+   * What becomes of a damaged entry (metadata the codec cannot decode, a
+   * payload missing or not a regular file, found when the handler reads
+   * it), so that it never stops the queue: `"skip"` leaves it in place
+   * (this reader does not try it again), `{ queue }` moves it there with
+   * the reason in its history. Either way `onError` is told.
+   *
+   * @default {"skip"}
+   */
+  poison?: PoisonPolicy<Q>;
 }
 
 /**
@@ -277,6 +314,12 @@ export interface QueueReader<Q extends string, M, D>
   close(): Promise<void>;
 }
 
+/**
+ * How often a reader looks again at the due times of the delayed entries
+ * it knows of, in case one was made due early where no watch event tells
+ * (by a process on another host).
+ */
+const RECHECK_DUE_MS = 30_000;
 /** How many entries ahead a reader may jump after losing a race. */
 const DEFAULT_SPREAD = 32;
 /** The polling interval when there is nothing else to wait on. */
@@ -308,16 +351,21 @@ export class QueueReaderImpl<Q extends string, M, D>
   // Resolves when the listing in progress (if any) is done.
   #refilling: Promise<void> | undefined;
   readonly #skipped = new Set<string>();
+  // Entries found waiting for a due time: name -> due (file system's clock,
+  // ms). Listings skip them until then.
+  readonly #delayed = new Map<string, number>();
+  #delayedCheckedAt = performance.now();
+  readonly #policy: FailurePolicy<Q>;
 
   /**
    * @param core The spool's shared state.
    * @param queue The queue (validated by the caller).
-   * @param options Polling, watching and error reporting.
+   * @param options Polling, watching, failures and error reporting.
    */
   constructor(
     core: SpoolCore<Q, M, D, unknown>,
     queue: Q,
-    options: ReaderOptions = {},
+    options: ReaderOptions<Q> = {},
   ) {
     this.#core = core;
     this.queue = queue;
@@ -331,17 +379,30 @@ export class QueueReaderImpl<Q extends string, M, D>
       checkPositiveNumber("open reader", "pollIntervalMs", this.#pollMs);
     }
     checkPositiveInteger("open reader", "spread", this.#spread);
+    if (options.retry !== undefined) {
+      checkRetryPolicy("open reader", options.retry);
+      core.checkQueue(options.retry.deadLetter, "open reader");
+    }
+    const poison = options.poison ?? "skip";
+    if (poison !== "skip") core.checkQueue(poison.queue, "open reader");
+    this.#policy = {
+      retry: options.retry,
+      poison,
+      onError: this.#onError,
+      skip: (name) => this.#skipped.add(name),
+    };
   }
 
   async dequeue(
     options: DequeueOptions = {},
-  ): Promise<CheckedOutEntry<Q, M, D> | undefined> {
+  ): Promise<CheckedOutEntryImpl<Q, M, D> | undefined> {
     const { signal } = options;
     for (;;) {
       if (this.#closed || signal?.aborted) return undefined;
       const job = await this.#takeFromCache(signal);
       if (job !== undefined) return job;
       if (this.#closed || signal?.aborted) return undefined;
+      if (this.#takeDue()) continue;
       // Another caller of this reader is listing: take from its listing
       // first. (Sharing it would be wrong: it may have started before this
       // caller's own clearing of the flag below.)
@@ -365,6 +426,10 @@ export class QueueReaderImpl<Q extends string, M, D>
   async dequeueAvailable(): Promise<CheckedOutEntry<Q, M, D> | undefined> {
     const job = await this.#takeFromCache(undefined);
     if (job !== undefined || this.#closed) return job;
+    if (this.#takeDue()) {
+      const due = await this.#takeFromCache(undefined);
+      if (due !== undefined || this.#closed) return due;
+    }
     if (this.#refilling !== undefined) await this.#refilling;
     else {
       this.#changed = false;
@@ -390,7 +455,7 @@ export class QueueReaderImpl<Q extends string, M, D>
         const job = await this.dequeue({ signal });
         if (job === undefined) return;
         try {
-          await handleCheckedOut(job, f);
+          await handleCheckedOut(job, f, this.#policy);
         } catch (error) {
           failure ??= { error };
           failed.abort();
@@ -410,7 +475,7 @@ export class QueueReaderImpl<Q extends string, M, D>
     for (const name of names) {
       if (this.#closed || options.signal?.aborted) return;
       const job = await this.#tryCheckout(name);
-      if (job !== undefined) await handleCheckedOut(job, f);
+      if (job !== undefined) await handleCheckedOut(job, f, this.#policy);
     }
   }
 
@@ -452,12 +517,14 @@ export class QueueReaderImpl<Q extends string, M, D>
    */
   async #takeFromCache(
     signal: AbortSignal | undefined,
-  ): Promise<CheckedOutEntry<Q, M, D> | undefined> {
+  ): Promise<CheckedOutEntryImpl<Q, M, D> | undefined> {
     while (this.#cursor < this.#cache.length) {
       if (this.#closed || signal?.aborted) return undefined;
       const name = this.#cache[this.#cursor++];
       const job = await this.#tryCheckout(name);
       if (job !== undefined) return job;
+      // Not due, or damaged and dealt with: not a race lost.
+      if (this.#delayed.has(name) || this.#skipped.has(name)) continue;
       // Lost: another reader is here. (Another caller of this reader may
       // have refilled the cache meanwhile; the cursor is the new one's.)
       this.#cursor += Math.floor(Math.random() * this.#spread);
@@ -467,22 +534,122 @@ export class QueueReaderImpl<Q extends string, M, D>
 
   async #tryCheckout(
     name: string,
-  ): Promise<CheckedOutEntry<Q, M, D> | undefined> {
-    if (this.#skipped.has(name)) return undefined;
+  ): Promise<CheckedOutEntryImpl<Q, M, D> | undefined> {
+    if (this.#skipped.has(name) || this.#delayed.has(name)) return undefined;
+    let claim;
     try {
-      return await tryCheckout(this.#core, this.queue, name);
+      claim = claimEntry(this.#core, this.queue, name);
     } catch (error) {
       if (
         !(error instanceof DecodeError || error instanceof InvalidNameError)
       ) {
         throw error;
       }
-      // A damaged entry: leave it where it is for a person or the monitor,
-      // and do not try it again, or the reader would spin on it.
+      // Unreadable where it is (not a regular file, say): leave it for a
+      // person or the monitor, and do not try it again, or the reader
+      // would spin on it.
       this.#skipped.add(name);
       this.#onError(error);
       return undefined;
     }
+    switch (claim.kind) {
+      case "gone":
+        return undefined;
+      case "later":
+        this.#delayed.set(name, claim.due.getTime());
+        return undefined;
+      case "undecodable":
+        await this.#poisoned(name, claim.error);
+        return undefined;
+    }
+    const entry = claim.entry;
+    const retry = this.#policy.retry;
+    if (retry !== undefined) {
+      // Attempts its consumers never finished count too (repair records
+      // them): an entry that kills every consumer stops here.
+      const history = await entry.history().catch(() => emptyHistory());
+      if (history.attempts >= retry.maxAttempts) {
+        await entry.save(retry.deadLetter);
+        return undefined;
+      }
+    }
+    return entry;
+  }
+
+  /** Deals with a held entry whose metadata cannot be decoded. */
+  async #poisoned(name: string, error: DecodeError): Promise<void> {
+    const { disk } = this.#core;
+    const poison = this.#policy.poison;
+    this.#onError(error);
+    if (poison === "skip") {
+      this.#skipped.add(name);
+      await protocol.release(disk, this.queue, name, this.queue);
+      return;
+    }
+    let history;
+    try {
+      history = parseHistory(
+        protocol.readRegistry(disk, name),
+        disk.layout.registry(name),
+      );
+    } catch {
+      history = emptyHistory();
+    }
+    history = withFailure(history, {
+      at: new Date(),
+      queue: this.queue,
+      kind: "damaged",
+      message: describeError(error),
+    });
+    await protocol.release(disk, this.queue, name, poison.queue, {
+      history: encodeHistory(history),
+    });
+  }
+
+  /**
+   * Puts the delayed entries that are due now in the cache, earliest
+   * first; true if there were any.
+   */
+  #takeDue(): boolean {
+    const now = this.#core.disk.clock.now().getTime();
+    const due: [string, number][] = [];
+    for (const [name, at] of this.#delayed) {
+      if (at <= now) due.push([name, at]);
+    }
+    if (due.length === 0) return false;
+    for (const [name] of due) this.#delayed.delete(name);
+    this.#cache = due.sort((a, b) => a[1] - b[1]).map(([name]) => name);
+    this.#cursor = 0;
+    return true;
+  }
+
+  /**
+   * Looks again at the due time of a delayed entry (a watch event named
+   * it, or it is time to): made due early, it is forgotten, so that the
+   * next listing tries it; gone, too. A stat, not a claim: a claim's link
+   * would raise an event of its own, and another look.
+   */
+  #recheck(name: string): void {
+    const at = this.#delayed.get(name);
+    if (at === undefined) return;
+    const { disk } = this.#core;
+    try {
+      const due = protocol.dueOf(
+        disk,
+        disk.fs.lstat(disk.layout.queueFile(this.queue, name)),
+      );
+      if (due === undefined) this.#delayed.delete(name);
+      else this.#delayed.set(name, due.getTime());
+    } catch {
+      this.#delayed.delete(name);
+    }
+  }
+
+  /** Rechecks every delayed entry when it is time to. */
+  #recheckAllWhenDue(): void {
+    if (performance.now() - this.#delayedCheckedAt < RECHECK_DUE_MS) return;
+    this.#delayedCheckedAt = performance.now();
+    for (const name of [...this.#delayed.keys()]) this.#recheck(name);
   }
 
   /** Lists the queue into the cache; true if it holds anything to try. */
@@ -502,10 +669,20 @@ export class QueueReaderImpl<Q extends string, M, D>
   }
 
   async #list(): Promise<string[]> {
+    this.#recheckAllWhenDue();
     const names = await protocol.listQueue(this.#core.disk, this.queue);
-    return this.#skipped.size === 0
+    if (this.#delayed.size > 0) {
+      // Forget the delayed entries that are gone.
+      const listed = new Set(names);
+      for (const name of this.#delayed.keys()) {
+        if (!listed.has(name)) this.#delayed.delete(name);
+      }
+    }
+    return this.#skipped.size === 0 && this.#delayed.size === 0
       ? names
-      : names.filter((name) => !this.#skipped.has(name));
+      : names.filter((name) =>
+        !this.#skipped.has(name) && !this.#delayed.has(name)
+      );
   }
 
   #startWatching(): void {
@@ -523,7 +700,8 @@ export class QueueReaderImpl<Q extends string, M, D>
     this.#pump = (async () => {
       let failure: unknown;
       try {
-        for await (const _ of watcher) {
+        for await (const event of watcher) {
+          this.#noticeChange(event);
           this.#changed = true;
           this.#wakeAll();
         }
@@ -556,14 +734,44 @@ export class QueueReaderImpl<Q extends string, M, D>
     );
   }
 
-  /** Resolves on the next change, poll tick, abort or close. */
+  /**
+   * A watch event may say that a delayed entry was made due early (its
+   * time changed): look again at the delayed entries it names, or at all
+   * of them after an overflow.
+   */
+  #noticeChange(event: unknown): void {
+    if (this.#delayed.size === 0) return;
+    const paths = (event as { paths?: unknown } | null)?.paths;
+    if (!Array.isArray(paths) || paths.length === 0) {
+      for (const name of [...this.#delayed.keys()]) this.#recheck(name);
+      return;
+    }
+    for (const path of paths) {
+      if (typeof path !== "string") continue;
+      this.#recheck(path.slice(path.lastIndexOf("/") + 1));
+    }
+  }
+
+  /**
+   * Resolves on the next change, poll tick, abort or close, or when the
+   * first delayed entry this reader knows of is due.
+   */
   async #waitForChange(signal: AbortSignal | undefined): Promise<void> {
     if (this.#changed || this.#closed || signal?.aborted) return;
     const wake = this.#wake.signal;
     const stop = signal === undefined ? wake : AbortSignal.any([signal, wake]);
-    if (this.#pollMs === undefined) return await aborted(stop);
+    const wait = Math.min(this.#pollMs ?? Infinity, this.#untilNextDue());
+    if (wait === Infinity) return await aborted(stop);
     // A wake or an abort ends the wait early; `dequeue` looks at why.
-    await delay(this.#pollMs, { signal: stop }).catch(() => {});
+    await delay(wait, { signal: stop }).catch(() => {});
+  }
+
+  /** Milliseconds until the first known delayed entry is due. */
+  #untilNextDue(): number {
+    if (this.#delayed.size === 0) return Infinity;
+    let first = Infinity;
+    for (const at of this.#delayed.values()) first = Math.min(first, at);
+    return Math.max(0, first - this.#core.disk.clock.now().getTime());
   }
 
   #wakeAll(): void {

@@ -4,6 +4,13 @@
  * @module
  */
 
+import {
+  emptyHistory,
+  encodeHistory,
+  type EntryHistory,
+  parseHistory,
+  withFailure,
+} from "./history.ts";
 import { type Dir, dirName } from "./layout.ts";
 import {
   findProblems,
@@ -207,6 +214,9 @@ export async function repairSpool(
         const mtime = protocol.mtime(disk, dir, name, FRESH);
         const stale = mtime !== undefined &&
           now() - mtime.getTime() > limits.maxCheckedOutAgeMs;
+        // The attempt counts: a consumer that dies on this entry every time
+        // must not keep it forever (see RetryPolicy). Best effort.
+        if (stale) await recordAbandoned(disk, dir.queue, name).catch(() => {});
         if (stale && protocol.requeue(disk, dir.queue, name)) {
           act({ kind: "requeue", name, queue: dir.queue, problem });
         } else {
@@ -321,4 +331,27 @@ function claimCutShort(problem: Problem): string | undefined {
   if (typeof a !== "object" || typeof b !== "object") return undefined;
   if (a.queue !== b.queue || a.checkout === b.checkout) return undefined;
   return a.queue;
+}
+
+/** Records in an entry's history that its last attempt was abandoned. */
+async function recordAbandoned(
+  disk: protocol.Disk,
+  queue: string,
+  name: string,
+): Promise<void> {
+  const path = disk.layout.registry(name);
+  let history: EntryHistory;
+  try {
+    history = parseHistory(protocol.readRegistry(disk, name), path);
+  } catch {
+    history = emptyHistory();
+  }
+  history = withFailure(history, {
+    at: new Date(),
+    queue,
+    kind: "abandoned",
+    message:
+      "its consumer stopped without saving or removing it (the checkout went stale); repair put it back",
+  });
+  await protocol.writeRegistryForRepair(disk, name, encodeHistory(history));
 }

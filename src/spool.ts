@@ -7,10 +7,11 @@
  * @module
  */
 
-import { type CheckedOutEntry, checkout, tryCheckout } from "./checkout.ts";
+import { checkout, tryCheckout } from "./checkout.ts";
 import { createCore, type SpoolCore } from "./core.ts";
 import { type DirectEntry, DirectEntryImpl } from "./direct.ts";
 import { SpoolError } from "./errors.ts";
+import { message } from "./arguments.ts";
 import { type FileSystem, realFileSystem } from "./fs.ts";
 import { validateName } from "./names.ts";
 import { type EntryHandler, handleCheckedOut } from "./outcome.ts";
@@ -20,7 +21,12 @@ import {
   QueueReaderImpl,
   type ReaderOptions,
 } from "./reader.ts";
-import type { LoadOptions, NameChoice, SpoolOptions } from "./spool_options.ts";
+import type {
+  EnqueueOptions,
+  LoadOptions,
+  SpoolOptions,
+} from "./spool_options.ts";
+import { dueTime } from "./due.ts";
 import type { Spoolable } from "./spoolable.ts";
 
 /**
@@ -98,14 +104,19 @@ export interface Spool<Q extends string, M, D, I = string | undefined> {
    * @param queue The queue to put the entry in.
    * @param metadata The entry's metadata.
    * @param data The entry's payload.
-   * @param name `{ reserve: input }` to reserve a name now (the default,
-   * with `input` undefined), or `{ use: name }` for a name reserved earlier.
+   * @param options How the entry is named: `{ reserve: input }` to reserve
+   * a name now (the default, with `input` undefined), or `{ use: name }`
+   * for a name reserved earlier; and when it is due: `{ delay: ms }` or
+   * `{ at: date }` (no reader hands it out before; now by default). The due
+   * time is kept on disk, as the metadata file's modification time.
    * @returns The new entry.
    * @throws {QueueNotFoundError} If `queue` is not a queue of the spool.
    * @throws {NameNotReservedError} If a `use` name has no registry file.
    * @throws {NameInUseError} If a `use` name already carries an entry.
    * @throws {EncodeError} If a codec rejects the metadata or payload.
    * @throws {DiskFullError} If the file system is full.
+   * @throws {TypeError} If `reserve` and `use`, or `delay` and `at`, are
+   * both given.
    *
    * @example
    * ```ts
@@ -117,6 +128,10 @@ export interface Spool<Q extends string, M, D, I = string | undefined> {
    * const entry = await spool.enqueue("q", { kind: "ping" }, new Uint8Array(), {
    *   reserve: "ping-",
    * });
+   * const later = await spool.enqueue("q", { kind: "pong" }, new Uint8Array(), {
+   *   delay: 5_000,
+   * });
+   * assert.ok((await later.direct.readDue())! > new Date());
    * assert.ok(entry.name.startsWith("ping-"));
    * assert.deepEqual(await entry.direct.readMetadata(), { kind: "ping" });
    * await Deno.remove(dir, { recursive: true });
@@ -126,7 +141,7 @@ export interface Spool<Q extends string, M, D, I = string | undefined> {
     queue: Q,
     metadata: M,
     data: D,
-    name?: NameChoice<I>,
+    options?: EnqueueOptions<I>,
   ): Promise<Entry<Q, M, D, I>>;
   /**
    * Lists the entries waiting in `queue`, sorted by name (enqueue order with
@@ -265,7 +280,7 @@ export interface Spool<Q extends string, M, D, I = string | undefined> {
    * await Deno.remove(dir, { recursive: true });
    * ```
    */
-  reader(queue: Q, options?: ReaderOptions): QueueReader<Q, M, D>;
+  reader(queue: Q, options?: ReaderOptions<Q>): QueueReader<Q, M, D>;
 }
 
 /**
@@ -595,22 +610,33 @@ class SpoolImpl<Q extends string, M, D, I> implements Spool<Q, M, D, I> {
     queue: Q,
     metadata: M,
     data: D,
-    name?: NameChoice<I>,
+    options: EnqueueOptions<I> = {},
   ): Promise<Entry<Q, M, D, I>> {
     const core = this.#core;
     const operation = "enqueue entry";
     core.checkQueue(queue, operation);
+    if (options.use !== undefined && options.reserve !== undefined) {
+      throw new TypeError(
+        message(
+          operation,
+          "use",
+          "left out when 'reserve' is given",
+          options.use,
+        ),
+      );
+    }
+    const due = dueTime(core.disk, options, operation);
     const queueDir = core.disk.layout.queueDir(queue);
     const text = core.encodeMetadata(metadata, operation, queueDir);
     const content = await core.encodeData(data, operation, queueDir);
     let entryName: string;
     let reservedEarlier: boolean;
-    if (name !== undefined && "use" in name) {
-      core.checkName(name.use, operation);
-      entryName = name.use;
+    if (options.use !== undefined) {
+      core.checkName(options.use, operation);
+      entryName = options.use;
       reservedEarlier = true;
     } else {
-      entryName = this.#reserve(name?.reserve as I);
+      entryName = this.#reserve(options.reserve as I);
       reservedEarlier = false;
     }
     await protocol.publish(
@@ -620,6 +646,7 @@ class SpoolImpl<Q extends string, M, D, I> implements Spool<Q, M, D, I> {
       text,
       content,
       reservedEarlier,
+      due,
     );
     return this.entry(queue, entryName);
   }
@@ -639,23 +666,21 @@ class SpoolImpl<Q extends string, M, D, I> implements Spool<Q, M, D, I> {
     f: EntryHandler<Q, M, D, R>,
   ): Promise<R> {
     const checkedOut = await checkout(this.#core, entry.queue, entry.name);
-    return await handleCheckedOut(checkedOut, f);
+    // Without a policy, a failure is thrown: a result always comes back.
+    return await handleCheckedOut(checkedOut, f) as R;
   }
 
   async tryWithEntry<R = undefined>(
     entry: Entry<Q, M, D, I>,
     f: EntryHandler<Q, M, D, R>,
   ): Promise<{ found: true; result: R } | { found: false }> {
-    const checkedOut: CheckedOutEntry<Q, M, D> | undefined = await tryCheckout(
-      this.#core,
-      entry.queue,
-      entry.name,
-    );
+    const checkedOut = await tryCheckout(this.#core, entry.queue, entry.name);
     if (checkedOut === undefined) return { found: false };
-    return { found: true, result: await handleCheckedOut(checkedOut, f) };
+    const result = await handleCheckedOut(checkedOut, f) as R;
+    return { found: true, result };
   }
 
-  reader(queue: Q, options: ReaderOptions = {}): QueueReader<Q, M, D> {
+  reader(queue: Q, options: ReaderOptions<Q> = {}): QueueReader<Q, M, D> {
     this.#core.checkQueue(queue, "open reader");
     return new QueueReaderImpl(this.#core, queue, options);
   }

@@ -76,6 +76,33 @@ export interface LoadOptions extends SpoolOptions {
 }
 
 /**
+ * When an entry becomes due: after `delay` milliseconds, or at `at`. Leave
+ * both out for now; they exclude each other.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { type DueOptions, Spool } from "@multispool/multispool";
+ *
+ * const dir = await Deno.makeTempDir();
+ * const spool = await Spool.create(dir, { queues: ["q"] });
+ * const later: DueOptions = { delay: 60_000 };
+ * const entry = await spool.enqueue("q", {}, new Uint8Array(), later);
+ * const due = await entry.direct.readDue();
+ * assert.ok(due !== undefined && due.getTime() >= Date.now() + 59_000);
+ * await using reader = spool.reader("q");
+ * assert.equal(await reader.dequeueAvailable(), undefined); // not yet
+ * await Deno.remove(dir, { recursive: true });
+ * ```
+ */
+export interface DueOptions {
+  /** Milliseconds from now. */
+  delay?: number;
+  /** A point in time (this process's clock). */
+  at?: Date;
+}
+
+/**
  * How `enqueue` names an entry.
  *
  * @typeParam I The name generator's input type.
@@ -103,3 +130,34 @@ export type NameChoice<I> =
   | { reserve: I }
   /** Use a name reserved earlier with `reserveName` (in any process). */
   | { use: string };
+
+/**
+ * The options of `enqueue`: how the entry is named (see
+ * {@linkcode NameChoice}) and when it is due (see {@linkcode DueOptions});
+ * `reserve` and `use` exclude each other, and so do `delay` and `at`.
+ *
+ * @typeParam I The name generator's input type.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { type EnqueueOptions, Spool } from "@multispool/multispool";
+ *
+ * const dir = await Deno.makeTempDir();
+ * const spool = await Spool.create(dir, { queues: ["q"] });
+ * const options: EnqueueOptions<string | undefined> = {
+ *   reserve: "reminder-",
+ *   at: new Date(Date.now() + 3_600_000),
+ * };
+ * const entry = await spool.enqueue("q", {}, new Uint8Array(), options);
+ * assert.match(entry.name, /^reminder-/);
+ * assert.ok((await entry.direct.readDue())! > new Date());
+ * await Deno.remove(dir, { recursive: true });
+ * ```
+ */
+export type EnqueueOptions<I> =
+  & DueOptions
+  & (
+    | { reserve?: I; use?: undefined }
+    | { use: string; reserve?: undefined }
+  );

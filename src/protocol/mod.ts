@@ -40,15 +40,20 @@ export { Disk, type DiskOptions } from "./disk.ts";
 export { discoverQueues, openSpoolDir } from "./open.ts";
 export {
   checkout,
+  type CheckoutResult,
   claim,
+  dueOf,
+  makeDue,
   publish,
   release,
+  type ReleaseOptions,
   removeCheckedOut,
   removeWaiting,
   reserve,
   touchCheckout,
   writeData,
   writeQueueMetadata,
+  writeRegistryForRepair,
 } from "./moves.ts";
 export {
   listCheckouts,
@@ -56,8 +61,10 @@ export {
   readData,
   readDataStream,
   readMetadata,
+  readRegistry,
   statData,
   statEntry,
+  statWaiting,
   watchQueue,
 } from "./reads.ts";
 export {

@@ -46,7 +46,8 @@ export function reserve(disk: Disk, name: string): boolean {
 
 /**
  * Publishes a new entry: writes `.data/NAME` (exclusively) and `.tmp/NAME`,
- * flushes them (strict), then renames `.tmp/NAME` to `QUEUE/NAME`, which
+ * dates `.tmp/NAME` with the due time if there is one (see
+ * {@linkcode setDue}), flushes them (strict), then renames `.tmp/NAME` to `QUEUE/NAME`, which
  * makes the entry visible, and flushes the queue directory (strict). When
  * `reservedEarlier` is false, the name was reserved by this call and its
  * registry file is removed on failure; otherwise it must already exist.
@@ -58,6 +59,7 @@ export async function publish(
   metadata: string,
   data: FileContent,
   reservedEarlier: boolean,
+  due?: Date,
 ): Promise<void> {
   const operation = "enqueue entry";
   const { fs, layout } = disk;
@@ -100,6 +102,9 @@ export async function publish(
       }
       state.wroteTmp = true;
       await writeTmp(disk, tmp, metadata);
+      // Dated before the rename that publishes it: no reader ever sees the
+      // entry without its due time.
+      if (due !== undefined) setDue(disk, tmp, due);
       if (disk.strict) {
         await Promise.all([
           disk.io(() => fs.syncFile(dataPath)),
@@ -147,18 +152,103 @@ function undoPublish(
   if (state.reservedNow) disk.unlinkQuietly(layout.registry(name));
 }
 
+/** What {@linkcode checkout} found. */
+export type CheckoutResult =
+  /** This process holds the entry; `text` is its metadata. */
+  | { held: true; text: string }
+  /**
+   * It was not taken: another process has it or it is gone, or (with `due`)
+   * it waits in its queue until then.
+   */
+  | { held: false; due?: Date };
+
 /**
  * Checks out `QUEUE/NAME` by claiming it into `QUEUE/.checkout/` (see
- * {@linkcode claim}). Returns false if another process has it or it is gone.
+ * {@linkcode claim}), and reads its metadata. An entry whose due time (the
+ * file's modification time) is still ahead on the file system's clock is
+ * not taken: the link is undone and the due time returned.
+ *
+ * The due time is read from the file that was linked, after the link and
+ * before the stamp: read earlier, it could belong to a file that another
+ * consumer has since handled and put back with a later due time under the
+ * same name. It costs no system call: the metadata is read from the same
+ * open file.
  */
-export function checkout(disk: Disk, queue: string, name: string): boolean {
-  return claim(
+export function checkout(
+  disk: Disk,
+  queue: string,
+  name: string,
+): CheckoutResult {
+  let text = "";
+  let due: Date | undefined;
+  const held = claim(
     disk,
     disk.layout.queueFile(queue, name),
     disk.layout.checkoutFile(queue, name),
     name,
     "check out entry",
+    (path) => {
+      const read = disk.fs.readTextStat(path);
+      const mtime = read.info.mtime;
+      if (mtime !== null && mtime.getTime() > disk.clock.now().getTime()) {
+        due = mtime;
+        return false;
+      }
+      text = read.text;
+      return true;
+    },
   );
+  return held ? { held, text } : { held, due };
+}
+
+/**
+ * Makes a waiting entry due now if its due time is ahead. Returns the due
+ * time it had, or undefined if it was due already.
+ *
+ * @throws {EntryNotFoundError} If the entry is not waiting in its queue.
+ */
+export function makeDue(
+  disk: Disk,
+  queue: string,
+  name: string,
+): Date | undefined {
+  const path = disk.layout.queueFile(queue, name);
+  try {
+    const due = dueOf(disk, disk.fs.statFresh(path));
+    // A consumer that checks the entry out meanwhile stamps it anyway; a
+    // new attempt put back under the same name meanwhile is made due too,
+    // which is what was asked.
+    if (due !== undefined) disk.fs.touch(path, disk.clock.now());
+    return due;
+  } catch (error) {
+    throw toSpoolError(error, "make entry due", path, EntryNotFoundError);
+  }
+}
+
+/**
+ * The due time a waiting entry's metadata file carries: its modification
+ * time, when that is ahead of now on the file system's clock.
+ */
+export function dueOf(disk: Disk, info: Deno.FileInfo): Date | undefined {
+  const mtime = info.mtime;
+  return mtime !== null && mtime.getTime() > disk.clock.now().getTime()
+    ? mtime
+    : undefined;
+}
+
+/**
+ * Dates a metadata file that is about to enter a queue with its due time:
+ * its modification time, as Postfix dates its deferred queue files. A file
+ * system that keeps coarser times than asked (sshfs keeps whole seconds)
+ * gets the next whole second, so that no rounding makes an entry due early.
+ */
+export function setDue(disk: Disk, path: string, due: Date): void {
+  const { fs } = disk;
+  fs.touch(path, due);
+  const kept = fs.stat(path).mtime;
+  if (kept !== null && kept.getTime() < due.getTime()) {
+    fs.touch(path, new Date(Math.ceil(due.getTime() / 1000) * 1000));
+  }
 }
 
 /** Refreshes a checkout's age, for long jobs. */
@@ -171,27 +261,48 @@ export function touchCheckout(disk: Disk, queue: string, name: string): void {
   }
 }
 
+/** How {@linkcode release} moves an entry, beyond where to. */
+export interface ReleaseOptions {
+  /** New metadata text, written over the checkout file first. */
+  metadata?: string;
+  /** The new text of the registry file (the entry's history). */
+  history?: string;
+  /** When it is due in its new queue; now if left out. */
+  due?: Date;
+}
+
 /**
- * Moves a checked-out entry to `QUEUE2/NAME` (possibly its own queue),
- * first replacing its metadata when `metadata` is given.
+ * Moves a checked-out entry to `QUEUE2/NAME` (possibly its own queue).
+ * First replaces its history (in strict durability, flushed with its
+ * directory: a retry counted must stay counted), then its metadata, then
+ * dates and moves it (see {@linkcode moveToPhase}).
  */
 export async function release(
   disk: Disk,
   queue: string,
   name: string,
   toQueue: string,
-  metadata: string | undefined,
+  options: ReleaseOptions = {},
 ): Promise<void> {
+  const operation = "save entry";
   const from = disk.layout.checkoutFile(queue, name);
   const to = disk.layout.queueFile(toQueue, name);
-  if (metadata !== undefined) {
-    await replace(disk, from, name, metadata, "save entry");
+  if (options.history !== undefined) {
+    const registry = disk.layout.registry(name);
+    await replace(disk, registry, name, options.history, operation);
+    if (disk.strict) {
+      try {
+        await disk.flushDir(disk.layout.registryDir);
+      } catch (error) {
+        throw toSpoolError(error, operation, registry);
+      }
+    }
   }
-  if (!moveToPhase(disk, from, to, name, "save entry")) {
-    throw new EntryNotFoundError("not found", {
-      operation: "save entry",
-      path: from,
-    });
+  if (options.metadata !== undefined) {
+    await replace(disk, from, name, options.metadata, operation);
+  }
+  if (!moveToPhase(disk, from, to, name, operation, options.due)) {
+    throw new EntryNotFoundError("not found", { operation, path: from });
   }
 }
 
@@ -223,20 +334,49 @@ export async function removeWaiting(
   );
 }
 
-/** Replaces a waiting entry's metadata atomically, without a checkout. */
+/**
+ * Replaces a waiting entry's metadata atomically, without a checkout; a
+ * due time it has is kept.
+ */
 export async function writeQueueMetadata(
   disk: Disk,
   queue: string,
   name: string,
   metadata: string,
 ): Promise<void> {
-  await replace(
-    disk,
-    disk.layout.queueFile(queue, name),
-    name,
-    metadata,
-    "write metadata",
-  );
+  const operation = "write metadata";
+  const path = disk.layout.queueFile(queue, name);
+  let due: Date | undefined;
+  try {
+    due = dueOf(disk, disk.fs.stat(path));
+  } catch (error) {
+    throw toSpoolError(error, operation, path, EntryNotFoundError);
+  }
+  await replace(disk, path, name, metadata, operation, { due });
+}
+
+/**
+ * Replaces an entry's registry file (its history) for a process that does
+ * not hold the entry: repair, about to put back a checkout whose consumer
+ * is presumed dead. It writes through `.tmp/NAME.repair`, not `.tmp/NAME`,
+ * which that consumer, should it be alive after all, may be using.
+ */
+export async function writeRegistryForRepair(
+  disk: Disk,
+  name: string,
+  text: string,
+): Promise<void> {
+  const operation = "record abandoned attempt";
+  const path = disk.layout.registry(name);
+  const tmp = `${disk.layout.tmp(name)}.repair`;
+  await replace(disk, path, name, text, operation, { tmp });
+  if (disk.strict) {
+    try {
+      await disk.flushDir(disk.layout.registryDir);
+    } catch (error) {
+      throw toSpoolError(error, operation, path);
+    }
+  }
 }
 
 /** Replaces a payload atomically through `.tmp/NAME`. */
@@ -258,8 +398,12 @@ export async function writeData(
 
 /**
  * Moves an entry's metadata file to a new phase, for the process that holds
- * it: stamps it and the registry file, then renames it. False if it was
- * gone (taken away by repair).
+ * it: stamps it and the registry file (or dates the file with its due
+ * time), then renames it. False if it was gone (taken away by repair).
+ *
+ * A due time needs no flush of its own: it changes the file before the
+ * rename does, and a journaled file system keeps the changes to one file in
+ * order, so the file never arrives without it.
  */
 export function moveToPhase(
   disk: Disk,
@@ -267,9 +411,11 @@ export function moveToPhase(
   to: string,
   name: string,
   operation: string,
+  due?: Date,
 ): boolean {
   try {
     stampPhase(disk, from, name);
+    if (due !== undefined) setDue(disk, from, due);
     renameVerified(disk, from, to);
     return true;
   } catch (error) {
@@ -302,6 +448,10 @@ export function moveToPhase(
  * the unlink changes the file after the link did, and a journaled file
  * system keeps the changes to one file in order.
  *
+ * A `check`, given, looks at the file once linked and before it is
+ * stamped; if it says no, or throws, the link is undone and the file stays
+ * where it was, untouched.
+ *
  * @returns True if this process now holds the entry at `to`.
  */
 export function claim(
@@ -310,9 +460,19 @@ export function claim(
   to: string,
   name: string,
   operation: string,
+  check?: (to: string) => boolean,
 ): boolean {
   const { fs } = disk;
   if (!link(disk, from, to, operation)) return false;
+  if (check !== undefined) {
+    let keep = false;
+    try {
+      keep = check(to);
+    } finally {
+      if (!keep) disk.unlinkQuietly(to);
+    }
+    if (!keep) return false;
+  }
   try {
     stampPhase(disk, to, name);
     fs.remove(from);
@@ -388,7 +548,8 @@ function exists(disk: Disk, path: string): boolean {
 }
 
 /**
- * Replaces `target` (which must exist) by writing `.tmp/NAME`, flushing it
+ * Replaces `target` (which must exist) by writing `.tmp/NAME` (or
+ * `options.tmp`), dating it with `options.due` if given, flushing it
  * (strict) and renaming it over `target`.
  */
 async function replace(
@@ -397,13 +558,15 @@ async function replace(
   name: string,
   content: FileContent,
   operation: string,
+  options: { due?: Date; tmp?: string } = {},
 ): Promise<void> {
-  const tmp = disk.layout.tmp(name);
+  const { due, tmp = disk.layout.tmp(name) } = options;
   const { fs } = disk;
   await disk.withTmp(name, async () => {
     try {
       await disk.io(async () => {
         await writeTmp(disk, tmp, content);
+        if (due !== undefined) setDue(disk, tmp, due);
         if (disk.strict) await fs.syncFile(tmp);
       });
       // Check the target is still there just before replacing it, so that

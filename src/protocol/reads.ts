@@ -63,6 +63,30 @@ export function statEntry(disk: Disk, name: string): Deno.FileInfo {
   }
 }
 
+/** Reads an entry's registry file: its history, empty if it has none. */
+export function readRegistry(disk: Disk, name: string): string {
+  const path = disk.layout.registry(name);
+  try {
+    return disk.fs.readText(path);
+  } catch (error) {
+    throw toSpoolError(error, "read history", path, EntryNotFoundError);
+  }
+}
+
+/** Stats a waiting entry's metadata file, past any cache. */
+export function statWaiting(
+  disk: Disk,
+  queue: string,
+  name: string,
+): Deno.FileInfo {
+  const path = disk.layout.queueFile(queue, name);
+  try {
+    return disk.fs.statFresh(path);
+  } catch (error) {
+    throw toSpoolError(error, "stat entry", path, EntryNotFoundError);
+  }
+}
+
 /** Reads a payload whole. */
 export async function readData(disk: Disk, name: string): Promise<Uint8Array> {
   const path = disk.layout.data(name);
@@ -73,23 +97,28 @@ export async function readData(disk: Disk, name: string): Promise<Uint8Array> {
   }
 }
 
-/** Opens a payload as a stream; errors arrive typed through the stream. */
+/**
+ * Opens a payload as a stream; errors arrive typed through the stream, and
+ * are shown to `onError` first.
+ */
 export function readDataStream(
   disk: Disk,
   name: string,
+  onError?: (error: SpoolError) => void,
 ): ReadableStream<Uint8Array> {
   const path = disk.layout.data(name);
-  return mapErrors(
-    disk.fs.readStream(path),
-    (error) => toSpoolError(error, "read data", path, EntryNotFoundError),
-  );
+  return mapErrors(disk.fs.readStream(path), (error) => {
+    const typed = toSpoolError(error, "read data", path, EntryNotFoundError);
+    onError?.(typed);
+    return typed;
+  });
 }
 
-/** Stats a payload. */
+/** Stats a payload, not following a symbolic link. */
 export function statData(disk: Disk, name: string): Deno.FileInfo {
   const path = disk.layout.data(name);
   try {
-    return disk.fs.stat(path);
+    return disk.fs.lstat(path);
   } catch (error) {
     throw toSpoolError(error, "stat data", path, EntryNotFoundError);
   }

@@ -19,6 +19,16 @@
 //   one inode in order. So a file cannot lose a name to an unlink whose
 //   earlier link was lost. (A file system without a journal, such as ext2
 //   or ext4 without one, promises none of this.)
+// - A file's modification time is set by each write and by `touch` (a
+//   utime). A touch updates the file's inode, so it joins the order of the
+//   changes to the file's names: it survives if any later one of them
+//   survived, and if it survives, so did every earlier one. `syncFile` is an
+//   fdatasync, which need not flush times, so it makes no touch durable.
+//   Otherwise the touch may be lost or kept, and a later touch of a file
+//   survives only with the earlier ones. A file comes back with the time of
+//   its latest surviving touch or, if the write whose contents it comes back
+//   with came later, that write's time (read right after the write; for a
+//   file there from the start, its time then).
 // Everything before the recording started counts as durable.
 
 import {
@@ -30,11 +40,20 @@ import {
 /** One recorded operation; paths are relative to the root ("" is the root). */
 export type Op =
   | { kind: "mkdir"; path: string }
-  | { kind: "write"; path: string; content: Uint8Array; createNew: boolean }
+  | {
+    kind: "write";
+    path: string;
+    content: Uint8Array;
+    createNew: boolean;
+    /** The file's modification time right after the write (ms). */
+    mtime: number;
+  }
   | { kind: "syncFile"; path: string }
   | { kind: "rename"; from: string; to: string }
   | { kind: "link"; from: string; to: string }
   | { kind: "unlink"; path: string }
+  /** Sets a file's times; `time` in milliseconds since the epoch. */
+  | { kind: "touch"; path: string; time: number }
   | { kind: "syncDir"; path: string };
 
 /** What to leave out on purpose, to show that the tests can fail. */
@@ -78,6 +97,7 @@ export class RecordingFs implements FileSystem {
       path: this.#rel(path),
       content: new Uint8Array(),
       createNew: true,
+      mtime: mtimeOf(realFileSystem.stat(path)),
     });
   }
 
@@ -97,6 +117,7 @@ export class RecordingFs implements FileSystem {
       path: this.#rel(path),
       content: bytes,
       createNew: options.createNew,
+      mtime: mtimeOf(realFileSystem.stat(path)),
     });
   }
 
@@ -136,9 +157,18 @@ export class RecordingFs implements FileSystem {
     }
   }
 
-  // Reads and times change nothing that a power cut could lose.
-  touch = realFileSystem.touch;
+  touch(path: string, time: Date): void {
+    realFileSystem.touch(path, time);
+    this.ops.push({
+      kind: "touch",
+      path: this.#rel(path),
+      time: time.getTime(),
+    });
+  }
+
+  // Reads change nothing that a power cut could lose.
   readText = realFileSystem.readText;
+  readTextStat = realFileSystem.readTextStat;
   readBytes = realFileSystem.readBytes;
   readStream = realFileSystem.readStream;
   stat = realFileSystem.stat;
@@ -153,11 +183,19 @@ export class RecordingFs implements FileSystem {
 export interface Snapshot {
   dirs: string[];
   files: Map<string, Uint8Array>;
+  /** Each file's modification time, in milliseconds since the epoch. */
+  mtimes: Map<string, number>;
+}
+
+/** A file's modification time in milliseconds since the epoch. */
+function mtimeOf(info: Deno.FileInfo): number {
+  if (info.mtime === null) throw new Error("no modification time");
+  return info.mtime.getTime();
 }
 
 /** Reads the tree under `root`. */
 export function snapshot(root: string): Snapshot {
-  const result: Snapshot = { dirs: [""], files: new Map() };
+  const result: Snapshot = { dirs: [""], files: new Map(), mtimes: new Map() };
   const walk = (rel: string) => {
     for (const item of Deno.readDirSync(rel ? `${root}/${rel}` : root)) {
       const path = rel ? `${rel}/${item.name}` : item.name;
@@ -166,6 +204,7 @@ export function snapshot(root: string): Snapshot {
         walk(path);
       } else {
         result.files.set(path, Deno.readFileSync(`${root}/${path}`));
+        result.mtimes.set(path, mtimeOf(Deno.statSync(`${root}/${path}`)));
       }
     }
   };
@@ -194,9 +233,17 @@ interface DirChange {
   node?: Node;
 }
 
+interface Write {
+  op: number;
+  content: Uint8Array;
+  mtime: number;
+}
+
 interface Inode {
-  writes: { op: number; content: Uint8Array }[];
+  /** Its content writes; a file there from the start has one at op -1. */
+  writes: Write[];
   syncs: number[];
+  touches: { op: number; time: number }[];
 }
 
 function split(path: string): [string, string] {
@@ -239,8 +286,9 @@ export class PowerCut {
     }
     for (const [path, content] of initial.files) {
       const inode = this.#inodes.push({
-        writes: [{ op: -1, content }],
+        writes: [{ op: -1, content, mtime: initial.mtimes.get(path)! }],
         syncs: [-1],
+        touches: [],
       }) - 1;
       const [dir, name] = split(path);
       this.#initial.get(dir)!.set(name, { type: "file", inode });
@@ -283,12 +331,14 @@ export class PowerCut {
             this.#inodes[existing.inode].writes.push({
               op: i,
               content: op.content,
+              mtime: op.mtime,
             });
             return;
           }
           const inode = this.#inodes.push({
-            writes: [{ op: i, content: op.content }],
+            writes: [{ op: i, content: op.content, mtime: op.mtime }],
             syncs: [],
+            touches: [],
           }) - 1;
           nameChange({ type: "file", inode }, i, dir);
           change(dir, {
@@ -303,6 +353,15 @@ export class PowerCut {
           const [dir, name] = split(op.path);
           const node = live.get(dir)!.get(name);
           if (node?.type === "file") this.#inodes[node.inode].syncs.push(i);
+          return;
+        }
+        case "touch": {
+          // Directories' times are not modelled.
+          const [dir, name] = split(op.path);
+          const node = live.get(dir)?.get(name);
+          if (node?.type === "file") {
+            this.#inodes[node.inode].touches.push({ op: i, time: op.time });
+          }
           return;
         }
         case "rename": {
@@ -341,7 +400,8 @@ export class PowerCut {
    * Writes to `target` (an empty directory) a state the file system could
    * come back with after a power cut following the first `cut` operations.
    * `"least"` keeps only what was flushed, `"most"` everything, and a
-   * random function decides each open question at random.
+   * random function decides each open question at random. Each file's
+   * modification and access times are set to the time it comes back with.
    */
   materialize(target: string, cut: number, outcome: Outcome): void {
     const pick = (n: number): number =>
@@ -380,42 +440,85 @@ export class PowerCut {
       kept.set(dir, n);
     };
     // And a change to a file's names survives only with every earlier one.
-    for (let changed = true; changed;) {
-      changed = false;
-      for (const { op, from, to } of this.#renames) {
-        if (op >= cut) continue;
-        const inFrom = includes(from, op);
-        const inTo = includes(to, op);
-        if (inFrom !== inTo) {
-          extendTo(inFrom ? to : from, op);
-          changed = true;
-        }
-      }
-      for (const changes of this.#nameChanges.values()) {
-        const happened = changes.filter((c) => c.op < cut);
-        const last = happened.findLastIndex((c) => includes(c.dir, c.op));
-        for (const earlier of happened.slice(0, last)) {
-          if (!includes(earlier.dir, earlier.op)) {
-            extendTo(earlier.dir, earlier.op);
+    const settle = () => {
+      for (let changed = true; changed;) {
+        changed = false;
+        for (const { op, from, to } of this.#renames) {
+          if (op >= cut) continue;
+          const inFrom = includes(from, op);
+          const inTo = includes(to, op);
+          if (inFrom !== inTo) {
+            extendTo(inFrom ? to : from, op);
             changed = true;
           }
         }
+        for (const changes of this.#nameChanges.values()) {
+          const happened = changes.filter((c) => c.op < cut);
+          const last = happened.findLastIndex((c) => includes(c.dir, c.op));
+          for (const earlier of happened.slice(0, last)) {
+            if (!includes(earlier.dir, earlier.op)) {
+              extendTo(earlier.dir, earlier.op);
+              changed = true;
+            }
+          }
+        }
       }
-    }
-    const contents = (inode: Inode): Uint8Array => {
+    };
+    settle();
+    // Touches (see the model above): those before the last surviving change
+    // to a file's names are durable. Of those after it, the first few
+    // survive, as many as `pick` says; a kept one brings the earlier changes
+    // to the file's names with it, and they may carry other directories
+    // along, so settle again.
+    const lastNameChange = (inode: number): number =>
+      this.#nameChanges.get(inode)?.findLast((c) =>
+        c.op < cut && includes(c.dir, c.op)
+      )?.op ?? -1;
+    /** Per file, the last of its open touches that was kept. */
+    const keptTouches = new Map<number, number>();
+    this.#inodes.forEach((inode, i) => {
+      const durable = lastNameChange(i);
+      const open = inode.touches.filter((t) => t.op > durable && t.op < cut);
+      if (open.length === 0) return;
+      const n = pick(open.length + 1);
+      if (n === 0) return;
+      const upTo = open[n - 1].op;
+      keptTouches.set(i, upTo);
+      for (const c of this.#nameChanges.get(i) ?? []) {
+        if (c.op < upTo && !includes(c.dir, c.op)) extendTo(c.dir, c.op);
+      }
+    });
+    settle();
+    // The latest surviving touch, or the write that set the contents if it
+    // came later.
+    const mtime = (i: number, write: Write): number => {
+      const durable = lastNameChange(i);
+      const kept = keptTouches.get(i) ?? -1;
+      const touch = this.#inodes[i].touches.findLast((t) =>
+        t.op < cut && (t.op < durable || t.op <= kept)
+      );
+      return touch !== undefined && touch.op > write.op
+        ? touch.time
+        : write.mtime;
+    };
+    // The write whose contents a file comes back with (emptied or cut in
+    // half, if that is how they come back).
+    const contents = (inode: Inode): Write => {
       const writes = inode.writes.filter((w) => w.op < cut);
       const last = writes.at(-1)!;
       const lastSync = Math.max(-1, ...inode.syncs.filter((s) => s < cut));
       if (lastSync > last.op || (last.op === -1 && lastSync === -1)) {
-        return last.content;
+        return last;
       }
-      const flushed = writes.filter((w) => w.op < lastSync).at(-1)?.content ??
-        new Uint8Array();
+      const empty = { ...last, content: new Uint8Array() };
       const choices = [
-        new Uint8Array(),
-        flushed,
-        last.content.subarray(0, last.content.length >> 1),
-        last.content,
+        empty,
+        writes.filter((w) => w.op < lastSync).at(-1) ?? empty,
+        {
+          ...last,
+          content: last.content.subarray(0, last.content.length >> 1),
+        },
+        last,
       ];
       return choices[pick(choices.length)];
     };
@@ -436,7 +539,10 @@ export class PowerCut {
           const first = written.get(node.inode);
           if (first !== undefined) Deno.linkSync(first, path);
           else {
-            Deno.writeFileSync(path, contents(this.#inodes[node.inode]));
+            const source = contents(this.#inodes[node.inode]);
+            Deno.writeFileSync(path, source.content);
+            const time = new Date(mtime(node.inode, source));
+            Deno.utimeSync(path, time, time);
             written.set(node.inode, path);
           }
         }

@@ -110,6 +110,13 @@ export class RecordingFileSystem implements FileSystem {
     );
   }
 
+  readTextStat(path: string): { text: string; info: Deno.FileInfo } {
+    return this.#run(
+      `read ${this.#rel(path)}`,
+      () => this.#real.readTextStat(path),
+    );
+  }
+
   readBytes(path: string): Promise<Uint8Array> {
     return this.#run(
       `read ${this.#rel(path)}`,

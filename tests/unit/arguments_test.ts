@@ -144,7 +144,7 @@ Deno.test("arguments: a handler's outcome that is not one, and a spool that is n
     spool.withEntry(entry, () => ({ action: "keep" }) as never),
     rejectsWith(
       TypeError,
-      `Cannot handle entry as 'outcome' must be { action: "save", queue } or { action: "remove" }: received {"action":"keep"}`,
+      `Cannot handle entry as 'outcome' must be { action: "save", queue }, { action: "remove" } or { action: "retry" }: received {"action":"keep"}`,
     ),
   );
   // The entry went back to its queue.

@@ -304,7 +304,11 @@ Deno.test("power cut: checkouts, saves with and without new metadata, removes", 
     const scratch = await Deno.makeTempDir({ dir: SCRATCH });
     recording.cut.materialize(scratch, cut, random(cut));
     const places = locate(scratch, a);
-    assert.equal(places.length, 1, `cut ${cut}`);
+    // A checkout cut short leaves one file under both names: still one.
+    assert.ok(
+      places.length === 1 || claimCutShort(scratch, a, places),
+      `cut ${cut}: ${places}`,
+    );
     const meta = Deno.readTextFileSync(`${scratch}/${places[0]}/${a}`);
     assert.ok(['{"n":0}', '{"n":20}'].includes(meta), `cut ${cut}: ${meta}`);
     const data = String(Deno.readFileSync(`${scratch}/.data/${a}`));

@@ -1,0 +1,299 @@
+// Delayed entries, retries with backoff, dead letters and poison entries,
+// in one process. (Across processes: tests/processes/schedule_test.ts.)
+
+import assert from "node:assert/strict";
+import {
+  jsonMetadata,
+  Monitor,
+  NotDueError,
+  type SpoolError,
+} from "../../mod.ts";
+import { Spool } from "../../mod.ts";
+import { checkout } from "../../expert.ts";
+import { tempDir } from "../_helpers/temp_dir.ts";
+
+type Q = "in" | "dead" | "damaged";
+const queues: Q[] = ["in", "dead", "damaged"];
+
+async function open(dir: string) {
+  return await Spool.create(dir, {
+    queues,
+    metadata: jsonMetadata<{ n: number }>(),
+  });
+}
+
+Deno.test("delay: an entry is not handed out before its due time, then at once to a waiting reader", async () => {
+  await using dir = await tempDir();
+  const spool = await open(dir.path);
+  const delay = 300;
+  const asked = Date.now();
+  const entry = await spool.enqueue("in", { n: 1 }, new Uint8Array(), {
+    delay,
+  });
+  const due = await entry.direct.readDue();
+  assert.ok(due !== undefined && due.getTime() >= asked + delay);
+  await using reader = spool.reader("in");
+  assert.equal(await reader.dequeueAvailable(), undefined);
+  // Waits (no event comes): the reader wakes itself when it is due.
+  const job = await reader.dequeue();
+  const got = Date.now();
+  assert.ok(job !== undefined);
+  assert.ok(got >= due.getTime(), `${got} < ${due.getTime()}`);
+  await job.remove();
+});
+
+Deno.test("delay: `at` in the past is now; bad options are refused and write nothing", async () => {
+  await using dir = await tempDir();
+  const spool = await open(dir.path);
+  const past = await spool.enqueue("in", { n: 1 }, new Uint8Array(), {
+    at: new Date(Date.now() - 60_000),
+  });
+  assert.equal(await past.direct.readDue(), undefined);
+  await assert.rejects(
+    spool.enqueue("in", { n: 2 }, new Uint8Array(), {
+      delay: 1,
+      at: new Date(),
+    }),
+    TypeError,
+  );
+  await assert.rejects(
+    spool.enqueue("in", { n: 2 }, new Uint8Array(), { delay: -1 }),
+    RangeError,
+  );
+  await assert.rejects(
+    spool.enqueue("in", { n: 2 }, new Uint8Array(), { at: new Date(NaN) }),
+    RangeError,
+  );
+  assert.equal((await spool.list("in")).length, 1);
+  assert.equal([...Deno.readDirSync(`${dir.path}/.registry`)].length, 1);
+});
+
+Deno.test("delay: entries are handed out in due order, the ready ones first", async () => {
+  await using dir = await tempDir();
+  const spool = await open(dir.path);
+  const now = Date.now();
+  await spool.enqueue("in", { n: 3 }, new Uint8Array(), {
+    at: new Date(now + 400),
+  });
+  await spool.enqueue("in", { n: 2 }, new Uint8Array(), {
+    at: new Date(now + 200),
+  });
+  await spool.enqueue("in", { n: 1 }, new Uint8Array());
+  const seen: number[] = [];
+  await using reader = spool.reader("in");
+  for (let i = 0; i < 3; i++) {
+    const job = (await reader.dequeue())!;
+    seen.push(job.metadata.n);
+    await job.remove();
+  }
+  assert.deepEqual(seen, [1, 2, 3]);
+});
+
+Deno.test("delay: making an entry due wakes a waiting reader; checkout of a delayed entry says when", async () => {
+  await using dir = await tempDir();
+  const spool = await open(dir.path);
+  const entry = await spool.enqueue("in", { n: 1 }, new Uint8Array(), {
+    delay: 3_600_000,
+  });
+  const error = await checkout(spool, entry).catch((e) => e);
+  assert.ok(error instanceof NotDueError);
+  assert.ok(error.due.getTime() > Date.now() + 3_500_000);
+  assert.deepEqual(
+    await spool.tryWithEntry(entry, () => ({ action: "remove" })),
+    {
+      found: false,
+    },
+  );
+  await using reader = spool.reader("in");
+  const waiting = reader.dequeue();
+  // Once the reader has met the entry and gone to sleep, make it due.
+  for (;;) {
+    await new Promise((resolve) => setTimeout(resolve, 0));
+    if (!Deno.readDirSync(`${dir.path}/in/.checkout`).some(() => true)) break;
+  }
+  const had = await entry.direct.makeDue();
+  assert.ok(had !== undefined);
+  const job = await waiting;
+  assert.equal(job?.name, entry.name);
+  await job!.remove();
+  assert.equal(
+    await spool.entry("in", "gone").direct.readDue().catch((e) => e.name),
+    "EntryNotFoundError",
+  );
+});
+
+Deno.test("delay: rewriting a delayed entry's metadata keeps its due time; the monitor does not call it old", async () => {
+  await using dir = await tempDir();
+  const spool = await open(dir.path);
+  const entry = await spool.enqueue("in", { n: 1 }, new Uint8Array(), {
+    delay: 3_600_000,
+  });
+  const due = await entry.direct.readDue();
+  await entry.direct.writeMetadata({ n: 2 });
+  assert.deepEqual(await entry.direct.readDue(), due);
+  const monitor = await Monitor.create(dir.path, {
+    limits: { maxQueueAgesMs: { in: 1 } },
+  });
+  assert.deepEqual(await monitor.runOnce(), []);
+});
+
+Deno.test("retry: a failing handler's attempts are counted with backoff, then dead-lettered with its errors", async () => {
+  await using dir = await tempDir();
+  const spool = await open(dir.path);
+  const entry = await spool.enqueue("in", { n: 1 }, new Uint8Array());
+  await spool.enqueue("in", { n: 2 }, new Uint8Array());
+  const handled: number[] = [];
+  await using reader = spool.reader("in", {
+    retry: { maxAttempts: 3, backoff: [20, 40], deadLetter: "dead" },
+  });
+  const stop = new AbortController();
+  let failures = 0;
+  await reader.iter((metadata) => {
+    handled.push(metadata.n);
+    if (metadata.n === 1) {
+      if (++failures === 3) setTimeout(() => stop.abort(), 0);
+      throw new Error(`attempt ${failures} failed`);
+    }
+    return { action: "remove" };
+  }, { signal: stop.signal });
+  // The healthy entry behind it was not held up.
+  assert.deepEqual(handled.slice(0, 2), [1, 2]);
+  assert.deepEqual(handled.filter((n) => n === 1).length, 3);
+  const [dead] = await spool.list("dead");
+  assert.equal(dead.name, entry.name);
+  const history = await dead.direct.readHistory();
+  assert.equal(history.attempts, 3);
+  assert.deepEqual(
+    history.failures.map((f) => [f.kind, f.queue, f.message]),
+    [1, 2, 3].map((i) => ["error", "in", `Error: attempt ${i} failed`]),
+  );
+  assert.deepEqual(await spool.list("in"), []);
+});
+
+Deno.test("retry: a retry outcome waits as asked and counts; without a policy it uses the default backoff", async () => {
+  await using dir = await tempDir();
+  const spool = await open(dir.path);
+  const entry = await spool.enqueue("in", { n: 1 }, new Uint8Array());
+  await spool.withEntry(entry, () => ({
+    action: "retry",
+    delay: 60_000,
+    error: "451 greylisted",
+    metadata: { n: 2 },
+  }));
+  const due = (await entry.direct.readDue())!;
+  assert.ok(due.getTime() > Date.now() + 50_000);
+  assert.deepEqual(await entry.direct.readMetadata(), { n: 2 });
+  const history = await entry.direct.readHistory();
+  assert.equal(history.attempts, 1);
+  assert.equal(history.failures[0].message, "451 greylisted");
+  await entry.direct.makeDue();
+  await spool.withEntry(entry, () => ({ action: "retry" }));
+  const again = (await entry.direct.readDue())!;
+  // The default backoff: a second failure waits about 2 s (±20 %).
+  assert.ok(again.getTime() > Date.now() + 1000, String(again));
+  assert.equal((await entry.direct.readHistory()).attempts, 2);
+});
+
+Deno.test("retry: saving to a queue with a delay does not count an attempt", async () => {
+  await using dir = await tempDir();
+  const spool = await open(dir.path);
+  const entry = await spool.enqueue("in", { n: 1 }, new Uint8Array());
+  await spool.withEntry(entry, () => ({
+    action: "save",
+    queue: "dead",
+    delay: 60_000,
+  }));
+  const moved = spool.entry("dead", entry.name);
+  assert.ok((await moved.direct.readDue())! > new Date());
+  assert.equal((await moved.direct.readHistory()).attempts, 0);
+});
+
+Deno.test("poison: garbage metadata, a missing payload and a throwing handler do not stop the queue", async () => {
+  await using dir = await tempDir();
+  const spool = await open(dir.path);
+  const throws = await spool.enqueue("in", { n: 0 }, new Uint8Array([1]));
+  const garbage = await spool.enqueue("in", { n: 0 }, new Uint8Array([2]));
+  const noPayload = await spool.enqueue("in", { n: 0 }, new Uint8Array([3]));
+  for (let n = 1; n <= 5; n++) {
+    await spool.enqueue("in", { n }, new Uint8Array([n]));
+  }
+  Deno.writeTextFileSync(`${dir.path}/in/${garbage.name}`, "{not json");
+  Deno.removeSync(`${dir.path}/.data/${noPayload.name}`);
+  const reported: SpoolError[] = [];
+  const handled: number[] = [];
+  await using reader = spool.reader("in", {
+    retry: { maxAttempts: 1, deadLetter: "dead" },
+    poison: { queue: "damaged" },
+    onError: (error) => reported.push(error),
+  });
+  await reader.iterAvailable(async (metadata, data, job) => {
+    await data.load();
+    if (job.name === throws.name) throw new Error("always");
+    handled.push(metadata.n);
+    return { action: "remove" };
+  });
+  assert.deepEqual(handled, [1, 2, 3, 4, 5]);
+  assert.deepEqual((await spool.list("dead")).map((e) => e.name), [
+    throws.name,
+  ]);
+  assert.deepEqual(
+    (await spool.list("damaged")).map((e) => e.name),
+    [garbage.name, noPayload.name],
+  );
+  const reasons = await Promise.all(
+    (await spool.list("damaged")).map(async (e) =>
+      (await e.direct.readHistory()).failures.map((f) => f.kind)
+    ),
+  );
+  assert.deepEqual(reasons, [["damaged"], ["damaged"]]);
+  assert.equal(reported.length, 2);
+  assert.deepEqual(await spool.list("in"), []);
+});
+
+Deno.test("poison: by default a damaged entry is reported and skipped, and stays where it is", async () => {
+  await using dir = await tempDir();
+  const spool = await open(dir.path);
+  const noPayload = await spool.enqueue("in", { n: 0 }, new Uint8Array());
+  await spool.enqueue("in", { n: 1 }, new Uint8Array());
+  Deno.removeSync(`${dir.path}/.data/${noPayload.name}`);
+  Deno.symlinkSync("/etc/hostname", `${dir.path}/.data/${noPayload.name}`);
+  const reported: string[] = [];
+  await using reader = spool.reader("in", {
+    onError: (error) => reported.push(error.message),
+  });
+  const handled: number[] = [];
+  const stop = new AbortController();
+  await reader.iter(async (metadata, data) => {
+    await data.load();
+    handled.push(metadata.n);
+    stop.abort();
+    return { action: "remove" };
+  }, { signal: stop.signal });
+  assert.deepEqual(handled, [1]);
+  assert.equal(reported.length, 1);
+  assert.match(reported[0], /not a regular file/);
+  assert.deepEqual((await spool.list("in")).map((e) => e.name), [
+    noPayload.name,
+  ]);
+});
+
+Deno.test("retry: an attempt abandoned by a dead consumer counts; spent attempts go to the dead letters", async () => {
+  await using dir = await tempDir();
+  const spool = await open(dir.path);
+  const entry = await spool.enqueue("in", { n: 1 }, new Uint8Array());
+  // A consumer takes it and dies; repair finds the checkout stale.
+  await checkout(spool, entry);
+  const old = new Date(Date.now() - 3_600_000);
+  Deno.utimeSync(`${dir.path}/in/.checkout/${entry.name}`, old, old);
+  const monitor = await Monitor.create(dir.path);
+  const report = await monitor.repair({ dryRun: false });
+  assert.deepEqual(report.actions.map((a) => a.kind), ["requeue"]);
+  const history = await entry.direct.readHistory();
+  assert.equal(history.attempts, 1);
+  assert.equal(history.failures[0].kind, "abandoned");
+  await using reader = spool.reader("in", {
+    retry: { maxAttempts: 1, deadLetter: "dead" },
+  });
+  assert.equal(await reader.dequeueAvailable(), undefined);
+  assert.deepEqual((await spool.list("dead")).map((e) => e.name), [entry.name]);
+});
