@@ -1,117 +1,111 @@
 /**
  * A small mail spool, in the style of the original library's SMTP spool.
- * Messages wait in `active`; a delivery loop makes passes over it and tries
- * the messages that are due. A temporary failure is retried later with
- * exponential backoff recorded in the metadata; after too many attempts the
- * message is `frozen` for a person to look at. A permanent failure puts it in
- * `quarantine`. Delivered messages go to `removed`, kept for a while in case
- * they have to be recovered.
+ * Messages wait in `active`; a reader delivers each one when it is due. A
+ * temporary failure is a retry: the spool records it in the message's
+ * history and brings the message back after a backoff, and after too many
+ * attempts moves it to `frozen` (the dead letters) for a person to look at.
+ * A permanent failure puts it in `quarantine`. Delivered messages go to
+ * `removed`, kept for a while in case they have to be recovered.
  *
- * The pass looks at each message's metadata without checking it out
- * (`entry.direct.readMetadata()`), and checks out only those that are due:
- * messages waiting for their next attempt are never moved.
+ * Nothing here schedules by hand: the due times live in the spool (each
+ * waiting message's file is dated with its next attempt, as in Postfix's
+ * deferred queue), so they survive restarts and are seen by every process;
+ * `multispool ls` shows them, and `multispool flush` makes them due now.
  *
  * ```sh
  * deno run --allow-read --allow-write examples/mail_spool.ts [SPOOL]
  * ```
  *
- * Delivery is simulated (seeded, so a run is repeatable): no network here.
+ * Delivery is simulated (each recipient's fate is fixed, so a run is
+ * repeatable): no network here.
  *
  * @module
  */
 
-import { jsonMetadata, Spool, textData } from "../mod.ts";
+import {
+  abortOnSignals,
+  backoffDelay,
+  jsonMetadata,
+  type RetryPolicy,
+  Spool,
+  textData,
+} from "../mod.ts";
 
 /** What the spool knows of a message besides its body. */
 export interface Envelope {
   from: string;
   to: string;
-  attempts: number;
-  /** When the next attempt is due, in milliseconds since the epoch. */
-  nextAttemptAt: number;
   lastError?: string;
 }
 
 type Queue = "active" | "frozen" | "removed" | "quarantine";
 
-/** The backoff after `attempts` failed attempts: base * 2^(attempts-1). */
-export function backoffMs(attempts: number, baseMs: number): number {
-  return baseMs * 2 ** (attempts - 1);
+/** What a delivery attempt gave. */
+export type Delivery = "ok" | "retry" | "reject";
+
+/**
+ * A fake mail server: `nobody@` is unknown; the others answer "try again
+ * later" as many times as the number before the `@` says (`carol` never
+ * gets through).
+ */
+export function fakeServer(to: string, attempt: number): Delivery {
+  if (to.startsWith("nobody@")) return "reject";
+  const busy: Record<string, number> = { alice: 0, bob: 2, carol: 99, dave: 1 };
+  return attempt <= (busy[to.split("@")[0]] ?? 0) ? "retry" : "ok";
 }
 
-/** A fake mail server: fails now and then, and never knows `nobody@`. */
-function deliverer(seed: number) {
-  let state = seed >>> 0;
-  // mulberry32: small, seeded, good enough for a simulation.
-  const random = () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(state ^ (state >>> 15), state | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-  return (envelope: Envelope): "ok" | "retry" | "reject" =>
-    envelope.to.startsWith("nobody@")
-      ? "reject"
-      : random() < 0.6
-      ? "retry"
-      : "ok";
-}
+/** Four attempts, 50, 100 then 200 ms apart; then frozen. */
+export const retry: RetryPolicy<Queue> = {
+  maxAttempts: 4,
+  backoff: [50, 100, 200],
+  deadLetter: "frozen",
+};
 
-/** One pass over `active`: tries every message that is due. */
-export async function deliveryPass(
+/**
+ * Delivers what is and will be in `active` until every message of `total`
+ * has found its place (delivered, quarantined or frozen), or a signal.
+ */
+export async function deliverAll(
   spool: Spool<Queue, Envelope, string>,
-  deliver: (envelope: Envelope) => "ok" | "retry" | "reject",
-  options: { maxAttempts: number; baseBackoffMs: number },
-): Promise<string[]> {
-  const log: string[] = [];
-  for (const entry of await spool.list("active")) {
-    // Peek without a lock: not due yet means not touched at all.
-    const envelope = await entry.direct.readMetadata().catch(() => undefined);
-    if (envelope === undefined || envelope.nextAttemptAt > Date.now()) continue;
-    await spool.tryWithEntry(entry, (envelope, _body) => {
-      const result = deliver(envelope);
-      const attempts = envelope.attempts + 1;
-      if (result === "ok") {
-        log.push(`${envelope.to}: delivered after ${attempts} attempt(s)`);
-        return {
-          action: "save",
-          queue: "removed",
-          metadata: { ...envelope, attempts },
-        };
-      }
-      if (result === "reject") {
-        log.push(`${envelope.to}: rejected, quarantined`);
-        return {
-          action: "save",
-          queue: "quarantine",
-          metadata: { ...envelope, attempts, lastError: "550 no such user" },
-        };
-      }
-      if (attempts >= options.maxAttempts) {
-        log.push(`${envelope.to}: ${attempts} failures, frozen`);
-        return {
-          action: "save",
-          queue: "frozen",
-          metadata: { ...envelope, attempts, lastError: "421 try again later" },
-        };
-      }
-      const wait = backoffMs(attempts, options.baseBackoffMs);
-      log.push(
-        `${envelope.to}: attempt ${attempts} failed, retry in ${wait} ms`,
-      );
+  deliver: (to: string, attempt: number) => Delivery,
+  total: number,
+  log: (line: string) => void,
+): Promise<void> {
+  const done = new AbortController();
+  using interrupted = abortOnSignals();
+  const stop = AbortSignal.any([done.signal, interrupted.signal]);
+  let settled = 0;
+  const settle = () => {
+    if (++settled === total) done.abort();
+  };
+  await using reader = spool.reader("active", { retry });
+  await reader.iter(async (envelope, _body, job) => {
+    const attempt = (await job.history()).attempts + 1;
+    const result = deliver(envelope.to, attempt);
+    if (result === "ok") {
+      log(`${envelope.to}: delivered at attempt ${attempt}`);
+      settle();
+      return { action: "save", queue: "removed" };
+    }
+    if (result === "reject") {
+      log(`${envelope.to}: rejected, quarantined`);
+      settle();
       return {
         action: "save",
-        queue: "active",
-        metadata: {
-          ...envelope,
-          attempts,
-          nextAttemptAt: Date.now() + wait,
-          lastError: "421 try again later",
-        },
+        queue: "quarantine",
+        metadata: { ...envelope, lastError: "550 no such user" },
       };
-    });
-  }
-  return log;
+    }
+    if (attempt >= retry.maxAttempts) {
+      log(`${envelope.to}: ${attempt} failures, frozen`);
+      settle();
+    } else {
+      const wait = backoffDelay(retry.backoff!, attempt);
+      log(`${envelope.to}: attempt ${attempt} failed, retry in ${wait} ms`);
+    }
+    // The policy decides: back to `active` after the backoff, or frozen.
+    return { action: "retry", error: "421 try again later" };
+  }, { signal: stop });
 }
 
 if (import.meta.main) {
@@ -132,27 +126,21 @@ if (import.meta.main) {
   for (const to of recipients) {
     await spool.enqueue(
       "active",
-      {
-        from: "noreply@example.com",
-        to,
-        attempts: 0,
-        nextAttemptAt: 0,
-      },
+      { from: "noreply@example.com", to },
       `Subject: hello\r\n\r\nHello ${to}\r\n`,
       { reserve: "msg-" },
     );
   }
-  const deliver = deliverer(42);
-  const options = { maxAttempts: 4, baseBackoffMs: 50 };
-  // The scheduler: a pass every 20 ms until nothing is active.
-  while ((await spool.list("active")).length > 0) {
-    for (const line of await deliveryPass(spool, deliver, options)) {
-      console.log(line);
-    }
-    await new Promise((r) => setTimeout(r, 20));
-  }
+  await deliverAll(spool, fakeServer, recipients.length, console.log);
   for (const queue of spool.queues) {
     console.log(`${queue}: ${(await spool.list(queue)).length}`);
   }
+  const [frozen] = await spool.list("frozen");
+  const history = await frozen.direct.readHistory();
+  console.log(
+    `frozen after ${history.attempts} attempts, last error: ${
+      history.failures.at(-1)?.message
+    }`,
+  );
   if (given === undefined) await Deno.remove(dir, { recursive: true });
 }

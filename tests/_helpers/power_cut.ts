@@ -62,6 +62,11 @@ export interface Sabotage {
   skipSyncDir?: (path: string) => boolean;
   /** Files (relative paths) whose flushes are not recorded. */
   skipSyncFile?: (path: string) => boolean;
+  /**
+   * Files (relative paths) whose times set are not recorded: as if set
+   * where no power cut could keep them.
+   */
+  skipTouch?: (path: string) => boolean;
 }
 
 const encoder = new TextEncoder();
@@ -159,6 +164,7 @@ export class RecordingFs implements FileSystem {
 
   touch(path: string, time: Date): void {
     realFileSystem.touch(path, time);
+    if (this.#sabotage.skipTouch?.(this.#rel(path))) return;
     this.ops.push({
       kind: "touch",
       path: this.#rel(path),

@@ -43,8 +43,14 @@ Deno.test("examples: mail spool with retries, backoff, frozen and quarantine", a
     "examples/mail_spool.ts",
   ]);
   assert.match(out, /nobody@example\.com: rejected, quarantined/);
-  assert.match(out, /attempt 1 failed, retry in 50 ms/);
-  assert.match(out, /active: 0\nfrozen: 1\nremoved: 3\nquarantine: 1\n$/);
+  assert.match(out, /bob@example\.com: attempt 2 failed, retry in 100 ms/);
+  assert.match(out, /bob@example\.com: delivered at attempt 3/);
+  assert.match(out, /carol@example\.com: 4 failures, frozen/);
+  assert.match(out, /active: 0\nfrozen: 1\nremoved: 3\nquarantine: 1\n/);
+  assert.match(
+    out,
+    /frozen after 4 attempts, last error: 421 try again later\n$/,
+  );
 });
 
 Deno.test("examples: the widget spool of the original", async () => {
