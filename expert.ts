@@ -40,4 +40,9 @@
  * @module
  */
 
-export { checkout, listCheckoutsUnsafe, tryCheckout } from "./src/expert.ts";
+export {
+  checkout,
+  type CheckoutOptions,
+  listCheckoutsUnsafe,
+  tryCheckout,
+} from "./src/expert.ts";

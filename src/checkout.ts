@@ -325,6 +325,7 @@ export function claimEntry<Q extends string, M, D>(
   core: SpoolCore<Q, M, D, unknown>,
   queue: Q,
   name: string,
+  options: { evenIfNotDue?: boolean } = {},
 ): Claim<Q, M, D> {
   const operation = "check out entry";
   core.checkQueue(queue, operation);
@@ -332,7 +333,7 @@ export function claimEntry<Q extends string, M, D>(
   const { disk } = core;
   let found: protocol.CheckoutResult;
   try {
-    found = protocol.checkout(disk, queue, name);
+    found = protocol.checkout(disk, queue, name, options.evenIfNotDue);
   } catch (error) {
     throw toSpoolError(error, operation, disk.layout.queueFile(queue, name));
   }
@@ -363,8 +364,9 @@ export function tryCheckout<Q extends string, M, D>(
   core: SpoolCore<Q, M, D, unknown>,
   queue: Q,
   name: string,
+  options: { evenIfNotDue?: boolean } = {},
 ): Promise<CheckedOutEntryImpl<Q, M, D> | undefined> {
-  return held(core, queue, name, claimEntry(core, queue, name));
+  return held(core, queue, name, claimEntry(core, queue, name, options));
 }
 
 /**
@@ -375,10 +377,11 @@ export async function checkout<Q extends string, M, D>(
   core: SpoolCore<Q, M, D, unknown>,
   queue: Q,
   name: string,
+  options: { evenIfNotDue?: boolean } = {},
 ): Promise<CheckedOutEntryImpl<Q, M, D>> {
   const operation = "check out entry";
   const path = core.disk.layout.queueFile(queue, name);
-  const claim = claimEntry(core, queue, name);
+  const claim = claimEntry(core, queue, name, options);
   if (claim.kind === "later") {
     throw new NotDueError(localTime(core.disk, claim.due), { operation, path });
   }

@@ -15,6 +15,36 @@ import {
 import { type Entry, type Spool, spoolCore } from "./spool.ts";
 
 /**
+ * Options of {@linkcode checkout} and {@linkcode tryCheckout}.
+ *
+ * @example An operator's tool moves a delayed entry
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { Spool } from "@multispool/multispool";
+ * import { type CheckoutOptions, checkout } from "@multispool/multispool/expert";
+ *
+ * const dir = await Deno.makeTempDir();
+ * const spool = await Spool.create(dir, { queues: ["in", "held"] });
+ * const entry = await spool.enqueue("in", {}, new Uint8Array(), { delay: 60_000 });
+ * const due = await entry.direct.readDue();
+ * const options: CheckoutOptions = { evenIfNotDue: true };
+ * const job = await checkout(spool, entry, options);
+ * await job.save("held", { at: due }); // keeps its due time
+ * assert.ok((await spool.entry("held", entry.name).direct.readDue())! > new Date());
+ * await Deno.remove(dir, { recursive: true });
+ * ```
+ */
+export interface CheckoutOptions {
+  /**
+   * Check out an entry that waits for a due time still ahead, too (for
+   * operators' tools that move or remove entries, not for consumers).
+   *
+   * @default {false}
+   */
+  evenIfNotDue?: boolean;
+}
+
+/**
  * Checks `entry` out (renames it into its queue's `.checkout/`) and reads
  * its metadata. The caller must `save` or `remove` it; `withEntry` does that
  * for you and is the safer call.
@@ -25,8 +55,11 @@ import { type Entry, type Spool, spoolCore } from "./spool.ts";
  * @typeParam I The name generator's input type.
  * @param spool The spool the entry belongs to.
  * @param entry The entry.
+ * @param options Whether an entry not yet due may be taken.
  * @returns The checked-out entry.
  * @throws {EntryNotFoundError} If the entry is gone.
+ * @throws {NotDueError} If it waits for a due time still ahead (unless
+ * `options.evenIfNotDue`).
  * @throws {DecodeError} If its metadata cannot be decoded; the entry is
  * put back in its queue.
  * @throws {TypeError} If `spool` was not opened by this library.
@@ -50,9 +83,10 @@ import { type Entry, type Spool, spoolCore } from "./spool.ts";
 export async function checkout<Q extends string, M, D, I>(
   spool: Spool<Q, M, D, I>,
   entry: Entry<Q, M, D, I>,
+  options: CheckoutOptions = {},
 ): Promise<CheckedOutEntry<Q, M, D>> {
   const core = spoolCore(spool, "check out entry");
-  return await checkoutEntry(core, entry.queue, entry.name);
+  return await checkoutEntry(core, entry.queue, entry.name, options);
 }
 
 /**
@@ -84,9 +118,10 @@ export async function checkout<Q extends string, M, D, I>(
 export async function tryCheckout<Q extends string, M, D, I>(
   spool: Spool<Q, M, D, I>,
   entry: Entry<Q, M, D, I>,
+  options: CheckoutOptions = {},
 ): Promise<CheckedOutEntry<Q, M, D> | undefined> {
   const core = spoolCore(spool, "check out entry");
-  return await tryCheckoutEntry(core, entry.queue, entry.name);
+  return await tryCheckoutEntry(core, entry.queue, entry.name, options);
 }
 
 /**

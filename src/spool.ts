@@ -197,6 +197,7 @@ export interface Spool<Q extends string, M, D, I = string | undefined> {
    * @param f Handles the entry.
    * @returns The `result` of `f`'s outcome.
    * @throws {EntryNotFoundError} If the entry is gone (taken or removed).
+   * @throws {NotDueError} If it waits for a due time still ahead.
    * @throws {DecodeError} If its metadata cannot be decoded (the entry is
    * put back).
    * @throws {TypeError} If `f` returns something that is not an outcome (the
@@ -228,7 +229,8 @@ export interface Spool<Q extends string, M, D, I = string | undefined> {
   ): Promise<R>;
   /**
    * Like {@linkcode Spool.withEntry}, for callers that expect to race with
-   * other consumers: an entry that is gone is reported as `{ found: false }`.
+   * other consumers: an entry that is gone (or not due yet) is reported as
+   * `{ found: false }`.
    *
    * @typeParam R What `f` hands back as `result`.
    * @param entry The entry.

@@ -172,12 +172,13 @@ export type CheckoutResult =
  * before the stamp: read earlier, it could belong to a file that another
  * consumer has since handled and put back with a later due time under the
  * same name. It costs no system call: the metadata is read from the same
- * open file.
+ * open file. With `evenIfNotDue`, it is taken whatever its due time.
  */
 export function checkout(
   disk: Disk,
   queue: string,
   name: string,
+  evenIfNotDue = false,
 ): CheckoutResult {
   let text = "";
   let due: Date | undefined;
@@ -190,7 +191,10 @@ export function checkout(
     (path) => {
       const read = disk.fs.readTextStat(path);
       const mtime = read.info.mtime;
-      if (mtime !== null && mtime.getTime() > disk.clock.now().getTime()) {
+      if (
+        !evenIfNotDue && mtime !== null &&
+        mtime.getTime() > disk.clock.now().getTime()
+      ) {
         due = mtime;
         return false;
       }
