@@ -229,21 +229,29 @@ export class CheckedOutEntryImpl<Q extends string, M, D>
       : undefined;
     let history: string | undefined;
     if (kind !== undefined) {
-      const before = await this.history().catch((error) => {
-        // A history no one can read is started again, not kept forever.
-        if (error instanceof DecodeError) return undefined;
-        throw error;
-      });
-      this.#history = withFailure(
-        before ?? { attempts: 0, failures: [] },
-        {
-          at: new Date(),
-          queue: this.queue,
-          kind,
-          message: describeError(options.failure),
-        },
-      );
-      history = encodeHistory(this.#history);
+      let before: EntryHistory | undefined;
+      let registry = true;
+      try {
+        before = await this.history();
+      } catch (error) {
+        // A history no one can read is started again, not kept forever;
+        // an entry without a registry file (the monitor reports it) moves
+        // on unrecorded rather than stop its queue.
+        if (error instanceof EntryNotFoundError) registry = false;
+        else if (!(error instanceof DecodeError)) throw error;
+      }
+      if (registry) {
+        this.#history = withFailure(
+          before ?? { attempts: 0, failures: [] },
+          {
+            at: new Date(),
+            queue: this.queue,
+            kind,
+            message: describeError(options.failure),
+          },
+        );
+        history = encodeHistory(this.#history);
+      }
     }
     await this.#run(
       () =>

@@ -8,6 +8,8 @@
 // - a claim is exclusive: two racers try every entry, and each is won once;
 // - producers and polling consumers on both mounts: every acknowledged entry
 //   is handled exactly once, nothing is left or stuck, and check is clean;
+// - a delayed entry made on one host waits there and on the other, and is
+//   taken when due (sshfs keeps whole seconds: due times round up);
 // - a claim cut short on one host is reported and finished from the other;
 // - a consumer whose clock is half an hour off stamps its checkout with the
 //   file system's time, so the monitor on the other host finds nothing old.
@@ -187,6 +189,45 @@ for (const make of [glusterfs, sshfs]) {
             await Monitor.create(onB).then((m) => m.runOnce()),
             [],
           );
+        },
+      );
+
+      await t.step(
+        "a delayed entry made on one host is taken on the other when due, not before",
+        async () => {
+          const [onA, onB] = await newSpool(["q"]);
+          const spoolA = await Spool.load(onA, { queues: ["q"] });
+          const spoolB = await Spool.load(onB, { queues: ["q"] });
+          const entry = await spoolA.enqueue("q", { n: 1 }, new Uint8Array(), {
+            delay: 1500,
+          });
+          const due = await spoolB.entry("q", entry.name).direct.readDue();
+          assert.ok(due !== undefined, "host B sees the due time");
+          const later = await spoolA.enqueue("q", { n: 2 }, new Uint8Array(), {
+            delay: 3_600_000,
+          });
+          // Polling only: no watch event crosses hosts.
+          await using reader = spoolB.reader("q", {
+            watch: false,
+            pollIntervalMs: 100,
+          });
+          const job = await reader.dequeue();
+          const at = Date.now();
+          assert.equal(job?.name, entry.name);
+          assert.ok(
+            at >= due.getTime(),
+            `taken ${due.getTime() - at} ms early`,
+          );
+          await job!.remove();
+          assert.equal(await reader.dequeueAvailable(), undefined);
+          // Made due from host B, it is taken from host A.
+          await spoolB.entry("q", later.name).direct.makeDue();
+          const again = await tryCheckout(
+            spoolA,
+            spoolA.entry("q", later.name),
+          );
+          assert.equal(again?.name, later.name);
+          await again!.remove();
         },
       );
 
