@@ -87,6 +87,37 @@ export function parseSpan(text: string, flag: string): number {
   return parts.reduce((sum, [, n, unit]) => sum + Number(n) * UNITS[unit], 0);
 }
 
+const ISO_TIME =
+  /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(?::(\d{2})(?:\.\d+)?)?(Z|[+-]\d{2}:\d{2})?$/;
+
+/**
+ * Parses a point in time written in ISO 8601 with a time of day:
+ * `2026-12-01T09:30:00Z`, `2026-12-01T10:30+01:00`, or without an offset
+ * `2026-12-01T09:30` (this host's time zone).
+ */
+export function parseTime(text: string, flag: string): Date {
+  const match = ISO_TIME.exec(text);
+  const date = new Date(text);
+  if (match !== null && !Number.isNaN(date.getTime())) {
+    const [, year, month, day, hour, minute, second] = match.map((part) =>
+      Number(part ?? 0)
+    );
+    // The parser turns 2026-02-30 into March 2; say no instead.
+    const calendar = new Date(Date.UTC(year, month - 1, day));
+    if (
+      calendar.getUTCMonth() === month - 1 && calendar.getUTCDate() === day &&
+      hour < 24 && minute < 60 && second < 60
+    ) {
+      return date;
+    }
+  }
+  throw new UsageError(
+    `${flag}: ${
+      JSON.stringify(text)
+    } is not an ISO 8601 time (like 2026-12-01T09:30:00Z or 2026-12-01T10:30+01:00)`,
+  );
+}
+
 /** Parses a non-negative integer flag. */
 export function parseCount(text: string, flag: string): number {
   if (!/^\d+$/.test(text)) {

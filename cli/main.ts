@@ -5,7 +5,9 @@
  * ```sh
  * deno task cli init /var/spool/app --queue active --queue done
  * deno task cli enqueue /var/spool/app active --metadata '{"to":"a@x"}' < body.txt
+ * deno task cli enqueue /var/spool/app active --delay 10m --data 'later'
  * deno task cli ls /var/spool/app active
+ * deno task cli flush /var/spool/app active
  * deno task cli check /var/spool/app
  * deno task monitor /var/spool/app --check-every 30s
  * deno run --allow-read=DIR --allow-write=DIR jsr:@multispool/multispool/cli stats DIR
@@ -21,7 +23,8 @@
  * The command is the last layer: everything it does goes through the other
  * entry points (the spool for entries, the monitor for `check`, `repair`,
  * `monitor` and `stats`, the expert calls for `mv`, `rm` and
- * `ls --checked-out`), so any of it can be done from a program too. The
+ * `ls --checked-out`, an entry's direct calls for `flush`), so any of it
+ * can be done from a program too. The
  * command itself can also be run from a program, with {@linkcode main}.
  *
  * @example Run commands from a program
@@ -48,7 +51,9 @@ import { EntryNotFoundError, SpoolError } from "../mod.ts";
 import { UsageError } from "./args.ts";
 import type { Command } from "./command.ts";
 import { enqueue, init, ls, mv, rm, show } from "./entries.ts";
+import { flush } from "./flush.ts";
 import { check, monitor, repair } from "./health.ts";
+import { escapeText, toJson } from "./output.ts";
 import { stats } from "./stats.ts";
 
 const COMMANDS: Command[] = [
@@ -58,6 +63,7 @@ const COMMANDS: Command[] = [
   enqueue,
   mv,
   rm,
+  flush,
   check,
   repair,
   monitor,
@@ -106,7 +112,7 @@ export async function main(args: string[]): Promise<number> {
   }
   const command = COMMANDS.find((c) => c.name === name);
   if (command === undefined) {
-    console.error(`multispool: unknown command ${JSON.stringify(name)}`);
+    console.error(`multispool: unknown command ${toJson(name)}`);
     console.error("Run 'multispool --help' for the list of commands.");
     return 2;
   }
@@ -118,12 +124,15 @@ export async function main(args: string[]): Promise<number> {
     return await command.run(rest);
   } catch (error) {
     if (error instanceof UsageError) {
-      console.error(`multispool ${name}: ${error.message}`);
+      // One line, even where the parser's message has several.
+      const message = error.message.replace(/\s*\n\s*/g, " ");
+      console.error(`multispool ${name}: ${escapeText(message)}`);
       console.error(`Run 'multispool ${name} --help' for usage.`);
       return 2;
     }
+    // Messages carry paths, and so names from the spool: escaped.
     const message = error instanceof Error ? error.message : String(error);
-    console.error(`multispool ${name}: ${message}`);
+    console.error(`multispool ${name}: ${escapeText(message)}`);
     return error instanceof EntryNotFoundError ? 1 : 2;
   }
 }
@@ -135,9 +144,11 @@ if (import.meta.main) {
     const reason = event.reason;
     console.error(
       `multispool: ${
-        reason instanceof SpoolError || reason instanceof Error
-          ? reason.message
-          : String(reason)
+        escapeText(
+          reason instanceof SpoolError || reason instanceof Error
+            ? reason.message
+            : String(reason),
+        )
       }`,
     );
     Deno.exit(2);

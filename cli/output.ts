@@ -1,8 +1,42 @@
 /**
- * Output helpers for the CLI: aligned tables and JSON.
+ * Output helpers for the CLI: aligned tables, JSON, and text from the spool
+ * (names, metadata, recorded error messages) made safe to print.
  *
  * @module
  */
+
+/**
+ * What may not reach a terminal as it is: C0 and C1 control characters
+ * (escape sequences start with ESC or with the C1 CSI), DEL, line and
+ * paragraph separators, and the invisible marks that reorder text
+ * (bidirectional overrides and isolates).
+ */
+const UNSAFE =
+  // deno-lint-ignore no-control-regex
+  /[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028-\u202e\u2066-\u2069]/g;
+
+/** The same, less the C0 controls, which `JSON.stringify` escapes itself. */
+const UNSAFE_IN_JSON =
+  /[\x7f-\x9f\u061c\u200e\u200f\u2028-\u202e\u2066-\u2069]/g;
+
+const SHORT: Record<string, string> = { "\n": "\\n", "\r": "\\r", "\t": "\\t" };
+
+function hex(char: string, digits: number): string {
+  return char.charCodeAt(0).toString(16).padStart(digits, "0");
+}
+
+/**
+ * Text from the spool, safe to print: every control character is written as
+ * an escape (`\n`, `\t`, `\x1b`, `\u202e`), so that a name, metadata or
+ * an error message recorded by a handler cannot move the cursor, retitle
+ * the terminal, fake a line of output or reorder what is shown.
+ */
+export function escapeText(text: string): string {
+  return text.replace(
+    UNSAFE,
+    (c) => SHORT[c] ?? (c <= "\xff" ? `\\x${hex(c, 2)}` : `\\u${hex(c, 4)}`),
+  );
+}
 
 /** Prints rows as a table with a header, columns aligned. */
 export function printTable(headers: string[], rows: string[][]): void {
@@ -18,14 +52,30 @@ export function printTable(headers: string[], rows: string[][]): void {
   for (const row of rows) console.log(line(row));
 }
 
-/** Prints a value as indented JSON. */
-export function printJson(value: unknown): void {
-  console.log(JSON.stringify(value, null, 2));
+/**
+ * A value as JSON (indented by `indent` spaces, or on one line), with the
+ * control characters that `JSON.stringify` leaves as they are (DEL, C1,
+ * separators, bidirectional marks) escaped too: still the same JSON.
+ */
+export function toJson(value: unknown, indent?: number): string {
+  return JSON.stringify(value, null, indent).replace(
+    UNSAFE_IN_JSON,
+    (c) => `\\u${hex(c, 4)}`,
+  );
 }
 
-/** Shortens text to `max` characters, on one line. */
+/** Prints a value as indented JSON. */
+export function printJson(value: unknown): void {
+  console.log(toJson(value, 2));
+}
+
+/**
+ * Shortens text to `max` characters, on one line: runs of white space
+ * become one space, and other control characters are escaped (see
+ * {@linkcode escapeText}).
+ */
 export function clip(text: string, max: number): string {
-  const flat = text.replace(/\s+/g, " ");
+  const flat = escapeText(text.replace(/\s+/g, " "));
   return flat.length <= max ? flat : `${flat.slice(0, max - 1)}…`;
 }
 

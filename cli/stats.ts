@@ -5,7 +5,7 @@
  * @module
  */
 
-import { abortOnSignals } from "../mod.ts";
+import { abortOnSignals, EntryNotFoundError } from "../mod.ts";
 import { Monitor } from "../monitor.ts";
 import { delay } from "../src/delay.ts";
 import { listCheckoutsUnsafe } from "../expert.ts";
@@ -20,7 +20,7 @@ import {
 } from "./args.ts";
 import { spoolNow } from "./clock.ts";
 import type { Command } from "./command.ts";
-import { printJson, printTable } from "./output.ts";
+import { escapeText, printJson, printTable } from "./output.ts";
 import { type CliSpool, openSpool } from "./spool.ts";
 
 /** Upper bounds of the age buckets, in minutes, as qshape has them. */
@@ -29,7 +29,12 @@ const BUCKETS = [5, 10, 20, 40, 80, 160, 320, 640, 1280];
 /** The shape of one queue. */
 export interface QueueShape {
   queue: string;
+  /** Entries in the queue: ready plus delayed. */
   waiting: number;
+  /** Waiting entries that are due: a consumer may take them now. */
+  ready: number;
+  /** Waiting entries whose due time is still ahead. */
+  delayed: number;
   checkedOut: number;
   oldestWaitingMs: number | null;
   oldestCheckedOutMs: number | null;
@@ -48,11 +53,20 @@ async function shapeOf(
   let oldestWaitingMs: number | null = null;
   let ageSumMs = 0;
   let waiting = 0;
+  let delayed = 0;
   for (const entry of await spool.list(queue)) {
     // An entry taken or removed since the listing has no registry file to
     // stat any more, or a fresh one: either way, count what is there now.
     const mtime = await entry.stat().then((i) => i.mtime, () => null);
     if (mtime === null) continue;
+    let due: Date | undefined;
+    try {
+      due = await entry.direct.readDue();
+    } catch (error) {
+      if (error instanceof EntryNotFoundError) continue;
+      throw error;
+    }
+    if (due !== undefined) delayed++;
     const age = Math.max(0, now - mtime.getTime());
     waiting++;
     ageSumMs += age;
@@ -77,6 +91,8 @@ async function shapeOf(
   return {
     queue,
     waiting,
+    ready: waiting - delayed,
+    delayed,
     checkedOut: checkouts.length,
     oldestWaitingMs,
     oldestCheckedOutMs,
@@ -102,7 +118,8 @@ function printShapes(dir: string, shapes: QueueShape[]): void {
   printTable(
     [
       "QUEUE",
-      "WAITING",
+      "READY",
+      "DELAYED",
       "CHECKED-OUT",
       "OLDEST",
       "T",
@@ -110,15 +127,18 @@ function printShapes(dir: string, shapes: QueueShape[]): void {
       `${BUCKETS.at(-1)}+`,
     ],
     shapes.map((s) => [
-      s.queue,
-      String(s.waiting),
+      escapeText(s.queue),
+      String(s.ready),
+      String(s.delayed),
       String(s.checkedOut),
       age(s.oldestWaitingMs),
       String(s.waiting),
       ...s.buckets.map(String),
     ]),
   );
-  console.log("(ages of waiting entries in minutes, as in qshape)");
+  console.log(
+    "(T: waiting entries, ready and delayed; their ages in minutes, as in qshape)",
+  );
 }
 
 /** Escapes a Prometheus label value. */
@@ -145,6 +165,18 @@ export function prometheus(
     const q = `${spool},queue="${label(s.queue)}"`;
     out.push(`multispool_entries{${q},state="waiting"} ${s.waiting}`);
     out.push(`multispool_entries{${q},state="checked_out"} ${s.checkedOut}`);
+  }
+  metric(
+    "multispool_delayed_entries",
+    "gauge",
+    'Entries waiting in each queue for a due time still ahead (counted in multispool_entries{state="waiting"} too).',
+  );
+  for (const s of shapes) {
+    out.push(
+      `multispool_delayed_entries{${spool},queue="${
+        label(s.queue)
+      }"} ${s.delayed}`,
+    );
   }
   metric(
     "multispool_oldest_entry_age_seconds",
@@ -211,15 +243,19 @@ export const stats: Command = {
   help:
     `Usage: multispool stats DIR [--json | --prometheus] [--watch [--interval SPAN]]
 
-Per queue: entries waiting and checked out, the oldest waiting entry's age,
-and the waiting entries by age in minutes (as Postfix's qshape shows them:
-under 5, 5-10, 10-20, ... 640-1280, over 1280).
+Per queue: entries waiting, counted as ready (a consumer may take them now)
+and delayed (due later), entries checked out, the oldest waiting entry's
+age, and the waiting entries (T) by age in minutes (as Postfix's qshape
+shows them: under 5, 5-10, 10-20, ... 640-1280, over 1280).
 
 Options:
-  --json           print a JSON array
+  --json           print a JSON array; per queue "waiting" (ready plus
+                   delayed), "ready", "delayed", "checkedOut", ages, buckets
   --prometheus     print Prometheus metrics (text exposition format), with the
-                   monitor's problem counts; for node_exporter's textfile
-                   collector, write to a temporary file and rename it
+                   monitor's problem counts; multispool_entries by state
+                   (waiting, checked_out) and multispool_delayed_entries (the
+                   waiting entries that are delayed); for node_exporter's
+                   textfile collector, write to a temporary file and rename it
   --watch          refresh every --interval until interrupted (in place on a
                    terminal)
   --interval SPAN  time between refreshes with --watch (2s)

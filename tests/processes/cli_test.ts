@@ -63,12 +63,15 @@ Deno.test("cli: init, enqueue, ls, show, mv, rm", async () => {
   r = await cli(root, ["ls", dir, "active"]);
   assert.equal(r.code, 0);
   const table = lines(r.stdout);
-  assert.match(table[0], /^NAME\s+AGE\s+DATA\s+METADATA$/);
+  assert.match(table[0], /^NAME\s+AGE\s+DUE\s+ATTEMPTS\s+DATA\s+METADATA$/);
   assert.match(
     table[1],
-    new RegExp(`^${first}\\s+\\S+\\s+16 B\\s+\\{"to":"a@x"\\}$`),
+    new RegExp(`^${first}\\s+\\S+\\s+-\\s+0\\s+16 B\\s+\\{"to":"a@x"\\}$`),
   );
-  assert.match(table[2], new RegExp(`^${second}\\s+\\S+\\s+6 B\\s+\\{\\}$`));
+  assert.match(
+    table[2],
+    new RegExp(`^${second}\\s+\\S+\\s+-\\s+0\\s+6 B\\s+\\{\\}$`),
+  );
 
   r = await cli(root, ["ls", dir, "active", "--json"]);
   const listed = JSON.parse(r.stdout);
@@ -203,13 +206,13 @@ Deno.test("cli: stats as a table, JSON and Prometheus metrics", async () => {
   const rows = lines(r.stdout);
   assert.match(
     rows[1],
-    /^QUEUE\s+WAITING\s+CHECKED-OUT\s+OLDEST\s+T\s+5\s+10\s+20\s+40/,
+    /^QUEUE\s+READY\s+DELAYED\s+CHECKED-OUT\s+OLDEST\s+T\s+5\s+10\s+20\s+40/,
   );
   assert.match(
     rows[2],
-    /^a\s+2\s+0\s+1d 9h\s+2\s+0\s+0\s+0\s+1\s+0\s+0\s+0\s+0\s+0\s+1$/,
+    /^a\s+2\s+0\s+0\s+1d 9h\s+2\s+0\s+0\s+0\s+1\s+0\s+0\s+0\s+0\s+0\s+1$/,
   );
-  assert.match(rows[3], /^b\s+0\s+1\s+-\s+0(\s+0){10}$/);
+  assert.match(rows[3], /^b\s+0\s+0\s+1\s+-\s+0(\s+0){10}$/);
   r = await cli(dir, ["stats", dir, "--json"]);
   const shapes = JSON.parse(r.stdout);
   assert.deepEqual(shapes[0].buckets, [0, 0, 0, 1, 0, 0, 0, 0, 0, 1]);
@@ -371,6 +374,7 @@ Deno.test("cli: --help everywhere, with exit codes documented", async () => {
     "enqueue",
     "mv",
     "rm",
+    "flush",
     "check",
     "repair",
     "monitor",
