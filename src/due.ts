@@ -32,7 +32,9 @@ export function dueTime(
       message(operation, "delay", "left out when 'at' is given", show(delay)),
     );
   }
-  const now = disk.clock.now().getTime();
+  // One reading of each clock: `at` lands exactly where it was asked.
+  const offset = disk.clock.offsetMs();
+  const now = Date.now() + offset;
   let due: number;
   if (delay !== undefined) {
     checkNonNegativeNumber(operation, "delay", delay);
@@ -49,7 +51,7 @@ export function dueTime(
     if (Number.isNaN(at.getTime())) {
       throw new RangeError(message(operation, "at", "a valid Date", show(at)));
     }
-    due = at.getTime() + (now - Date.now());
+    due = at.getTime() + offset;
   } else {
     return undefined;
   }
@@ -58,5 +60,5 @@ export function dueTime(
 
 /** A time on the file system's clock, in this process's clock. */
 export function localTime(disk: Disk, fsTime: Date): Date {
-  return new Date(fsTime.getTime() - (disk.clock.now().getTime() - Date.now()));
+  return new Date(fsTime.getTime() - disk.clock.offsetMs());
 }

@@ -51,12 +51,20 @@ export class FileSystemClock {
 
   /** Now, on the file system's clock. */
   now(): Date {
+    return new Date(Date.now() + this.offsetMs());
+  }
+
+  /**
+   * The file system's clock minus this process's, in milliseconds: add it
+   * to a time of this process's clock to have it on the file system's.
+   */
+  offsetMs(): number {
     const tick = performance.now();
     if (tick - this.#probedAt >= PROBE_EVERY_MS) {
       this.#probedAt = tick;
       this.#offsetMs = this.#probe() ?? this.#offsetMs;
     }
-    return new Date(Date.now() + this.#offsetMs);
+    return this.#offsetMs;
   }
 
   /**

@@ -4,14 +4,25 @@
 // directory.
 //
 // The model, per POSIX and as ext4/XFS behave when it matters:
-// - A file's contents survive only if the file was flushed (`syncFile`)
-//   after its last write; otherwise the file may come back with its latest
-//   contents, its last flushed contents, empty, or cut in half.
+// - A flush (`syncFile`, `syncDir`) is recorded with the moment it started
+//   (how many operations had been recorded when it was called) and takes
+//   effect at the moment it ended (its place in the record). It makes
+//   durable only the changes recorded before it STARTED: a change made while
+//   it was in flight may or may not have reached the disk, so a caller whose
+//   change came after the start has to wait for another flush. A file flush
+//   flushes the file its path named when it started.
+// - A file's contents survive only if a flush of the file started after its
+//   last write; otherwise the file may come back empty, with its contents
+//   as last flushed, cut in half, whole, or (in a random state) torn at
+//   block granularity: its new size with some 4 KiB blocks zeroed, stale
+//   (from an earlier write of the file) or garbage, cut short at a 4 KiB
+//   boundary, or with a tail of garbage blocks. Garbage is a block of 0xff,
+//   of fixed noise or of another recorded file (a freed block reused).
 // - A directory's entries (creations, unlinks, renames in and out) reach the
 //   disk in the order they were made, as a prefix of that directory's
-//   changes; a `syncDir` makes every earlier change of that directory
-//   durable. Directories are independent of each other, except that a
-//   rename is atomic: it survives in both directories or in neither, and
+//   changes; a `syncDir` makes every change of that directory made before it
+//   started durable. Directories are independent of each other, except that
+//   a rename is atomic: it survives in both directories or in neither, and
 //   the changes to the names of one file (its creation, each link to it,
 //   rename or unlink of one of its names, its replacement by a rename over
 //   it) survive in the order they were made: each of them updates the file's
@@ -30,6 +41,21 @@
 //   with came later, that write's time (read right after the write; for a
 //   file there from the start, its time then).
 // Everything before the recording started counts as durable.
+//
+// A state is the least (only what is durable), the most (everything), or
+// random: each open question (how many of a directory's changes survive,
+// which touches, how an unflushed file comes back) is decided by a draw
+// that favors the extremes. Random states are reproducible: `sample(seed,
+// cut, n)` is the random source of sample `n` of cut `cut`, so a failure
+// that names the three replays with `materialize(dir, cut, sample(seed,
+// cut, n))`.
+//
+// Not modelled: a write in flight at the cut (a write is recorded when it
+// has finished, so a cut comes before it or after it), failed flushes and
+// other I/O errors (EIO, ENOSPC, short writes), directories' times, file
+// systems without a journal or that reorder the changes to one file's
+// names, network file systems, and disks that acknowledge a flush they
+// have not made.
 
 import {
   type FileContent,
@@ -48,13 +74,23 @@ export type Op =
     /** The file's modification time right after the write (ms). */
     mtime: number;
   }
-  | { kind: "syncFile"; path: string }
+  /**
+   * A flush of a file's contents, recorded when it ended. `started` is the
+   * number of operations recorded when it was called: it flushes the file
+   * `path` named then, and covers the writes among the first `started`
+   * operations only.
+   */
+  | { kind: "syncFile"; path: string; started: number }
   | { kind: "rename"; from: string; to: string }
   | { kind: "link"; from: string; to: string }
   | { kind: "unlink"; path: string }
   /** Sets a file's times; `time` in milliseconds since the epoch. */
   | { kind: "touch"; path: string; time: number }
-  | { kind: "syncDir"; path: string };
+  /**
+   * A flush of a directory's entries, recorded when it ended; it covers the
+   * changes among the first `started` operations only.
+   */
+  | { kind: "syncDir"; path: string; started: number };
 
 /** What to leave out on purpose, to show that the tests can fail. */
 export interface Sabotage {
@@ -72,8 +108,9 @@ export interface Sabotage {
 const encoder = new TextEncoder();
 
 /**
- * Performs every operation on the real file system and records it. The
- * state of `root` when it is constructed counts as durable.
+ * Performs every operation on the real file system and records it when it
+ * has finished, a flush with the moment it started. The state of `root`
+ * when it is constructed counts as durable.
  */
 export class RecordingFs implements FileSystem {
   readonly ops: Op[] = [];
@@ -126,11 +163,14 @@ export class RecordingFs implements FileSystem {
     });
   }
 
+  // A flush covers what was recorded when it was called: the system call
+  // starts at that moment or later, never earlier.
   async syncFile(path: string): Promise<void> {
+    const started = this.ops.length;
     await realFileSystem.syncFile(path);
     const rel = this.#rel(path);
     if (!this.#sabotage.skipSyncFile?.(rel)) {
-      this.ops.push({ kind: "syncFile", path: rel });
+      this.ops.push({ kind: "syncFile", path: rel, started });
     }
   }
 
@@ -155,10 +195,11 @@ export class RecordingFs implements FileSystem {
   }
 
   async syncDir(path: string): Promise<void> {
+    const started = this.ops.length;
     await realFileSystem.syncDir(path);
     const rel = this.#rel(path);
     if (!this.#sabotage.skipSyncDir?.(rel)) {
-      this.ops.push({ kind: "syncDir", path: rel });
+      this.ops.push({ kind: "syncDir", path: rel, started });
     }
   }
 
@@ -230,6 +271,21 @@ export function random(seed: number): () => number {
   };
 }
 
+/**
+ * The random source of sample `n` of the states after cut `cut`, for a run
+ * seeded with `seed`: each sample replays on its own, whatever was drawn
+ * before it.
+ */
+export function sample(seed: number, cut: number, n: number): () => number {
+  let h = Math.imul(seed ^ 0x9e3779b9, 0x85ebca6b);
+  h = Math.imul(h ^ (h >>> 13) ^ cut, 0xc2b2ae35);
+  h = Math.imul(h ^ (h >>> 16) ^ n, 0x27d4eb2f);
+  return random(h ^ (h >>> 15));
+}
+
+/** The block size at which an unflushed file is torn. */
+export const BLOCK = 4096;
+
 type Node = { type: "dir"; path: string } | { type: "file"; inode: number };
 
 interface DirChange {
@@ -245,11 +301,32 @@ interface Write {
   mtime: number;
 }
 
+/**
+ * A flush that ended at operation `end` and covers the operations before
+ * `covers` (the moment it started).
+ */
+interface Flush {
+  end: number;
+  covers: number;
+}
+
 interface Inode {
   /** Its content writes; a file there from the start has one at op -1. */
   writes: Write[];
-  syncs: number[];
+  flushes: Flush[];
   touches: { op: number; time: number }[];
+}
+
+/**
+ * How far the flushes that ended before `cut` reach: every operation before
+ * the result is durable. Everything before the recording (op -1) is.
+ */
+function covered(flushes: Flush[], cut: number): number {
+  let reach = 0;
+  for (const f of flushes) {
+    if (f.end < cut && f.covers > reach) reach = f.covers;
+  }
+  return reach;
 }
 
 function split(path: string): [string, string] {
@@ -262,11 +339,154 @@ function split(path: string): [string, string] {
 /** How to resolve what a power cut leaves undecided. */
 export type Outcome = "least" | "most" | (() => number);
 
+/** One file of a recovered state. */
+export interface RecoveredFile {
+  /** Relative to the root. */
+  path: string;
+  /** Files with the same inode are one file under several names. */
+  inode: number;
+  content: Uint8Array;
+  /** Modification time, in milliseconds since the epoch. */
+  mtime: number;
+}
+
+/** A state the file system could come back with after a power cut. */
+export interface Recovered {
+  /** Directories, each after its parent ("" is the root). */
+  dirs: string[];
+  files: RecoveredFile[];
+}
+
+/** Writes a recovered state to `target`, an empty directory. */
+export function writeRecovered(target: string, state: Recovered): void {
+  for (const dir of state.dirs) {
+    if (dir !== "") Deno.mkdirSync(`${target}/${dir}`);
+  }
+  const written = new Map<number, string>();
+  for (const file of state.files) {
+    const path = `${target}/${file.path}`;
+    const first = written.get(file.inode);
+    if (first !== undefined) {
+      Deno.linkSync(first, path);
+      continue;
+    }
+    Deno.writeFileSync(path, file.content);
+    const time = new Date(file.mtime);
+    Deno.utimeSync(path, time, time);
+    written.set(file.inode, path);
+  }
+}
+
+/**
+ * A string that two recovered states share only if they are the same (but
+ * for a collision of a 32-bit hash of the same length of contents), to
+ * check each distinct state once.
+ */
+export function fingerprint(state: Recovered): string {
+  const parts = [JSON.stringify(state.dirs)];
+  for (const file of state.files) {
+    // FNV-1a over the contents.
+    let h = 0x811c9dc5;
+    for (const byte of file.content) h = Math.imul(h ^ byte, 0x01000193);
+    parts.push(
+      `${file.path}:${file.inode}:${file.content.length}:${
+        h >>> 0
+      }:${file.mtime}`,
+    );
+  }
+  return parts.join("\n");
+}
+
+/**
+ * Garbage for block `block` of a file: what a disk block holds when the
+ * file's size reached the disk and its data did not. Variant 0 is 0xff
+ * bytes, 1 fixed noise, 2 a block of another recorded file (`foreign`).
+ */
+function garbage(
+  variant: number,
+  block: number,
+  foreign: Uint8Array,
+): Uint8Array {
+  const bytes = new Uint8Array(BLOCK);
+  if (variant === 0) bytes.fill(0xff);
+  else if (variant === 1) {
+    const noise = random(block + 1);
+    for (let i = 0; i < BLOCK; i++) bytes[i] = Math.floor(noise() * 256);
+  } else bytes.set(foreign.subarray(0, BLOCK));
+  return bytes;
+}
+
+/**
+ * A file whose last write (`content`) was not flushed, torn at block
+ * granularity, one of: cut short at a block boundary; its new size with
+ * some blocks zeroed; with some blocks stale (taken from `stale`, the
+ * file's earlier contents; zeros past their end); with a tail of garbage
+ * blocks; or each block new, stale, zeroed or garbage. `foreign` holds the
+ * contents of other files, for garbage that was once another file's data.
+ */
+function torn(
+  content: Uint8Array,
+  stale: Uint8Array[],
+  foreign: Uint8Array[],
+  next: () => number,
+): Uint8Array {
+  const blocks = Math.ceil(content.length / BLOCK);
+  if (blocks === 0) return content;
+  const below = (n: number) => Math.floor(next() * n);
+  const variant = below(3);
+  const other = foreign.length === 0
+    ? new Uint8Array()
+    : foreign[below(foreign.length)];
+  const result = new Uint8Array(content.length);
+  const fill = (
+    block: number,
+    source: "new" | "stale" | "zero" | "garbage",
+  ) => {
+    const start = block * BLOCK;
+    const end = Math.min(start + BLOCK, content.length);
+    if (source === "new") result.set(content.subarray(start, end), start);
+    else if (source === "stale") {
+      const old = stale.length === 0
+        ? new Uint8Array()
+        : stale[below(stale.length)];
+      // Past the old end a block reads as zeros.
+      result.set(old.subarray(start, Math.min(end, old.length)), start);
+    } else if (source === "garbage") {
+      result.set(
+        garbage(variant, block, other).subarray(0, end - start),
+        start,
+      );
+    }
+  };
+  const kind = below(5);
+  if (kind === 0) {
+    // Cut short at a block boundary: the first k blocks, k < blocks.
+    const k = below(blocks);
+    return content.slice(0, k * BLOCK);
+  }
+  // A tail of garbage from block `from` on.
+  const from = below(blocks);
+  for (let b = 0; b < blocks; b++) {
+    const coin = next() < 0.5;
+    fill(
+      b,
+      kind === 1
+        ? coin ? "zero" : "new"
+        : kind === 2
+        ? coin ? "stale" : "new"
+        : kind === 3
+        ? b >= from ? "garbage" : "new"
+        : (["new", "stale", "zero", "garbage"] as const)[below(4)],
+    );
+  }
+  return result;
+}
+
 /** Replays recorded operations and computes states after a power cut. */
 export class PowerCut {
   readonly #initial = new Map<string, Map<string, Node>>();
   readonly #changes = new Map<string, DirChange[]>();
-  readonly #dirSyncs = new Map<string, number[]>();
+  readonly #dirFlushes = new Map<string, Flush[]>();
   readonly #inodes: Inode[] = [];
   readonly #renames: { op: number; from: string; to: string }[] = [];
   /** Per file, the changes to its names, in order. */
@@ -282,7 +502,7 @@ export class PowerCut {
       this.#initial.set(dir, new Map());
       live.set(dir, new Map());
       this.#changes.set(dir, []);
-      this.#dirSyncs.set(dir, []);
+      this.#dirFlushes.set(dir, []);
     }
     for (const dir of initial.dirs) {
       if (dir === "") continue;
@@ -293,7 +513,7 @@ export class PowerCut {
     for (const [path, content] of initial.files) {
       const inode = this.#inodes.push({
         writes: [{ op: -1, content, mtime: initial.mtimes.get(path)! }],
-        syncs: [-1],
+        flushes: [],
         touches: [],
       }) - 1;
       const [dir, name] = split(path);
@@ -313,7 +533,31 @@ export class PowerCut {
       if (c.kind === "add") entries.set(c.name, c.node!);
       else entries.delete(c.name);
     };
+    // A file flush flushes the file its path named when the flush started:
+    // the file flushes starting before each operation, and what they found.
+    const fileFlushesStarting = new Map<number, number[]>();
+    const flushedFile = new Map<number, Node | undefined>();
     ops.forEach((op, i) => {
+      if (op.kind !== "syncFile" && op.kind !== "syncDir") return;
+      if (!(op.started >= 0 && op.started <= i)) {
+        throw new RangeError(
+          `Flush at op ${i} started at op ${op.started}: after it ended`,
+        );
+      }
+      if (op.kind === "syncFile") {
+        const starting = fileFlushesStarting.get(op.started);
+        if (starting === undefined) fileFlushesStarting.set(op.started, [i]);
+        else starting.push(i);
+      }
+    });
+    const resolveFileFlushes = (i: number) => {
+      for (const j of fileFlushesStarting.get(i) ?? []) {
+        const [dir, name] = split((ops[j] as { path: string }).path);
+        flushedFile.set(j, live.get(dir)?.get(name));
+      }
+    };
+    ops.forEach((op, i) => {
+      resolveFileFlushes(i);
       switch (op.kind) {
         case "mkdir": {
           const [parent, name] = split(op.path);
@@ -321,7 +565,7 @@ export class PowerCut {
           live.set(op.path, new Map());
           this.#initial.set(op.path, new Map());
           this.#changes.set(op.path, []);
-          this.#dirSyncs.set(op.path, []);
+          this.#dirFlushes.set(op.path, []);
           change(parent, {
             op: i,
             kind: "add",
@@ -343,7 +587,7 @@ export class PowerCut {
           }
           const inode = this.#inodes.push({
             writes: [{ op: i, content: op.content, mtime: op.mtime }],
-            syncs: [],
+            flushes: [],
             touches: [],
           }) - 1;
           nameChange({ type: "file", inode }, i, dir);
@@ -356,9 +600,13 @@ export class PowerCut {
           return;
         }
         case "syncFile": {
-          const [dir, name] = split(op.path);
-          const node = live.get(dir)!.get(name);
-          if (node?.type === "file") this.#inodes[node.inode].syncs.push(i);
+          const node = flushedFile.get(i);
+          if (node?.type === "file") {
+            this.#inodes[node.inode].flushes.push({
+              end: i,
+              covers: op.started,
+            });
+          }
           return;
         }
         case "touch": {
@@ -396,7 +644,7 @@ export class PowerCut {
           return;
         }
         case "syncDir":
-          this.#dirSyncs.get(op.path)?.push(i);
+          this.#dirFlushes.get(op.path)?.push({ end: i, covers: op.started });
           return;
       }
     });
@@ -404,27 +652,36 @@ export class PowerCut {
 
   /**
    * Writes to `target` (an empty directory) a state the file system could
-   * come back with after a power cut following the first `cut` operations.
-   * `"least"` keeps only what was flushed, `"most"` everything, and a
-   * random function decides each open question at random. Each file's
-   * modification and access times are set to the time it comes back with.
+   * come back with after a power cut following the first `cut` operations
+   * (see {@linkcode recover}).
    */
   materialize(target: string, cut: number, outcome: Outcome): void {
-    const pick = (n: number): number =>
-      outcome === "least"
-        ? 0
-        : outcome === "most"
-        ? n - 1
-        : Math.floor(outcome() * n);
+    writeRecovered(target, this.recover(cut, outcome));
+  }
+
+  /**
+   * A state the file system could come back with after a power cut
+   * following the first `cut` operations. `"least"` keeps only what was
+   * flushed (an unflushed file comes back empty), `"most"` everything, and
+   * a random function decides each open question at random, including how
+   * an unflushed file is torn. Each file comes back with the modification
+   * time it would have.
+   */
+  recover(cut: number, outcome: Outcome): Recovered {
+    // A random draw favors the extremes, where bugs hide: a quarter of the
+    // open questions lose all they can, a quarter keep all.
+    const pick = (n: number): number => {
+      if (outcome === "least") return 0;
+      if (outcome === "most") return n - 1;
+      const r = outcome();
+      return r < 0.25 ? 0 : r < 0.5 ? n - 1 : Math.floor((r - 0.5) * 2 * n);
+    };
     // How many of each directory's changes survive.
     const kept = new Map<string, number>();
     for (const [dir, changes] of this.#changes) {
       const happened = changes.filter((c) => c.op < cut);
-      const lastSync = Math.max(
-        -1,
-        ...this.#dirSyncs.get(dir)!.filter((s) => s < cut),
-      );
-      const durable = happened.filter((c) => c.op < lastSync).length;
+      const reach = covered(this.#dirFlushes.get(dir)!, cut);
+      const durable = happened.filter((c) => c.op < reach).length;
       // Only cut between different operations (a rename within a
       // directory is one step).
       const bounds = [durable];
@@ -507,53 +764,75 @@ export class PowerCut {
         ? touch.time
         : write.mtime;
     };
-    // The write whose contents a file comes back with (emptied or cut in
-    // half, if that is how they come back).
-    const contents = (inode: Inode): Write => {
+    // What other files held, for garbage that was once their data.
+    const foreign = (i: number): Uint8Array[] =>
+      this.#inodes.flatMap((inode, j) =>
+        j === i ? [] : inode.writes
+          .filter((w) => w.op < cut && w.content.length > 0)
+          .map((w) => w.content)
+      );
+    // The write whose contents a file comes back with (emptied, cut in half
+    // or torn, if that is how they come back).
+    const contents = (i: number): Write => {
+      const inode = this.#inodes[i];
       const writes = inode.writes.filter((w) => w.op < cut);
       const last = writes.at(-1)!;
-      const lastSync = Math.max(-1, ...inode.syncs.filter((s) => s < cut));
-      if (lastSync > last.op || (last.op === -1 && lastSync === -1)) {
-        return last;
-      }
+      const reach = covered(inode.flushes, cut);
+      if (last.op < reach) return last;
+      const flushed = writes.findLastIndex((w) => w.op < reach);
       const empty = { ...last, content: new Uint8Array() };
       const choices = [
         empty,
-        writes.filter((w) => w.op < lastSync).at(-1) ?? empty,
+        flushed === -1 ? empty : writes[flushed],
         {
           ...last,
           content: last.content.subarray(0, last.content.length >> 1),
         },
         last,
       ];
-      return choices[pick(choices.length)];
+      if (typeof outcome !== "function" || outcome() < 0.5) {
+        return choices[pick(choices.length)];
+      }
+      // Earlier contents since the last flushed ones, for stale blocks.
+      const stale = writes.slice(Math.max(flushed, 0), -1).map((w) =>
+        w.content
+      );
+      return {
+        ...last,
+        content: torn(last.content, stale, foreign(i), outcome),
+      };
     };
-    // A file with several names is written once and linked under the rest.
-    const written = new Map<number, string>();
-    const write = (dir: string) => {
+    const state: Recovered = { dirs: [], files: [] };
+    // A file with several names comes back once, under each of them.
+    const recovered = new Map<number, RecoveredFile>();
+    const walk = (dir: string) => {
+      state.dirs.push(dir);
       const entries = new Map(this.#initial.get(dir));
       for (const c of this.#changes.get(dir)!.slice(0, kept.get(dir))) {
         if (c.kind === "add") entries.set(c.name, c.node!);
         else entries.delete(c.name);
       }
       for (const [name, node] of entries) {
-        const path = dir ? `${target}/${dir}/${name}` : `${target}/${name}`;
+        const path = dir ? `${dir}/${name}` : name;
         if (node.type === "dir") {
-          Deno.mkdirSync(path);
-          write(node.path);
-        } else {
-          const first = written.get(node.inode);
-          if (first !== undefined) Deno.linkSync(first, path);
-          else {
-            const source = contents(this.#inodes[node.inode]);
-            Deno.writeFileSync(path, source.content);
-            const time = new Date(mtime(node.inode, source));
-            Deno.utimeSync(path, time, time);
-            written.set(node.inode, path);
-          }
+          walk(node.path);
+          continue;
         }
+        let file = recovered.get(node.inode);
+        if (file === undefined) {
+          const source = contents(node.inode);
+          file = {
+            path,
+            inode: node.inode,
+            content: source.content,
+            mtime: mtime(node.inode, source),
+          };
+          recovered.set(node.inode, file);
+        }
+        state.files.push({ ...file, path });
       }
     };
-    write("");
+    walk("");
+    return state;
   }
 }

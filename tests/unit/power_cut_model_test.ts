@@ -1,17 +1,28 @@
-// The power-cut model's modification times: a delayed entry is due at its
-// file's mtime, so a recovered state must bring back only times that a
-// journaling file system could: a touch is kept once a later change to the
-// file's names survived, is an open question until then (a flush of the
-// contents does not settle it), and never survives without the earlier
-// changes to the file's names.
+// The power-cut model itself (tests/_helpers/power_cut.ts).
+//
+// Flushes: a flush makes durable only what was recorded before it started,
+// of the file its path named then.
+//
+// Unflushed contents: a file whose last write was not flushed comes back
+// empty, as last flushed, cut in half, whole, or torn at 4 KiB blocks, and
+// random states replay from their seed, cut and sample number.
+//
+// Modification times: a delayed entry is due at its file's mtime, so a
+// recovered state must bring back only times that a journaling file system
+// could: a touch is kept once a later change to the file's names survived,
+// is an open question until then (a flush of the contents does not settle
+// it), and never survives without the earlier changes to the file's names.
 
 import assert from "node:assert/strict";
 import {
+  BLOCK,
+  fingerprint,
   type Op,
   type Outcome,
   PowerCut,
   random,
   RecordingFs,
+  sample,
 } from "../_helpers/power_cut.ts";
 import { tempDir } from "../_helpers/temp_dir.ts";
 
@@ -187,4 +198,240 @@ Deno.test("power cut model: a write after a touch sets the time again", async ()
       outcome,
     );
   }
+});
+
+/** The paths and contents (as text) of a recovered state. */
+function recoveredTexts(
+  model: PowerCut,
+  cut: number,
+  outcome: Outcome,
+): Map<string, string> {
+  const decoder = new TextDecoder();
+  return new Map(
+    model.recover(cut, outcome).files.map((
+      f,
+    ) => [f.path, decoder.decode(f.content)]),
+  );
+}
+
+Deno.test("power cut model: a directory flush covers only the changes made before it started", async () => {
+  await using tmp = await tempDir();
+  Deno.mkdirSync(`${tmp.path}/.tmp`);
+  Deno.mkdirSync(`${tmp.path}/q`);
+  const fs = new RecordingFs(tmp.path);
+  await fs.writeFile(`${tmp.path}/.tmp/a`, "a", { createNew: true });
+  await fs.writeFile(`${tmp.path}/.tmp/b`, "b", { createNew: true });
+  await fs.syncFile(`${tmp.path}/.tmp/a`);
+  await fs.syncFile(`${tmp.path}/.tmp/b`);
+  await fs.syncDir(`${tmp.path}/.tmp`);
+  fs.rename(`${tmp.path}/.tmp/a`, `${tmp.path}/q/a`);
+  const flush = fs.syncDir(`${tmp.path}/q`);
+  // While the flush is in flight (it cannot have ended: nothing awaited).
+  fs.rename(`${tmp.path}/.tmp/b`, `${tmp.path}/q/b`);
+  await flush;
+  const end = fs.ops.length;
+  const op = fs.ops.at(-1)!;
+  assert.equal(op.kind, "syncDir");
+  // Recorded when it ended, started before the second rename.
+  assert.ok(
+    op.kind === "syncDir" && op.started === end - 2,
+    JSON.stringify(op),
+  );
+  const model = new PowerCut(fs.initial, fs.ops);
+  const least = recoveredTexts(model, end, "least");
+  assert.equal(least.get("q/a"), "a");
+  assert.equal(least.get(".tmp/b"), "b");
+  assert.ok(!least.has("q/b"));
+  // Credited at its end (the model before), it would have kept both.
+  const atEnd = fs.ops.map((op, i) =>
+    op.kind === "syncDir" ? { ...op, started: i } : op
+  );
+  const old = recoveredTexts(new PowerCut(fs.initial, atEnd), end, "least");
+  assert.equal(old.get("q/b"), "b");
+  // A flush that starts later covers it.
+  await fs.syncDir(`${tmp.path}/q`);
+  const later = recoveredTexts(
+    new PowerCut(fs.initial, fs.ops),
+    fs.ops.length,
+    "least",
+  );
+  assert.equal(later.get("q/b"), "b");
+});
+
+Deno.test("power cut model: a file flush covers the writes before it started, of the file its path named then", async () => {
+  await using tmp = await tempDir();
+  Deno.mkdirSync(`${tmp.path}/q`);
+  const fs = new RecordingFs(tmp.path);
+  await fs.writeFile(`${tmp.path}/q/e`, "first", { createNew: true });
+  await fs.syncDir(`${tmp.path}/q`);
+  const flush = fs.syncFile(`${tmp.path}/q/e`);
+  await fs.writeFile(`${tmp.path}/q/e`, "second", { createNew: false });
+  await flush;
+  const model = new PowerCut(fs.initial, fs.ops);
+  // The second write came while the flush was in flight: not covered.
+  assert.ok(
+    ["", "first"].includes(
+      recoveredTexts(model, fs.ops.length, "least").get("q/e")!,
+    ),
+  );
+  assert.equal(
+    recoveredTexts(model, fs.ops.length, "most").get("q/e"),
+    "second",
+  );
+  // A file renamed over the path while the flush is in flight is not the
+  // file it flushes.
+  await fs.writeFile(`${tmp.path}/q/f`, "old", { createNew: true });
+  await fs.writeFile(`${tmp.path}/q/g`, "new", { createNew: true });
+  await fs.syncDir(`${tmp.path}/q`);
+  const flushF = fs.syncFile(`${tmp.path}/q/f`);
+  fs.rename(`${tmp.path}/q/g`, `${tmp.path}/q/f`);
+  await flushF;
+  await fs.syncDir(`${tmp.path}/q`);
+  const after = recoveredTexts(
+    new PowerCut(fs.initial, fs.ops),
+    fs.ops.length,
+    "least",
+  );
+  assert.equal(after.get("q/f"), "");
+});
+
+/** A payload of `size` bytes, its bytes depending on `n`. */
+const pattern = (n: number, size: number) =>
+  Uint8Array.from({ length: size }, (_, i) => (i * 13 + n * 101 + 1) & 0xff);
+
+const same = (a: Uint8Array, b: Uint8Array) =>
+  a.length === b.length && a.every((byte, i) => byte === b[i]);
+
+Deno.test("power cut model: an unflushed file comes back torn at 4 KiB blocks, a flushed one whole", async () => {
+  await using tmp = await tempDir();
+  Deno.mkdirSync(`${tmp.path}/q`);
+  const fs = new RecordingFs(tmp.path);
+  const v1 = pattern(1, 3 * BLOCK + 500);
+  const v2 = pattern(2, 4 * BLOCK + 100);
+  const kept = pattern(3, 2 * BLOCK + 7);
+  await fs.writeFile(`${tmp.path}/q/e`, v1, { createNew: true });
+  await fs.writeFile(`${tmp.path}/q/kept`, kept, { createNew: true });
+  await fs.syncFile(`${tmp.path}/q/e`);
+  await fs.syncFile(`${tmp.path}/q/kept`);
+  await fs.syncDir(`${tmp.path}/q`);
+  await fs.writeFile(`${tmp.path}/q/e`, v2, { createNew: false });
+  const model = new PowerCut(fs.initial, fs.ops);
+  const cut = model.length;
+  const zero = new Uint8Array(BLOCK);
+  const block = (bytes: Uint8Array, i: number, size: number) => {
+    const out = new Uint8Array(Math.min(BLOCK, size - i * BLOCK));
+    out.set(bytes.subarray(i * BLOCK, i * BLOCK + out.length));
+    return out;
+  };
+  const seen = new Set<string>();
+  for (let n = 0; n < 400; n++) {
+    const state = model.recover(cut, sample(1, cut, n));
+    const label = `cut ${cut}, seed 1, sample ${n}`;
+    const file = (path: string) =>
+      state.files.find((f) => f.path === path)!.content;
+    assert.ok(same(file("q/kept"), kept), label);
+    const e = file("q/e");
+    if (e.length === 0) seen.add("empty");
+    else if (same(e, v1)) seen.add("as last flushed");
+    else if (same(e, v2.subarray(0, v2.length >> 1))) seen.add("half");
+    else if (same(e, v2)) seen.add("whole");
+    else if (e.length < v2.length) {
+      // Cut short at a block boundary, what is left being new.
+      assert.equal(e.length % BLOCK, 0, label);
+      assert.ok(same(e, v2.subarray(0, e.length)), label);
+      seen.add("cut at a block boundary");
+    } else {
+      assert.equal(e.length, v2.length, label);
+      const kinds: string[] = [];
+      for (let i = 0; i * BLOCK < e.length; i++) {
+        const got = block(e, i, e.length);
+        kinds.push(
+          same(got, block(v2, i, v2.length))
+            ? "new"
+            : same(got, block(v1, i, v2.length))
+            ? "stale"
+            : same(got, zero.subarray(0, got.length))
+            ? "zeroed"
+            : "garbage",
+        );
+      }
+      for (const kind of kinds) seen.add(`${kind} block`);
+      const garbageFrom = kinds.indexOf("garbage");
+      if (
+        garbageFrom > 0 &&
+        kinds.slice(garbageFrom).every((k) => k === "garbage") &&
+        kinds.slice(0, garbageFrom).every((k) => k === "new")
+      ) seen.add("garbage tail");
+    }
+  }
+  assert.deepEqual([...seen].sort(), [
+    "as last flushed",
+    "cut at a block boundary",
+    "empty",
+    "garbage block",
+    "garbage tail",
+    "half",
+    "new block",
+    "stale block",
+    "whole",
+    "zeroed block",
+  ]);
+  // The extremes: empty at least, whole at most.
+  assert.equal(
+    model.recover(cut, "least").files.find((f) => f.path === "q/e")!.content
+      .length,
+    0,
+  );
+  assert.ok(
+    same(
+      model.recover(cut, "most").files.find((f) => f.path === "q/e")!.content,
+      v2,
+    ),
+  );
+  // Flushed (a flush that started after the write), it comes back whole.
+  await fs.syncFile(`${tmp.path}/q/e`);
+  const flushed = new PowerCut(fs.initial, fs.ops);
+  for (let n = 0; n < 50; n++) {
+    const state = flushed.recover(flushed.length, sample(1, flushed.length, n));
+    assert.ok(
+      same(state.files.find((f) => f.path === "q/e")!.content, v2),
+      `sample ${n}`,
+    );
+  }
+});
+
+Deno.test("power cut model: a random state replays from its seed, cut and sample number", async () => {
+  await using tmp = await tempDir();
+  Deno.mkdirSync(`${tmp.path}/.tmp`);
+  Deno.mkdirSync(`${tmp.path}/q`);
+  const fs = new RecordingFs(tmp.path);
+  for (const name of ["a", "b", "c"]) {
+    await fs.writeFile(
+      `${tmp.path}/.tmp/${name}`,
+      pattern(name.charCodeAt(0), BLOCK + 9),
+      {
+        createNew: true,
+      },
+    );
+    fs.rename(`${tmp.path}/.tmp/${name}`, `${tmp.path}/q/${name}`);
+  }
+  const model = new PowerCut(fs.initial, fs.ops);
+  const distinct = new Set<string>();
+  for (let cut = 0; cut <= model.length; cut++) {
+    for (let n = 0; n < 8; n++) {
+      const key = fingerprint(model.recover(cut, sample(7, cut, n)));
+      // Drawn again, in another order, with other draws in between.
+      model.recover(cut, sample(8, cut, n));
+      assert.equal(
+        fingerprint(model.recover(cut, sample(7, cut, n))),
+        key,
+        `cut ${cut}, sample ${n}`,
+      );
+      distinct.add(key);
+    }
+  }
+  assert.ok(
+    distinct.size > 2 * model.length,
+    `${distinct.size} distinct states`,
+  );
 });
