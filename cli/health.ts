@@ -10,6 +10,7 @@ import {
   Monitor,
   type MonitorEvent,
   type MonitorLimits,
+  type MonitorOptions,
   type Problem,
   type RepairAction,
 } from "../monitor.ts";
@@ -29,12 +30,14 @@ import {
 } from "./args.ts";
 import { spoolNow } from "./clock.ts";
 import type { Command } from "./command.ts";
-import { printJson, printTable } from "./output.ts";
+import { escapeText, printJson, printTable, toJson } from "./output.ts";
 
 const LIMIT_FLAGS: FlagSpec = {
   "max-checked-out-age": { type: "string" },
   "max-tmp-file-age": { type: "string" },
   "max-age": { type: "string", multiple: true },
+  "work-in-progress": { type: "string" },
+  "decode-json": { type: "boolean" },
 };
 
 const LIMIT_HELP =
@@ -42,6 +45,10 @@ const LIMIT_HELP =
   --max-tmp-file-age SPAN     a file in .tmp/ older than this is too old (10m)
   --max-age QUEUE=SPAN        an entry waiting in QUEUE longer than this is too
                               old (repeatable; no limit by default)
+  --work-in-progress SPAN     orphaned or duplicated files changed within this
+                              are work in progress, not problems (30s)
+  --decode-json               read every entry's metadata and report as damaged
+                              what is not JSON (the library's default codec)
 Spans: 500ms, 90s, 10m, 1h, 2d, 1h30m.`;
 
 function limitsFrom(parsed: Parsed): MonitorLimits {
@@ -54,6 +61,10 @@ function limitsFrom(parsed: Parsed): MonitorLimits {
   if (tmp !== undefined) {
     limits.maxTmpFileAgeMs = parseSpan(tmp, "--max-tmp-file-age");
   }
+  const busy = stringFlag(parsed, "work-in-progress");
+  if (busy !== undefined) {
+    limits.workInProgressMs = parseSpan(busy, "--work-in-progress");
+  }
   for (const pair of stringsFlag(parsed, "max-age")) {
     const match = /^([^=]+)=(.+)$/.exec(pair);
     if (match === null) {
@@ -65,6 +76,16 @@ function limitsFrom(parsed: Parsed): MonitorLimits {
   return limits;
 }
 
+/** The monitor's options from the command line. */
+function monitorOptions(parsed: Parsed): MonitorOptions {
+  return {
+    limits: limitsFrom(parsed),
+    ...(boolFlag(parsed, "decode-json")
+      ? { metadata: { decode: (text: string) => JSON.parse(text) } }
+      : {}),
+  };
+}
+
 function problemJson(problem: Problem) {
   return {
     kind: problem.kind,
@@ -73,15 +94,17 @@ function problemJson(problem: Problem) {
     dirs: problem.dirs,
     paths: problem.dirs.map((dir) => `${dirName(dir)}/${problem.name}`),
     ...(problem.sameFile ? { sameFile: true } : {}),
+    ...(problem.reason === undefined ? {} : { reason: problem.reason }),
   };
 }
 
 function problemRow(problem: Problem, now: number): string[] {
   return [
     problem.sameFile ? `${problem.kind} (one file)` : problem.kind,
-    problem.dirs.map(dirName).join(", "),
-    problem.name,
+    escapeText(problem.dirs.map(dirName).join(", ")),
+    escapeText(problem.name),
     formatAge(now - problem.mtime.getTime()),
+    escapeText(problem.reason ?? ""),
   ];
 }
 
@@ -92,7 +115,11 @@ export const check: Command = {
 
 Checks the spool once and lists its problems: files too old (tmp files,
 checkouts, waiting entries with a --max-age), orphaned files (no registry
-file, or a registry file with no entry), and entries in two places.
+file, or a registry file with no entry), entries in two places, and damage:
+an entry whose payload is missing or not a regular file, a symbolic link or
+directory where the spool keeps files, metadata that is not JSON (with
+--decode-json). Work in progress (an enqueue, a remove, a claim) is not a
+problem: see --work-in-progress.
 
 Options:
   --json                      print a JSON array
@@ -103,15 +130,17 @@ Exit codes: 0 no problems; 1 problems found; 2 usage, input or access error.`,
   async run(args) {
     const parsed = parse(args, { json: { type: "boolean" }, ...LIMIT_FLAGS });
     const [dir] = positionals(parsed, ["DIR"]);
-    const monitor = await Monitor.create(dir, { limits: limitsFrom(parsed) });
+    const monitor = await Monitor.create(dir, monitorOptions(parsed));
     const problems = await monitor.runOnce();
     const now = spoolNow(dir);
     if (boolFlag(parsed, "json")) printJson(problems.map(problemJson));
     else if (problems.length === 0) console.log(`${dir}: no problems`);
     else {
+      // The reasons of damage, in a last column, when there are any.
+      const why = problems.some((p) => p.reason !== undefined);
       printTable(
-        ["KIND", "WHERE", "NAME", "AGE"],
-        problems.map((p) => problemRow(p, now)),
+        ["KIND", "WHERE", "NAME", "AGE", ...why ? ["WHY"] : []],
+        problems.map((p) => problemRow(p, now).slice(0, why ? 5 : 4)),
       );
     }
     return problems.length === 0 ? 0 : 1;
@@ -137,6 +166,18 @@ function actionLine(action: RepairAction, dryRun: boolean): string {
       return `${verb("deleted", "would delete")} ${
         action.dirs.map((d) => `${dirName(d)}/${action.name}`).join(", ")
       }: an enqueue that never finished`;
+    case "remove-link":
+      return `${verb("unlinked", "would unlink")} ${
+        dirName(action.dir)
+      }/${action.name}: a symbolic link (its target is untouched)`;
+    case "split-duplicate":
+      return `${verb("split", "would split")} ${
+        dirName(action.dir)
+      }/${action.name}: a second copy, now entry ${action.newName}`;
+    case "move-damaged":
+      return `${verb("moved", "would move")} ${
+        dirName(action.dir)
+      }/${action.name} to ${action.queue}: damaged (${action.problem.reason})`;
   }
 }
 
@@ -151,14 +192,20 @@ and so does an entry left both waiting and checked out by a claim that a
 crash cut short;
 files in .tmp/ older than the tmp limit are deleted; names with a registry
 file but no entry, all of whose files are older than the tmp limit, are
-deleted. Nothing younger than the limits is touched. Problems repair cannot
-explain are listed and left alone.
+deleted; a symbolic link planted in the spool is unlinked (never its
+target); an entry found in two places as two different files gets a second
+name for its second copy, payload included; with --damaged-to QUEUE, an
+entry whose payload is missing or not a regular file (or, with
+--decode-json, whose metadata is not JSON) is moved to QUEUE with the reason
+in its history. Nothing younger than the limits is touched. Problems repair
+cannot explain are listed and left alone.
 
 Do not run --apply from a timer: a consumer that is alive but has not
 touched its checkout within the limit would lose it.
 
 Options:
   --apply                     do it (the default is a dry run)
+  --damaged-to QUEUE          move damaged entries to QUEUE
   --json                      print the report as JSON
 ${LIMIT_HELP}
   -h, --help                  show this help
@@ -169,11 +216,15 @@ or access error.`,
     const parsed = parse(args, {
       apply: { type: "boolean" },
       json: { type: "boolean" },
+      "damaged-to": { type: "string" },
       ...LIMIT_FLAGS,
     });
     const [dir] = positionals(parsed, ["DIR"]);
-    const monitor = await Monitor.create(dir, { limits: limitsFrom(parsed) });
-    const report = await monitor.repair({ dryRun: !boolFlag(parsed, "apply") });
+    const monitor = await Monitor.create(dir, monitorOptions(parsed));
+    const report = await monitor.repair({
+      dryRun: !boolFlag(parsed, "apply"),
+      damagedTo: stringFlag(parsed, "damaged-to"),
+    });
     if (boolFlag(parsed, "json")) {
       printJson({
         dryRun: report.dryRun,
@@ -190,14 +241,17 @@ or access error.`,
       if (report.actions.length === 0 && report.leftAlone.length === 0) {
         console.log(`${dir}: nothing to repair`);
       }
+      // File names are anyone's: escaped before they reach a terminal.
       for (const action of report.actions) {
-        console.log(actionLine(action, report.dryRun));
+        console.log(escapeText(actionLine(action, report.dryRun)));
       }
       for (const { problem, reason } of report.leftAlone) {
         console.log(
-          `left alone: ${
-            describeProblem(problem, new Date(spoolNow(dir)))
-          }: ${reason}`,
+          escapeText(
+            `left alone: ${
+              describeProblem(problem, new Date(spoolNow(dir)))
+            }: ${reason}`,
+          ),
         );
       }
       if (report.dryRun && report.actions.length > 0) {
@@ -210,7 +264,7 @@ or access error.`,
 
 function eventLine(event: MonitorEvent): string {
   return `${event.at.toISOString()} ${event.kind.padEnd(5)} ${
-    describeProblem(event.problem, event.at)
+    escapeText(describeProblem(event.problem, event.at))
   }`;
 }
 
@@ -251,7 +305,7 @@ the spool disappears while watched).`,
       ? 2
       : parseCount(cycles, "--alert-after-cycles");
     const json = boolFlag(parsed, "json");
-    const watcher = await Monitor.create(dir, { limits: limitsFrom(parsed) });
+    const watcher = await Monitor.create(dir, monitorOptions(parsed));
 
     using stop = abortOnSignals();
     if (!json) {
@@ -270,7 +324,7 @@ the spool disappears while watched).`,
     ) {
       console.log(
         json
-          ? JSON.stringify({
+          ? toJson({
             event: event.kind,
             at: event.at.toISOString(),
             problem: problemJson(event.problem),

@@ -93,9 +93,10 @@ export interface FileSystem {
   /**
    * The names of the regular files in a directory, in no order. Read in
    * batches: a million names cost a third of the memory of a synchronous
-   * listing, and the event loop stays free.
+   * listing, and the event loop stays free. The names of anything else
+   * (directories, symbolic links, ...) go to `others`, if given.
    */
-  listFiles(path: string): Promise<string[]>;
+  listFiles(path: string, others?: string[]): Promise<string[]>;
   /** Creates a directory (and its parents); no error if it exists. */
   mkdir(path: string): void;
   /** Flushes a directory's entries to stable storage. */
@@ -325,11 +326,13 @@ export const realFileSystem: FileSystem = {
       return items;
     }),
 
-  listFiles: (path) =>
+  listFiles: (path, others) =>
     freshAsync(async () => {
       const names: string[] = [];
+      if (others !== undefined) others.length = 0;
       for await (const item of Deno.readDir(path)) {
         if (item.isFile) names.push(item.name);
+        else others?.push(item.name);
       }
       return names;
     }),

@@ -35,13 +35,17 @@ import { type MonitorEvent, watchProblems } from "./watch.ts";
  *
  * const dir = await Deno.makeTempDir();
  * await Spool.create(dir, { queues: ["active"] });
+ * // A payload nothing owns, left a minute ago (younger, it could be an
+ * // enqueue in progress: see `workInProgressMs`).
+ * const minuteAgo = new Date(Date.now() - 60_000);
  * await Deno.writeTextFile(`${dir}/.data/stray`, "?");
+ * await Deno.utime(`${dir}/.data/stray`, minuteAgo, minuteAgo);
  * const monitor = await Monitor.create(dir, {
  *   limits: { maxCheckedOutAgeMs: 5 * 60_000, maxQueueAgesMs: { active: 3_600_000 } },
  * });
  * const lines = (await monitor.runOnce()).map((p) => describeProblem(p));
  * assert.equal(lines.length, 1);
- * assert.match(lines[0], /^orphaned \.data\/stray \(modified \d+ms ago\)$/);
+ * assert.match(lines[0], /^orphaned \.data\/stray \(modified 1m( \d+ms)? ago\)$/);
  * await Deno.remove(dir, { recursive: true });
  * ```
  *
@@ -54,7 +58,9 @@ import { type MonitorEvent, watchProblems } from "./watch.ts";
  * const dir = await Deno.makeTempDir();
  * await Spool.create(dir, { queues: ["active"] });
  * const monitor = await Monitor.create(dir);
+ * const minuteAgo = new Date(Date.now() - 60_000);
  * await Deno.writeTextFile(`${dir}/.data/stray`, "?");
+ * await Deno.utime(`${dir}/.data/stray`, minuteAgo, minuteAgo);
  * const stop = new AbortController(); // abortOnSignals() in a real daemon
  * const events: MonitorEvent["kind"][] = [];
  * for await (
@@ -92,7 +98,9 @@ export interface Monitor {
    * const dir = await Deno.makeTempDir();
    * await Spool.create(dir, { queues: ["q"] });
    * await Deno.writeTextFile(`${dir}/.data/stray`, "?");
-   * const monitor = await Monitor.create(dir);
+   * const monitor = await Monitor.create(dir, {
+   *   limits: { workInProgressMs: 0 }, // or it is an enqueue in progress
+   * });
    * const [problem, ...others] = await monitor.runOnce();
    * assert.deepEqual(others, []);
    * assert.equal(problem.kind, "orphaned");
@@ -236,6 +244,8 @@ export const Monitor: MonitorConstructor = {
 };
 
 const TEN_MINUTES = 10 * 60 * 1000;
+/** The default limit of work in progress: see `MonitorLimits`. */
+const WORK_IN_PROGRESS = 30_000;
 
 /**
  * The library's {@linkcode Monitor}; internal (see `Spool` in spool.ts for
@@ -245,6 +255,7 @@ class MonitorImpl implements Monitor {
   readonly #disk: protocol.Disk;
   readonly #queues: readonly string[] | undefined;
   readonly #limits: Limits;
+  readonly #decode: ((text: string) => unknown) | undefined;
 
   /**
    * @param disk The spool directory (opened and checked).
@@ -260,7 +271,10 @@ class MonitorImpl implements Monitor {
       maxCheckedOutAgeMs: limits.maxCheckedOutAgeMs ?? TEN_MINUTES,
       maxTmpFileAgeMs: limits.maxTmpFileAgeMs ?? TEN_MINUTES,
       maxQueueAgesMs: { ...limits.maxQueueAgesMs },
+      workInProgressMs: limits.workInProgressMs ?? WORK_IN_PROGRESS,
     };
+    const codec = options.metadata;
+    this.#decode = codec === undefined ? undefined : (t) => codec.decode(t);
   }
 
   get dir(): string {
@@ -276,6 +290,8 @@ class MonitorImpl implements Monitor {
       this.#disk,
       this.#currentQueues(),
       this.#limits,
+      undefined,
+      { decode: this.#decode },
     );
   }
 
@@ -289,12 +305,24 @@ class MonitorImpl implements Monitor {
 
   async repair(options: RepairOptions = {}): Promise<RepairReport> {
     const dryRun = options.dryRun ?? true;
-    return await repairSpool(
-      this.#disk,
-      this.#currentQueues(),
-      this.#limits,
+    const queues = this.#currentQueues();
+    if (
+      options.damagedTo !== undefined && !queues.includes(options.damagedTo)
+    ) {
+      throw new RangeError(
+        message(
+          "repair spool",
+          "damagedTo",
+          "a queue of the spool",
+          JSON.stringify(options.damagedTo),
+        ),
+      );
+    }
+    return await repairSpool(this.#disk, queues, this.#limits, {
       dryRun,
-    );
+      damagedTo: options.damagedTo,
+      decode: this.#decode,
+    });
   }
 
   #currentQueues(): string[] {
@@ -322,6 +350,7 @@ export async function openMonitor(
     const [option, value] of [
       ["maxCheckedOutAgeMs", limits.maxCheckedOutAgeMs],
       ["maxTmpFileAgeMs", limits.maxTmpFileAgeMs],
+      ["workInProgressMs", limits.workInProgressMs],
       ...Object.entries(limits.maxQueueAgesMs ?? {}).map(([q, v]) =>
         [`maxQueueAgesMs.${q}`, v] as const
       ),

@@ -39,11 +39,20 @@ export interface MonitorLimits {
    */
   maxTmpFileAgeMs?: number;
   /**
-   * Per queue, an entry waiting longer than this is too old.
+   * Per queue, an entry waiting longer than this is too old (a delayed
+   * entry's age counts from its due time).
    *
    * @default {{}} (no limit)
    */
   maxQueueAgesMs?: Record<string, number>;
+  /**
+   * Orphaned or duplicated files changed more recently than this are work
+   * in progress (an enqueue, a remove, a claim take milliseconds), not
+   * problems: a check on a busy spool must not cry wolf.
+   *
+   * @default {30000} (30 seconds)
+   */
+  workInProgressMs?: number;
 }
 
 /**
@@ -76,6 +85,14 @@ export interface MonitorOptions {
   queues?: string[];
   /** Age limits. */
   limits?: MonitorLimits;
+  /**
+   * The spool's metadata codec: with it, every check reads and decodes
+   * each entry's metadata, and reports as `damaged` those it rejects (an
+   * entry no consumer can take). Costs a read per entry.
+   *
+   * @default {undefined} (metadata is not read)
+   */
+  metadata?: { decode(text: string): unknown };
 }
 
 /**
@@ -149,4 +166,13 @@ export interface RepairOptions {
    * @default {true}
    */
   dryRun?: boolean;
+  /**
+   * A queue for damaged entries (payload missing or not a regular file,
+   * metadata the codec cannot decode): repair moves them there, with the
+   * reason in their history, out of their consumers' way. Without it they
+   * are left where they are and reported.
+   *
+   * @default {undefined}
+   */
+  damagedTo?: string;
 }

@@ -26,7 +26,17 @@ import type { Disk } from "./protocol/mod.ts";
  *   contents, as sshfs shows hard links): a claim that a crash cut short
  *   between linking `QUEUE/.checkout/NAME` and unlinking `QUEUE/NAME`, or
  *   the reverse, which repair finishes once it is older than the checkout
- *   limit. Without it, two different files: decide by hand.
+ *   limit. Without it, two different files: repair gives each extra copy
+ *   a name and a payload of its own.
+ * - `damaged`: `reason` says what: an entry whose payload is missing or not
+ *   a regular file, an entry whose metadata the codec cannot decode (when
+ *   the monitor was given one), or anything but a regular file (a symbolic
+ *   link, a directory) where the spool keeps files. `dirs` is where.
+ *
+ * Work in progress is not a problem: a name is orphaned for the
+ * milliseconds an enqueue or a remove takes, and one file has two names for
+ * the microseconds of a claim. Orphaned files modified, and duplicated ones
+ * linked, within `workInProgressMs` are not reported.
  *
  * A problem is identified by kind, name, dirs and mtime together: since every
  * move of an entry touches its files, an entry that moves on is a new
@@ -51,7 +61,7 @@ import type { Disk } from "./protocol/mod.ts";
  */
 export interface Problem {
   /** What is wrong. */
-  kind: "too-old" | "orphaned" | "duplicated";
+  kind: "too-old" | "orphaned" | "duplicated" | "damaged";
   /** The entry name (the file name). */
   name: string;
   /** The modification time that dates the problem. */
@@ -63,6 +73,8 @@ export interface Problem {
    * that did not finish), absent otherwise.
    */
   sameFile?: true;
+  /** For `damaged` only: what is wrong, for people. */
+  reason?: string;
 }
 
 /** Age limits for {@linkcode findProblems}, in milliseconds. */
@@ -73,6 +85,20 @@ export interface Limits {
   maxTmpFileAgeMs: number;
   /** Per queue: waiting entries older than this are too old. */
   maxQueueAgesMs: Readonly<Record<string, number>>;
+  /**
+   * Orphaned and duplicated files changed more recently than this are work
+   * in progress, not problems.
+   */
+  workInProgressMs: number;
+}
+
+/** What else {@linkcode findProblems} may look at. */
+export interface ScanOptions {
+  /**
+   * Decodes metadata: with it, every entry's metadata file is read, and
+   * one the codec rejects is `damaged`.
+   */
+  decode?: (text: string) => unknown;
 }
 
 /**
@@ -132,7 +158,8 @@ export function describeProblem(
   const what = problem.sameFile
     ? "; one file: a claim that did not finish"
     : "";
-  return `${problem.kind} ${where} (modified ${age} ago${what})`;
+  const reason = problem.reason === undefined ? "" : `${problem.reason}; `;
+  return `${problem.kind} ${where} (${reason}modified ${age} ago${what})`;
 }
 
 /**
@@ -146,21 +173,44 @@ export async function findProblems(
   queues: readonly string[],
   limits: Limits,
   now: number = disk.clock.now().getTime(),
+  options: ScanOptions = {},
 ): Promise<Problem[]> {
-  const registry = new Set(await protocol.namesIn(disk, "registry"));
   const candidates: Problem[] = [];
   const epoch = new Date(0);
-  const check = (kind: Problem["kind"], name: string, dirs: Dir[]) =>
-    candidates.push({ kind, name, mtime: epoch, dirs });
+  const check = (
+    kind: Problem["kind"],
+    name: string,
+    dirs: Dir[],
+    reason?: string,
+  ) =>
+    candidates.push(
+      reason === undefined
+        ? { kind, name, mtime: epoch, dirs }
+        : { kind, name, mtime: epoch, dirs, reason },
+    );
+  /**
+   * Lists `dir`, reporting what is not a regular file there (but an
+   * entry's payload: that is the entry's damage, reported with it).
+   */
+  const list = async (dir: Dir, registry?: Set<string>) => {
+    const others: string[] = [];
+    const names = await protocol.namesIn(disk, dir, others);
+    for (const name of others) {
+      if (!registry?.has(name)) check("damaged", name, [dir], NOT_A_FILE);
+    }
+    return names;
+  };
 
+  const registry = new Set(await list("registry"));
   const tmpLimit = limits.maxTmpFileAgeMs;
-  for (const name of await protocol.namesIn(disk, "tmp")) {
+  for (const name of await list("tmp")) {
     if (!registry.has(name)) check("orphaned", name, ["tmp"]);
     if (isOld(protocol.mtime(disk, "tmp", name), now, tmpLimit)) {
       check("too-old", name, ["tmp"]);
     }
   }
-  for (const name of await protocol.namesIn(disk, "data")) {
+  const data = new Set(await list("data", registry));
+  for (const name of data) {
     if (!registry.has(name)) check("orphaned", name, ["data"]);
   }
   // Where each name has a metadata file.
@@ -171,16 +221,21 @@ export async function findProblems(
       const limit = checkout
         ? limits.maxCheckedOutAgeMs
         : limits.maxQueueAgesMs[queue];
-      for (const name of await protocol.namesIn(disk, dir)) {
+      for (const name of await list(dir)) {
         const seen = places.get(name);
         if (seen === undefined) places.set(name, [dir]);
         else seen.push(dir);
         if (!registry.has(name)) check("orphaned", name, [dir]);
+        else if (!data.has(name)) check("damaged", name, ["data"], PAYLOAD);
         if (
           limit !== undefined &&
           isOld(protocol.mtime(disk, dir, name), now, limit)
         ) {
           check("too-old", name, [dir]);
+        }
+        if (options.decode !== undefined) {
+          const why = undecodable(disk, dir, name, options.decode);
+          if (why !== undefined) check("damaged", name, [dir], why);
         }
       }
     }
@@ -193,17 +248,72 @@ export async function findProblems(
   }
 
   const problems: Problem[] = [];
+  const seen = new Set<string>();
   for (const candidate of candidates) {
-    const confirmed = recheck(disk, queues, limits, candidate, now);
-    if (confirmed !== undefined) problems.push(confirmed);
+    const confirmed = recheck(disk, queues, limits, candidate, now, options);
+    if (confirmed === undefined) continue;
+    // A missing payload is found once per name, however many places.
+    const key = problemKey(confirmed);
+    if (seen.has(key)) continue;
+    seen.add(key);
+    problems.push(confirmed);
   }
   return problems.sort((a, b) =>
     a.name < b.name ? -1 : a.name > b.name ? 1 : a.kind < b.kind ? -1 : 1
   );
 }
 
+/** The reason of a `damaged` problem: not a regular file. */
+const NOT_A_FILE =
+  "not a regular file (a symbolic link, a directory or a device): nothing of the spool's own";
+/** The reason of a `damaged` problem: an entry without its payload. */
+const PAYLOAD =
+  "the entry's payload is missing or not a regular file: no consumer can load it";
+
 /** Looks again, past any cache of a network file system. */
 const FRESH = { fresh: true };
+
+/** Why the metadata file of `name` in `dir` cannot be decoded, if it cannot. */
+function undecodable(
+  disk: Disk,
+  dir: Dir,
+  name: string,
+  decode: (text: string) => unknown,
+): string | undefined {
+  let text: string;
+  try {
+    text = disk.fs.readText(disk.layout.file(dir, name));
+  } catch {
+    return undefined; // Gone, or not a file: reported otherwise.
+  }
+  try {
+    decode(text);
+    return undefined;
+  } catch (error) {
+    const why = error instanceof Error ? error.message : String(error);
+    return `the metadata codec cannot decode it (${why.split("\n")[0]})`;
+  }
+}
+
+/**
+ * Whether a file changed within the work-in-progress limit: its
+ * modification time (an enqueue or a remove in progress made or stamped
+ * it), or with `linked` its change time too (a claim in progress links and
+ * unlinks names of a file, which sets that, not the other).
+ */
+function inProgress(
+  info: Deno.FileInfo | undefined,
+  now: number,
+  limits: Limits,
+  linked = false,
+): boolean {
+  if (info === undefined) return false;
+  const changed = Math.max(
+    info.mtime?.getTime() ?? 0,
+    linked ? info.ctime?.getTime() ?? 0 : 0,
+  );
+  return now - changed < limits.workInProgressMs;
+}
 
 /** Looks again at a candidate; returns it dated, or undefined if gone. */
 function recheck(
@@ -212,6 +322,7 @@ function recheck(
   limits: Limits,
   candidate: Problem,
   now: number,
+  options: ScanOptions,
 ): Problem | undefined {
   const { name } = candidate;
   switch (candidate.kind) {
@@ -220,15 +331,22 @@ function recheck(
       if (dir === "registry") {
         // An entry that moved during the scan has a file somewhere now.
         const located = locate(disk, queues, name);
-        const mtime = protocol.mtime(disk, "registry", name, FRESH);
-        if (located.length > 0 || mtime === undefined) return undefined;
-        return { ...candidate, mtime };
+        const info = protocol.statIn(disk, "registry", name, FRESH);
+        if (located.length > 0 || info?.mtime == null) return undefined;
+        if (inProgress(info, now, limits)) return undefined;
+        return { ...candidate, mtime: info.mtime };
       }
       if (protocol.mtime(disk, "registry", name, FRESH) !== undefined) {
         return undefined;
       }
-      const mtime = protocol.mtime(disk, dir, name, FRESH);
-      return mtime === undefined ? undefined : { ...candidate, mtime };
+      const info = protocol.statIn(disk, dir, name, FRESH);
+      if (info?.mtime == null) return undefined;
+      // An enqueue or a remove in progress, not a queue file: those are
+      // never without a registry file.
+      if (typeof dir !== "object" && inProgress(info, now, limits)) {
+        return undefined;
+      }
+      return { ...candidate, mtime: info.mtime };
     }
     case "too-old": {
       const [dir] = candidate.dirs;
@@ -248,15 +366,54 @@ function recheck(
         protocol.mtime(disk, dir, name, FRESH) !== undefined
       );
       if (dirs.length < 2) return undefined;
+      const times = dirs.map((d) => protocol.mtime(disk, d, name, FRESH));
+      if (times.some((time) => time === undefined)) return undefined;
       const mtime = protocol.mtime(disk, "registry", name, FRESH) ??
-        new Date(
-          Math.min(
-            ...dirs.map((d) => protocol.mtime(disk, d, name, FRESH)!.getTime()),
-          ),
-        );
-      return protocol.sameFile(disk, dirs, name)
-        ? { ...candidate, dirs, mtime, sameFile: true }
-        : { ...candidate, dirs, mtime };
+        new Date(Math.min(...times.map((time) => time!.getTime())));
+      const same = protocol.sameFile(disk, dirs, name);
+      // A claim that finished while it was compared is not a problem.
+      if (
+        dirs.some((dir) => protocol.mtime(disk, dir, name, FRESH) === undefined)
+      ) return undefined;
+      if (!same) return { ...candidate, dirs, mtime };
+      // A claim (or a look at a due time) in progress links, then unlinks.
+      const info = protocol.statIn(disk, dirs[0], name, FRESH);
+      if (info === undefined || inProgress(info, now, limits, true)) {
+        return undefined;
+      }
+      return { ...candidate, dirs, mtime, sameFile: true };
+    }
+    case "damaged": {
+      const [dir] = candidate.dirs;
+      if (candidate.reason === NOT_A_FILE) {
+        const info = protocol.statIn(disk, dir, name);
+        if (info === undefined || info.isFile) return undefined;
+        return { ...candidate, mtime: info.mtime ?? new Date(0) };
+      }
+      if (candidate.reason === PAYLOAD) {
+        // Still an entry somewhere, with a registry file, and no payload.
+        const [place] = locate(disk, queues, name);
+        const payload = protocol.statIn(disk, "data", name, FRESH);
+        const entry = place && protocol.statIn(disk, place, name, FRESH);
+        if (!entry?.mtime || payload?.isFile) return undefined;
+        if (protocol.mtime(disk, "registry", name, FRESH) === undefined) {
+          return undefined;
+        }
+        return {
+          ...candidate,
+          dirs: [place],
+          mtime: entry.mtime,
+          reason: payload === undefined
+            ? "the entry's payload is missing: no consumer can load it"
+            : "the entry's payload is not a regular file: no consumer may load it",
+        };
+      }
+      // Undecodable metadata: still so, and still there.
+      if (options.decode === undefined) return undefined;
+      const why = undecodable(disk, dir, name, options.decode);
+      const mtime = protocol.mtime(disk, dir, name, FRESH);
+      if (why === undefined || mtime === undefined) return undefined;
+      return { ...candidate, mtime, reason: why };
     }
   }
 }

@@ -39,6 +39,15 @@ import type { Disk } from "./protocol/mod.ts";
  *   are deleted, registry last. Also a payload with neither registry file
  *   nor entry (a power cut in the middle of an enqueue), older than the tmp
  *   limit.
+ * - `remove-link`: a symbolic link planted where the spool keeps files,
+ *   unlinked (what it points to is never touched).
+ * - `split-duplicate`: an entry found in two places as two different files:
+ *   each extra copy gets a name of its own (`NAME-copy-XXXXXXXX`), with the
+ *   payload, and waits in its queue; nothing is lost, and removing one no
+ *   longer takes the other's payload.
+ * - `move-damaged`: with `damagedTo`, an entry whose payload is missing or
+ *   not a regular file, or whose metadata cannot be decoded, moved to that
+ *   queue with the reason in its history.
  *
  * @example
  * ```ts
@@ -86,6 +95,40 @@ export type RepairAction =
     kind: "delete-tmp";
     /** The file name. */
     name: string;
+    /** The problem this fixes. */
+    problem: Problem;
+  }
+  | {
+    /** A symbolic link unlinked. */
+    kind: "remove-link";
+    /** Its name. */
+    name: string;
+    /** Where it was. */
+    dir: Dir;
+    /** The problem this fixes. */
+    problem: Problem;
+  }
+  | {
+    /** A copy of a duplicated entry given a name of its own. */
+    kind: "split-duplicate";
+    /** The entry's name, kept by the other copy. */
+    name: string;
+    /** Where the copy was. */
+    dir: Dir;
+    /** Its new name (it now waits in its queue under it). */
+    newName: string;
+    /** The problem this fixes. */
+    problem: Problem;
+  }
+  | {
+    /** A damaged entry moved out of its consumers' way. */
+    kind: "move-damaged";
+    /** The entry. */
+    name: string;
+    /** Where it was. */
+    dir: Dir;
+    /** The queue it was moved to. */
+    queue: string;
     /** The problem this fixes. */
     problem: Problem;
   }
@@ -139,9 +182,16 @@ export async function repairSpool(
   disk: Disk,
   queues: readonly string[],
   limits: Limits,
-  dryRun: boolean,
+  options: {
+    dryRun: boolean;
+    damagedTo?: string;
+    decode?: (text: string) => unknown;
+  },
 ): Promise<RepairReport> {
-  const problems = await findProblems(disk, queues, limits);
+  const { dryRun, damagedTo } = options;
+  const problems = await findProblems(disk, queues, limits, undefined, {
+    decode: options.decode,
+  });
   const report: RepairReport = { dryRun, actions: [], leftAlone: [] };
   const fixed = new Set<string>();
   const byName = new Map<string, Problem[]>();
@@ -164,19 +214,108 @@ export async function repairSpool(
     for (const p of [action.problem, ...also]) fixed.add(problemKey(p));
   };
   const now = () => disk.clock.now().getTime();
+  const stale = (dir: Dir, name: string) => {
+    const mtime = protocol.mtime(disk, dir, name, FRESH);
+    return mtime !== undefined &&
+      now() - mtime.getTime() > limits.maxCheckedOutAgeMs;
+  };
+
+  /** Two different files under one name: each extra copy gets its own. */
+  const splitCopies = (problem: Problem) => {
+    const { name } = problem;
+    // The copy a consumer may hold keeps the name; so does the first.
+    const dirs = problem.dirs.filter((d) => typeof d === "object");
+    const keep = dirs.find((d) => d.checkout && !stale(d, name)) ?? dirs[0];
+    const copies = dirs.filter((d) => d !== keep);
+    const held = copies.find((d) => d.checkout && !stale(d, name));
+    if (held !== undefined) {
+      leave(
+        problem,
+        `two copies are checked out; look again once ${
+          dirName(held)
+        }/${name} is done`,
+      );
+      return;
+    }
+    for (const copy of copies) {
+      const newName = copyName(name);
+      if (!dryRun && !protocol.splitDuplicate(disk, copy, name, newName)) {
+        leave(problem, "it changed during the repair; look again");
+        return;
+      }
+      act({ kind: "split-duplicate", name, dir: copy, newName, problem });
+    }
+  };
+
+  /** An entry or file that cannot be used as it is. */
+  const repairDamaged = async (problem: Problem) => {
+    const { name } = problem;
+    const [dir] = problem.dirs;
+    if (typeof dir !== "object" || problem.reason?.startsWith("not a ")) {
+      const info = protocol.statIn(disk, dir, name);
+      if (info?.isSymlink) {
+        if (!dryRun && !protocol.removeLink(disk, dir, name)) {
+          leave(problem, "it changed during the repair; look again");
+        } else act({ kind: "remove-link", name, dir, problem });
+      } else {
+        leave(
+          problem,
+          "a directory or special file where the spool keeps files; remove it by hand",
+        );
+      }
+      return;
+    }
+    // The entry's other problems are this one's.
+    const related = (byName.get(name) ?? []).filter((p) =>
+      p !== problem && p.kind === "too-old" &&
+      dirName(p.dirs[0]) === dirName(dir)
+    );
+    if (damagedTo === undefined) {
+      leave(
+        problem,
+        `${problem.reason}; move it aside (repair with damagedTo, the CLI's --damaged-to QUEUE) or remove it`,
+      );
+      for (const p of related) fixed.add(problemKey(p));
+      return;
+    }
+    if (dir.checkout && !stale(dir, name)) {
+      leave(problem, "checked out: its consumer is dealing with it");
+      return;
+    }
+    if (!dryRun) {
+      const history = damagedHistory(disk, dir.queue, name, problem);
+      const moved = await protocol.moveDamaged(
+        disk,
+        dir,
+        name,
+        damagedTo,
+        history,
+      );
+      if (!moved) {
+        leave(problem, "it changed during the repair; look again");
+        return;
+      }
+    }
+    act(
+      { kind: "move-damaged", name, dir, queue: damagedTo, problem },
+      related,
+    );
+  };
 
   for (const problem of problems) {
     if (fixed.has(problemKey(problem))) continue;
     const { name } = problem;
     const [dir] = problem.dirs;
 
+    if (problem.kind === "damaged") {
+      await repairDamaged(problem);
+      continue;
+    }
+
     if (problem.kind === "duplicated") {
       const queue = claimCutShort(problem);
       if (queue === undefined) {
-        leave(
-          problem,
-          "the entry is in several places; decide by hand which one to keep",
-        );
+        splitCopies(problem);
         continue;
       }
       const held: Dir = { queue, checkout: true };
@@ -354,4 +493,36 @@ async function recordAbandoned(
       "its consumer stopped without saving or removing it (the checkout went stale); repair put it back",
   });
   await protocol.writeRegistryForRepair(disk, name, encodeHistory(history));
+}
+
+/** A new name for a copy of `name`: the name, `-copy-`, 8 hex digits. */
+function copyName(name: string): string {
+  const suffix = `-copy-${crypto.randomUUID().slice(0, 8)}`;
+  // Names are at most 255 bytes; ASCII names, as the default, count one
+  // byte a character.
+  return name.slice(0, 255 - suffix.length) + suffix;
+}
+
+/** An entry's history with its damage recorded. */
+function damagedHistory(
+  disk: protocol.Disk,
+  queue: string,
+  name: string,
+  problem: Problem,
+): string {
+  let history: EntryHistory;
+  try {
+    history = parseHistory(
+      protocol.readRegistry(disk, name),
+      disk.layout.registry(name),
+    );
+  } catch {
+    history = emptyHistory();
+  }
+  return encodeHistory(withFailure(history, {
+    at: new Date(),
+    queue,
+    kind: "damaged",
+    message: `repair: ${problem.reason ?? "damaged"}`,
+  }));
 }

@@ -69,10 +69,14 @@ export {
 } from "./reads.ts";
 export {
   finishClaim,
+  moveDamaged,
   mtime,
   namesIn,
   removeLeftovers,
+  removeLink,
   removeTmp,
   requeue,
   sameFile,
+  splitDuplicate,
+  statIn,
 } from "./leftovers.ts";

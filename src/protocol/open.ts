@@ -111,10 +111,15 @@ export function discoverQueues(disk: Disk): string[] {
     throw toSpoolError(error, "find queues", layout.dir, NotASpoolError);
   }
   return items
-    .filter((item) =>
-      !item.isFile && !item.name.startsWith(".") &&
-      isDirectory(fs, layout.checkoutDir(item.name))
-    )
+    .filter((item) => {
+      if (item.isFile || item.name.startsWith(".")) return false;
+      const checkouts = layout.checkoutDir(item.name);
+      try {
+        return isDirectory(fs, checkouts);
+      } catch (error) {
+        throw toSpoolError(error, "find queues", checkouts);
+      }
+    })
     .map((item) => item.name)
     .sort();
 }

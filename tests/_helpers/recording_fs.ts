@@ -172,10 +172,10 @@ export class RecordingFileSystem implements FileSystem {
     return this.#run(`list ${this.#rel(path)}`, () => this.#real.list(path));
   }
 
-  listFiles(path: string): Promise<string[]> {
+  listFiles(path: string, others?: string[]): Promise<string[]> {
     return this.#run(
       `list ${this.#rel(path)}`,
-      () => this.#real.listFiles(path),
+      () => this.#real.listFiles(path, others),
     );
   }
 

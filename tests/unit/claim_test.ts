@@ -103,7 +103,12 @@ Deno.test("claim: one cut short by a crash is one file in two places; repair fin
   Deno.linkSync(waiting, `${dir}/q/.checkout/${name}`);
   // No other consumer can take it meanwhile.
   assert.equal(await tryCheckout(spool, spool.entry("q", name)), undefined);
-  const monitor = await Monitor.create(dir);
+  // Just linked: a claim in progress, as far as a check can tell.
+  assert.deepEqual(await (await Monitor.create(dir)).runOnce(), []);
+  // The link's change time cannot be aged by hand: no grace here.
+  const monitor = await Monitor.create(dir, {
+    limits: { workInProgressMs: 0 },
+  });
   const [problem] = await monitor.runOnce();
   assert.equal(problem.kind, "duplicated");
   assert.equal(problem.sameFile, true);
