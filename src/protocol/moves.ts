@@ -25,6 +25,7 @@ import {
   EntryNotFoundError,
   NameInUseError,
   NameNotReservedError,
+  SpoolError,
   toSpoolError,
 } from "../errors.ts";
 import { type FileContent, isStale } from "../fs.ts";
@@ -250,8 +251,17 @@ export function setDue(disk: Disk, path: string, due: Date): void {
   const { fs } = disk;
   fs.touch(path, due);
   const kept = fs.stat(path).mtime;
-  if (kept !== null && kept.getTime() < due.getTime()) {
-    fs.touch(path, new Date(Math.ceil(due.getTime() / 1000) * 1000));
+  if (kept === null || kept.getTime() >= due.getTime()) return;
+  fs.touch(path, new Date(Math.ceil(due.getTime() / 1000) * 1000));
+  // Still early: the file system cannot date a file that far ahead (ext4
+  // stops in 2446, or in 2038 with small inodes); an entry must not become
+  // due centuries early without a word.
+  const again = fs.stat(path).mtime;
+  if (again !== null && again.getTime() < due.getTime()) {
+    throw new SpoolError(
+      `the file system cannot keep a due time as far ahead as ${due.toISOString()} (it kept ${again.toISOString()})`,
+      { operation: "set due time", path },
+    );
   }
 }
 

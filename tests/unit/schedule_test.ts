@@ -297,3 +297,22 @@ Deno.test("retry: an attempt abandoned by a dead consumer counts; spent attempts
   assert.equal(await reader.dequeueAvailable(), undefined);
   assert.deepEqual((await spool.list("dead")).map((e) => e.name), [entry.name]);
 });
+
+Deno.test("delay: a due time the file system cannot keep is refused, leaving nothing", async () => {
+  await using dir = await tempDir();
+  const spool = await open(dir.path);
+  // ext4 and tmpfs date files up to 2446 at most.
+  await assert.rejects(
+    spool.enqueue("in", { n: 1 }, new Uint8Array(), {
+      at: new Date("3000-01-01T00:00:00Z"),
+    }),
+    /cannot keep a due time/,
+  );
+  for (const sub of ["in", ".registry", ".data", ".tmp"]) {
+    assert.deepEqual(
+      [...Deno.readDirSync(`${dir.path}/${sub}`)].filter((i) => i.isFile),
+      [],
+      sub,
+    );
+  }
+});
