@@ -123,6 +123,7 @@ export { type Entry, Spool, type SpoolConstructor } from "./src/spool.ts";
 export type {
   DueOptions,
   Durability,
+  EnqueueItem,
   EnqueueOptions,
   LoadOptions,
   NameChoice,

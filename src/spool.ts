@@ -22,6 +22,7 @@ import {
   type ReaderOptions,
 } from "./reader.ts";
 import type {
+  EnqueueItem,
   EnqueueOptions,
   LoadOptions,
   SpoolOptions,
@@ -143,6 +144,42 @@ export interface Spool<Q extends string, M, D, I = string | undefined> {
     data: D,
     options?: EnqueueOptions<I>,
   ): Promise<Entry<Q, M, D, I>>;
+  /**
+   * Enqueues many entries into `queue` at once, with one flush phase for
+   * all of them: in strict durability n entries wait for the disk twice, not
+   * 2n times, and each is durable when the call resolves. All or nothing:
+   * if any fails, none is left in the queue and the error is thrown.
+   *
+   * @param queue The queue to put the entries in.
+   * @param items Each entry's metadata, payload, name input and due time.
+   * @returns The new entries, in the order of `items`.
+   * @throws {QueueNotFoundError} If `queue` is not a queue of the spool.
+   * @throws {EncodeError} If a codec rejects a metadata or payload (before
+   * anything is written).
+   * @throws {DiskFullError} If the file system is full.
+   *
+   * @example
+   * ```ts
+   * import assert from "node:assert/strict";
+   * import { Spool } from "@multispool/multispool";
+   *
+   * const dir = await Deno.makeTempDir();
+   * const spool = await Spool.create(dir, { queues: ["q"] });
+   * const entries = await spool.enqueueMany(
+   *   "q",
+   *   [1, 2, 3].map((n) => ({ metadata: { n }, data: new Uint8Array([n]) })),
+   * );
+   * assert.deepEqual(
+   *   (await spool.list("q")).map((e) => e.name),
+   *   entries.map((e) => e.name),
+   * );
+   * await Deno.remove(dir, { recursive: true });
+   * ```
+   */
+  enqueueMany(
+    queue: Q,
+    items: readonly EnqueueItem<M, D, I>[],
+  ): Promise<Entry<Q, M, D, I>[]>;
   /**
    * Lists the entries waiting in `queue`, sorted by name (enqueue order with
    * the default names); checked-out entries are not included.
@@ -651,6 +688,37 @@ class SpoolImpl<Q extends string, M, D, I> implements Spool<Q, M, D, I> {
       due,
     );
     return this.entry(queue, entryName);
+  }
+
+  async enqueueMany(
+    queue: Q,
+    items: readonly EnqueueItem<M, D, I>[],
+  ): Promise<Entry<Q, M, D, I>[]> {
+    const core = this.#core;
+    const operation = "enqueue entries";
+    core.checkQueue(queue, operation);
+    const queueDir = core.disk.layout.queueDir(queue);
+    // Everything that can be refused is, before anything is written.
+    const prepared = await Promise.all(items.map(async (item) => ({
+      metadata: core.encodeMetadata(item.metadata, operation, queueDir),
+      data: await core.encodeData(item.data, operation, queueDir),
+      due: dueTime(core.disk, item, operation),
+    })));
+    const names: string[] = [];
+    try {
+      for (const item of items) names.push(this.#reserve(item.reserve as I));
+    } catch (error) {
+      for (const name of names) {
+        core.disk.unlinkQuietly(core.disk.layout.registry(name));
+      }
+      throw error;
+    }
+    await protocol.publishMany(
+      core.disk,
+      queue,
+      prepared.map((item, i) => ({ name: names[i], ...item })),
+    );
+    return names.map((name) => this.entry(queue, name));
   }
 
   async list(queue: Q): Promise<Entry<Q, M, D, I>[]> {

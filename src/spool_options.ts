@@ -161,3 +161,37 @@ export type EnqueueOptions<I> =
     | { reserve?: I; use?: undefined }
     | { use: string; reserve?: undefined }
   );
+
+/**
+ * One entry for `enqueueMany`: its metadata and payload, the input of the
+ * name generator, and when it is due.
+ *
+ * @typeParam M The metadata type.
+ * @typeParam D The payload type.
+ * @typeParam I The name generator's input type.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { type EnqueueItem, Spool } from "@multispool/multispool";
+ *
+ * const dir = await Deno.makeTempDir();
+ * const spool = await Spool.create(dir, { queues: ["q"] });
+ * const items: EnqueueItem<unknown, Uint8Array, string | undefined>[] = [
+ *   { metadata: { n: 1 }, data: new Uint8Array([1]) },
+ *   { metadata: { n: 2 }, data: new Uint8Array([2]), reserve: "late-", delay: 60_000 },
+ * ];
+ * const [first, second] = await spool.enqueueMany("q", items);
+ * assert.equal(await first.direct.readDue(), undefined);
+ * assert.match(second.name, /^late-/);
+ * await Deno.remove(dir, { recursive: true });
+ * ```
+ */
+export interface EnqueueItem<M, D, I> extends DueOptions {
+  /** The entry's metadata. */
+  metadata: M;
+  /** The entry's payload. */
+  data: D;
+  /** The input of the name generator (a prefix, with the default names). */
+  reserve?: I;
+}

@@ -45,6 +45,8 @@ export {
   dueOf,
   makeDue,
   publish,
+  type PublishItem,
+  publishMany,
   release,
   type ReleaseOptions,
   removeCheckedOut,

@@ -124,6 +124,83 @@ export async function publish(
   }
 }
 
+/** One entry of {@linkcode publishMany}. */
+export interface PublishItem {
+  /** Its name, reserved by the caller for this call. */
+  name: string;
+  /** Its metadata text. */
+  metadata: string;
+  /** Its payload. */
+  data: FileContent;
+  /** When it is due, if later than now. */
+  due?: Date;
+}
+
+/**
+ * Publishes many new entries in one queue with one flush phase: writes
+ * every `.data/NAME` and `.tmp/NAME` (and flushes them, strict), flushes
+ * `.registry/` and `.data/` once, renames every `.tmp/NAME` into the queue,
+ * then flushes the queue once. So n entries cost two waits for the disk,
+ * not 2n. All or nothing: on failure every entry is taken back (those
+ * published already, the way a consumer would take them) and every name's
+ * files are removed, registry files included.
+ */
+export async function publishMany(
+  disk: Disk,
+  queue: string,
+  items: readonly PublishItem[],
+): Promise<void> {
+  const operation = "enqueue entries";
+  const { fs, layout } = disk;
+  const states = items.map(() => ({
+    wroteData: false,
+    wroteTmp: false,
+    published: false,
+    reservedNow: true,
+  }));
+  try {
+    // Every write settles before any undo starts.
+    const written = await Promise.allSettled(
+      items.map((item, i) =>
+        disk.io(async () => {
+          const state = states[i];
+          const dataPath = layout.data(item.name);
+          const tmp = layout.tmp(item.name);
+          state.wroteData = true;
+          await fs.writeFile(dataPath, item.data, { createNew: true });
+          state.wroteTmp = true;
+          await writeTmp(disk, tmp, item.metadata);
+          if (item.due !== undefined) setDue(disk, tmp, item.due);
+          if (disk.strict) {
+            await fs.syncFile(dataPath);
+            await fs.syncFile(tmp);
+          }
+        })
+      ),
+    );
+    const failed = written.find((result) => result.status === "rejected");
+    if (failed !== undefined) throw failed.reason;
+    if (disk.strict) {
+      await Promise.all([
+        disk.flushDir(layout.registryDir),
+        disk.flushDir(layout.dataDir),
+      ]);
+    }
+    items.forEach((item, i) => {
+      renameVerified(
+        disk,
+        layout.tmp(item.name),
+        layout.queueFile(queue, item.name),
+      );
+      states[i].published = true;
+    });
+    if (disk.strict) await disk.flushDir(layout.queueDir(queue));
+  } catch (error) {
+    items.forEach((item, i) => undoPublish(disk, queue, item.name, states[i]));
+    throw toSpoolError(error, operation, layout.queueDir(queue));
+  }
+}
+
 function undoPublish(
   disk: Disk,
   queue: string,

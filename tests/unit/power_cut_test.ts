@@ -917,3 +917,53 @@ Deno.test("power cut (converse): a history replaced without flushing its directo
   );
   assert.deepEqual(entriesWith(violations, /due early/), []);
 });
+
+/** Records a batch enqueue of four entries (one delayed), then one more. */
+async function recordBatch(
+  dir: string,
+  sabotage: Sabotage = {},
+): Promise<Recording> {
+  await Spool.create(dir, { queues: QUEUES });
+  const fs = new RecordingFs(dir, sabotage);
+  const spool = await openSpool(fs, dir, { queues: QUEUES });
+  const acknowledged: Acknowledged[] = [];
+  const entries = await spool.enqueueMany(
+    "in",
+    [1, 2, 3, 4].map((n) => ({
+      metadata: { n },
+      data: bytes(n),
+      ...(n === 4 ? { delay: HOUR } : {}),
+    })),
+  );
+  entries.forEach((entry, i) =>
+    acknowledged.push({
+      name: entry.name,
+      at: fs.ops.length,
+      metadata: [`{"n":${i + 1}}`],
+      data: [bytes(i + 1)],
+    })
+  );
+  return recording(fs, acknowledged);
+}
+
+Deno.test("power cut: a batch enqueue is durable, every entry of it, once it resolves", async () => {
+  await using tmp = await tempDir();
+  const recorded = await recordBatch(tmp.path);
+  assertNone(await checkEveryCut(recorded, 12));
+  // One flush phase for the four: each directory flushed once.
+  const dirFlushes = recorded.ops.filter((op) => op.kind === "syncDir")
+    .map((op) => (op as { path: string }).path).sort();
+  assert.deepEqual(dirFlushes, [".data", ".registry", "in"]);
+});
+
+Deno.test("power cut (converse): a batch enqueue without its queue flush loses entries", async () => {
+  await using tmp = await tempDir();
+  const recorded = await recordBatch(tmp.path, {
+    skipSyncDir: (path) => path === "in",
+  });
+  const violations = await checkEveryCut(recorded, 13, 4);
+  assert.deepEqual(
+    entriesWith(violations, /^is in 0 places$/),
+    recorded.acknowledged.map((a) => a.name).sort(),
+  );
+});

@@ -3,11 +3,15 @@
 
 import assert from "node:assert/strict";
 import {
+  DiskFullError,
+  EncodeError,
   jsonMetadata,
   Monitor,
   NotDueError,
   type SpoolError,
 } from "../../mod.ts";
+import { type FileSystem, realFileSystem } from "../../src/fs.ts";
+import { openSpool } from "../../src/spool.ts";
 import { Spool } from "../../mod.ts";
 import { checkout } from "../../expert.ts";
 import { tempDir } from "../_helpers/temp_dir.ts";
@@ -315,4 +319,56 @@ Deno.test("delay: a due time the file system cannot keep is refused, leaving not
       sub,
     );
   }
+});
+
+Deno.test("enqueueMany: all or nothing; a codec that refuses one writes nothing, a full disk midway leaves nothing", async () => {
+  await using dir = await tempDir();
+  const spool = await open(dir.path);
+  const files = () =>
+    ["in", ".registry", ".data", ".tmp"].flatMap((sub) =>
+      [...Deno.readDirSync(`${dir.path}/${sub}`)].filter((i) => i.isFile)
+        .map((i) => `${sub}/${i.name}`)
+    );
+  await assert.rejects(
+    spool.enqueueMany("in", [
+      { metadata: { n: 1 }, data: new Uint8Array() },
+      { metadata: 1n as unknown as { n: number }, data: new Uint8Array() },
+    ]),
+    EncodeError,
+  );
+  assert.deepEqual(files(), []);
+  let writes = 0;
+  const full: FileSystem = {
+    ...realFileSystem,
+    writeFile(path, content, options) {
+      if (++writes === 5) {
+        return Promise.reject(
+          Object.assign(new Error("No space left on device (os error 28)"), {
+            code: "ENOSPC",
+          }),
+        );
+      }
+      return realFileSystem.writeFile(path, content, options);
+    },
+  };
+  const faulty = await openSpool(full, dir.path, {
+    queues,
+    metadata: jsonMetadata<{ n: number }>(),
+  });
+  await assert.rejects(
+    faulty.enqueueMany(
+      "in",
+      [1, 2, 3, 4].map((n) => ({ metadata: { n }, data: new Uint8Array([n]) })),
+    ),
+    DiskFullError,
+  );
+  assert.deepEqual(files(), []);
+  const entries = await faulty.enqueueMany(
+    "in",
+    [5, 6].map((n) => ({ metadata: { n }, data: new Uint8Array([n]) })),
+  );
+  assert.deepEqual(
+    await Promise.all(entries.map((e) => e.direct.readMetadata())),
+    [{ n: 5 }, { n: 6 }],
+  );
 });
