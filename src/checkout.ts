@@ -228,6 +228,7 @@ export class CheckedOutEntryImpl<Q extends string, M, D>
       ? this.#core.encodeMetadata(this.#metadata, operation, path)
       : undefined;
     let history: string | undefined;
+    let updated: EntryHistory | undefined;
     if (kind !== undefined) {
       let before: EntryHistory | undefined;
       let registry = true;
@@ -241,7 +242,7 @@ export class CheckedOutEntryImpl<Q extends string, M, D>
         else if (!(error instanceof DecodeError)) throw error;
       }
       if (registry) {
-        this.#history = withFailure(
+        updated = withFailure(
           before ?? { attempts: 0, failures: [] },
           {
             at: new Date(),
@@ -250,7 +251,7 @@ export class CheckedOutEntryImpl<Q extends string, M, D>
             message: describeError(options.failure),
           },
         );
-        history = encodeHistory(this.#history);
+        history = encodeHistory(updated);
       }
     }
     await this.#run(
@@ -262,6 +263,9 @@ export class CheckedOutEntryImpl<Q extends string, M, D>
         }),
       "saved",
     );
+    // Only once it is on disk: a save that failed and is made again must
+    // not count the failure twice.
+    if (updated !== undefined) this.#history = updated;
   }
 
   history(): Promise<EntryHistory> {

@@ -16,6 +16,10 @@ export class GroupCommit {
   readonly #flush: (dir: string) => Promise<void>;
   readonly #running = new Map<string, Promise<void>>();
   readonly #next = new Map<string, Promise<void>>();
+  /** How many flushes have started: each flush's number is its count. */
+  #started = 0;
+  /** Per directory, the last flush that failed: its number and error. */
+  readonly #failed = new Map<string, { flush: number; error: unknown }>();
 
   /** @param flush Flushes one directory (the file system's `syncDir`). */
   constructor(flush: (dir: string) => Promise<void>) {
@@ -23,10 +27,31 @@ export class GroupCommit {
   }
 
   /**
-   * Resolves once a flush of `dir` that started after this call has
-   * completed; rejects if that flush fails.
+   * A mark to take before a change that a flush must make durable: flushes
+   * started after it cover the change (see {@linkcode flush}).
    */
-  flush(dir: string): Promise<void> {
+  mark(): number {
+    return this.#started;
+  }
+
+  /**
+   * Resolves once a flush of `dir` that started after this call has
+   * completed; rejects if that flush fails, or if any flush of `dir`
+   * started after `since` (a {@linkcode mark} taken before the change) has
+   * failed.
+   */
+  async flush(dir: string, since: number = this.#started): Promise<void> {
+    this.#throwIfFailedSince(dir, since);
+    await this.#flushAfterNow(dir);
+    this.#throwIfFailedSince(dir, since);
+  }
+
+  #throwIfFailedSince(dir: string, since: number): void {
+    const failed = this.#failed.get(dir);
+    if (failed !== undefined && failed.flush > since) throw failed.error;
+  }
+
+  #flushAfterNow(dir: string): Promise<void> {
     const queued = this.#next.get(dir);
     if (queued !== undefined) return queued;
     const running = this.#running.get(dir);
@@ -43,7 +68,11 @@ export class GroupCommit {
 
   #start(dir: string): Promise<void> {
     this.#next.delete(dir);
-    const flush = this.#flush(dir).finally(() => {
+    const number = ++this.#started;
+    const flush = this.#flush(dir).catch((error) => {
+      this.#failed.set(dir, { flush: number, error });
+      throw error;
+    }).finally(() => {
       if (this.#running.get(dir) === flush) this.#running.delete(dir);
     });
     this.#running.set(dir, flush);

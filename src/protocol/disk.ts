@@ -61,11 +61,21 @@ export class Disk {
   }
 
   /**
-   * Flushes a directory with a flush that starts after this call, shared
-   * with every caller that asks meanwhile (group commit).
+   * A mark to take before changing a directory that must then be flushed:
+   * pass it to {@linkcode flushDir}.
    */
-  flushDir(path: string): Promise<void> {
-    return this.#dirFlushes.flush(path);
+  mark(): number {
+    return this.#dirFlushes.mark();
+  }
+
+  /**
+   * Flushes a directory with a flush that starts after this call, shared
+   * with every caller that asks meanwhile (group commit). With `since` (a
+   * {@linkcode mark} taken before the change), it fails if any flush of the
+   * directory since then failed: that flush may have lost the change.
+   */
+  flushDir(path: string, since?: number): Promise<void> {
+    return this.#dirFlushes.flush(path, since);
   }
 
   /** Runs `job` once no other job of this process uses `.tmp/NAME`. */

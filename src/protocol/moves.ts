@@ -64,6 +64,8 @@ export async function publish(
 ): Promise<void> {
   const operation = "enqueue entry";
   const { fs, layout } = disk;
+  // Before any change (the caller reserved the name in this same turn).
+  const since = disk.mark();
   const registry = layout.registry(name);
   const dataPath = layout.data(name);
   const tmp = layout.tmp(name);
@@ -110,14 +112,14 @@ export async function publish(
         await Promise.all([
           disk.io(() => fs.syncFile(dataPath)),
           disk.io(() => fs.syncFile(tmp)),
-          disk.flushDir(layout.registryDir),
-          disk.flushDir(layout.dataDir),
+          disk.flushDir(layout.registryDir, since),
+          disk.flushDir(layout.dataDir, since),
         ]);
       }
       renameVerified(disk, tmp, final);
       state.published = true;
     });
-    if (disk.strict) await disk.flushDir(layout.queueDir(queue));
+    if (disk.strict) await disk.flushDir(layout.queueDir(queue), since);
   } catch (error) {
     undoPublish(disk, queue, name, { ...state, reservedNow: !reservedEarlier });
     throw toSpoolError(error, operation, final);
@@ -152,6 +154,8 @@ export async function publishMany(
 ): Promise<void> {
   const operation = "enqueue entries";
   const { fs, layout } = disk;
+  // Before any change (the caller reserved the names in this same turn).
+  const since = disk.mark();
   const states = items.map(() => ({
     wroteData: false,
     wroteTmp: false,
@@ -182,8 +186,8 @@ export async function publishMany(
     if (failed !== undefined) throw failed.reason;
     if (disk.strict) {
       await Promise.all([
-        disk.flushDir(layout.registryDir),
-        disk.flushDir(layout.dataDir),
+        disk.flushDir(layout.registryDir, since),
+        disk.flushDir(layout.dataDir, since),
       ]);
     }
     items.forEach((item, i) => {
@@ -194,7 +198,7 @@ export async function publishMany(
       );
       states[i].published = true;
     });
-    if (disk.strict) await disk.flushDir(layout.queueDir(queue));
+    if (disk.strict) await disk.flushDir(layout.queueDir(queue), since);
   } catch (error) {
     items.forEach((item, i) => undoPublish(disk, queue, item.name, states[i]));
     throw toSpoolError(error, operation, layout.queueDir(queue));
@@ -380,10 +384,11 @@ export async function release(
   const to = disk.layout.queueFile(toQueue, name);
   if (options.history !== undefined) {
     const registry = disk.layout.registry(name);
+    const since = disk.mark();
     await replace(disk, registry, name, options.history, operation);
     if (disk.strict) {
       try {
-        await disk.flushDir(disk.layout.registryDir);
+        await disk.flushDir(disk.layout.registryDir, since);
       } catch (error) {
         throw toSpoolError(error, operation, registry);
       }
@@ -460,10 +465,11 @@ export async function writeRegistryForRepair(
   const operation = "record abandoned attempt";
   const path = disk.layout.registry(name);
   const tmp = `${disk.layout.tmp(name)}.repair`;
+  const since = disk.mark();
   await replace(disk, path, name, text, operation, { tmp });
   if (disk.strict) {
     try {
-      await disk.flushDir(disk.layout.registryDir);
+      await disk.flushDir(disk.layout.registryDir, since);
     } catch (error) {
       throw toSpoolError(error, operation, path);
     }
@@ -477,10 +483,11 @@ export async function writeData(
   data: FileContent,
 ): Promise<void> {
   const path = disk.layout.data(name);
+  const since = disk.mark();
   await replace(disk, path, name, data, "save data");
   if (disk.strict) {
     try {
-      await disk.flushDir(disk.layout.dataDir);
+      await disk.flushDir(disk.layout.dataDir, since);
     } catch (error) {
       throw toSpoolError(error, "save data", path);
     }
@@ -679,6 +686,7 @@ async function remove(
 ): Promise<void> {
   const operation = "remove entry";
   const { fs, layout } = disk;
+  const since = disk.mark();
   try {
     try {
       fs.touch(layout.registry(name), disk.clock.now());
@@ -688,7 +696,7 @@ async function remove(
     fs.remove(metadataPath);
     // The entry is invisible once this unlink is durable; only then may its
     // payload go, or a power cut could bring back an entry with no data.
-    if (disk.strict) await disk.flushDir(metadataDir);
+    if (disk.strict) await disk.flushDir(metadataDir, since);
     disk.unlinkQuietly(layout.data(name), true);
     disk.unlinkQuietly(layout.registry(name), true);
   } catch (error) {
