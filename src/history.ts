@@ -11,6 +11,7 @@
  */
 
 import { DecodeError } from "./errors.ts";
+import * as protocol from "./protocol/mod.ts";
 
 /** Why an attempt at an entry failed. */
 export type FailureKind =
@@ -169,4 +170,27 @@ export function describeError(error: unknown): string {
 
 function isKind(kind: unknown): kind is FailureKind {
   return kind === "error" || kind === "abandoned" || kind === "damaged";
+}
+
+/**
+ * The text of an entry's registry file with one more failure recorded, for
+ * a process that has the entry in hand but no history read yet (a reader
+ * moving a poison entry, repair). A history that cannot be read is started
+ * again.
+ */
+export function historyWith(
+  disk: protocol.Disk,
+  name: string,
+  failure: Omit<EntryFailure, "at">,
+): string {
+  let history: EntryHistory;
+  try {
+    history = parseHistory(
+      protocol.readRegistry(disk, name),
+      disk.layout.registry(name),
+    );
+  } catch {
+    history = emptyHistory();
+  }
+  return encodeHistory(withFailure(history, { at: new Date(), ...failure }));
 }

@@ -20,13 +20,7 @@ import {
   toSpoolError,
 } from "./errors.ts";
 import type { DirWatcher } from "./fs.ts";
-import {
-  describeError,
-  emptyHistory,
-  encodeHistory,
-  parseHistory,
-  withFailure,
-} from "./history.ts";
+import { describeError, emptyHistory, historyWith } from "./history.ts";
 import {
   type EntryHandler,
   type FailurePolicy,
@@ -586,23 +580,13 @@ export class QueueReaderImpl<Q extends string, M, D>
       await protocol.release(disk, this.queue, name, this.queue);
       return;
     }
-    let history;
-    try {
-      history = parseHistory(
-        protocol.readRegistry(disk, name),
-        disk.layout.registry(name),
-      );
-    } catch {
-      history = emptyHistory();
-    }
-    history = withFailure(history, {
-      at: new Date(),
+    const history = historyWith(disk, name, {
       queue: this.queue,
       kind: "damaged",
       message: describeError(error),
     });
     await protocol.release(disk, this.queue, name, poison.queue, {
-      history: encodeHistory(history),
+      history,
     });
   }
 

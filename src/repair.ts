@@ -4,13 +4,7 @@
  * @module
  */
 
-import {
-  emptyHistory,
-  encodeHistory,
-  type EntryHistory,
-  parseHistory,
-  withFailure,
-} from "./history.ts";
+import { historyWith } from "./history.ts";
 import { type Dir, dirName } from "./layout.ts";
 import {
   findProblems,
@@ -478,21 +472,13 @@ async function recordAbandoned(
   queue: string,
   name: string,
 ): Promise<void> {
-  const path = disk.layout.registry(name);
-  let history: EntryHistory;
-  try {
-    history = parseHistory(protocol.readRegistry(disk, name), path);
-  } catch {
-    history = emptyHistory();
-  }
-  history = withFailure(history, {
-    at: new Date(),
+  const history = historyWith(disk, name, {
     queue,
     kind: "abandoned",
     message:
       "its consumer stopped without saving or removing it (the checkout went stale); repair put it back",
   });
-  await protocol.writeRegistryForRepair(disk, name, encodeHistory(history));
+  await protocol.writeRegistryForRepair(disk, name, history);
 }
 
 /** A new name for a copy of `name`: the name, `-copy-`, 8 hex digits. */
@@ -510,19 +496,9 @@ function damagedHistory(
   name: string,
   problem: Problem,
 ): string {
-  let history: EntryHistory;
-  try {
-    history = parseHistory(
-      protocol.readRegistry(disk, name),
-      disk.layout.registry(name),
-    );
-  } catch {
-    history = emptyHistory();
-  }
-  return encodeHistory(withFailure(history, {
-    at: new Date(),
+  return historyWith(disk, name, {
     queue,
     kind: "damaged",
     message: `repair: ${problem.reason ?? "damaged"}`,
-  }));
+  });
 }
