@@ -5,7 +5,8 @@
 //   deno task bench          full run (about 16 minutes; figures for BENCHMARKS.md)
 //   deno task bench:quick    smoke test (well under a minute; judges nothing)
 //
-// Options: --quick, --only=ops,enqueue,large,latency,drain,shared, --dir=BASE
+// Options: --quick, --only=ops,enqueue,large,latency,schedule,drain,shared,
+// --dir=BASE
 // (where the scratch directory goes; same disk as the spools you care about).
 // "shared" (GlusterFS and sshfs, as root) is left out of quick runs unless
 // named.
@@ -25,6 +26,7 @@ import { enqueueSection } from "./sections/enqueue.ts";
 import { largeSection } from "./sections/large.ts";
 import { latencySection } from "./sections/latency.ts";
 import { opsSection } from "./sections/ops.ts";
+import { scheduleSection } from "./sections/schedule.ts";
 import { sharedSection } from "./sections/shared.ts";
 
 const SECTIONS = [
@@ -32,6 +34,7 @@ const SECTIONS = [
   "enqueue",
   "large",
   "latency",
+  "schedule",
   "drain",
   "shared",
 ] as const;
@@ -117,6 +120,7 @@ async function main(): Promise<void> {
     if (only.has("enqueue")) await enqueueSection(bench, dirq);
     if (only.has("large")) await largeSection(bench);
     if (only.has("latency")) await latencySection(bench);
+    if (only.has("schedule")) await scheduleSection(bench);
     if (only.has("drain")) await drainSection(bench, dirq);
     if (only.has("shared")) await sharedSection(bench);
     results.notes.push(
