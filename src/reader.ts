@@ -334,8 +334,14 @@ export class QueueReaderImpl<Q extends string, M, D>
   #watcher: DirWatcher | undefined;
   #pump: Promise<void> | undefined;
   #closed = false;
-  // Set by every watch event; cleared just before each listing.
+  // Set by every watch event that may be an arrival; cleared just before
+  // each listing.
   #changed = false;
+  // Set when names of the last listing were jumped over (see
+  // `#takeFromCache`): they are in the next listing.
+  #jumped = false;
+  // When the last listing started (performance.now()), or never.
+  #listedAt = -Infinity;
   // Aborted, and replaced, to wake every wait: on a watch event, on close,
   // and when a listing others can share arrives.
   #wake = new AbortController();
@@ -405,14 +411,22 @@ export class QueueReaderImpl<Q extends string, M, D>
         continue;
       }
       this.#startWatching();
-      // DRAIN THE NOTIFICATIONS BEFORE LISTING, NEVER AFTER. A change made
-      // before this line is in the listing below; a change made after it
-      // sets `#changed` again, so the wait below returns at once. Clearing
-      // the flag after listing could swallow the event of an entry that
-      // arrived between the listing and the clearing: a missed wake-up, and
-      // a reader asleep on a non-empty queue.
-      this.#changed = false;
-      if (await this.#refill()) continue;
+      // List again only if something may have arrived since the last
+      // listing: a watch event, names jumped over, a poll due, or no watch.
+      // (A queue of many delayed entries would otherwise be listed whole
+      // after every entry handed out.)
+      if (this.#mustList()) {
+        // DRAIN THE NOTIFICATIONS BEFORE LISTING, NEVER AFTER. A change
+        // made before this line is in the listing below; a change made
+        // after it sets `#changed` again, so the wait below returns at
+        // once. Clearing the flag after listing could swallow the event of
+        // an entry that arrived between the listing and the clearing: a
+        // missed wake-up, and a reader asleep on a non-empty queue.
+        this.#changed = false;
+        this.#jumped = false;
+        this.#listedAt = performance.now();
+        if (await this.#refill()) continue;
+      }
       await this.#waitForChange(signal);
     }
   }
@@ -521,7 +535,9 @@ export class QueueReaderImpl<Q extends string, M, D>
       if (this.#delayed.has(name) || this.#skipped.has(name)) continue;
       // Lost: another reader is here. (Another caller of this reader may
       // have refilled the cache meanwhile; the cursor is the new one's.)
-      this.#cursor += Math.floor(Math.random() * this.#spread);
+      const jump = Math.floor(Math.random() * this.#spread);
+      if (jump > 0) this.#jumped = true;
+      this.#cursor += jump;
     }
     return undefined;
   }
@@ -685,7 +701,7 @@ export class QueueReaderImpl<Q extends string, M, D>
       let failure: unknown;
       try {
         for await (const event of watcher) {
-          this.#noticeChange(event);
+          if (!this.#mayHaveArrived(event)) continue;
           this.#changed = true;
           this.#wakeAll();
         }
@@ -719,21 +735,51 @@ export class QueueReaderImpl<Q extends string, M, D>
   }
 
   /**
-   * A watch event may say that a delayed entry was made due early (its
-   * time changed): look again at the delayed entries it names, or at all
-   * of them after an overflow.
+   * Whether a watch event may mean an entry to take: one named file that
+   * is there (arrived, or changed: a delayed entry made due early is looked
+   * at again), or an event that names nothing (an overflow). An event that
+   * only names files gone (taken or removed, often by this very reader) or
+   * dot files (`.checkout/`) is no reason to list the queue again. Kinds
+   * are not trusted; existence is asked of the file system.
    */
-  #noticeChange(event: unknown): void {
-    if (this.#delayed.size === 0) return;
-    const paths = (event as { paths?: unknown } | null)?.paths;
-    if (!Array.isArray(paths) || paths.length === 0) {
+  #mayHaveArrived(event: unknown): boolean {
+    const { paths, flag } = (event ?? {}) as {
+      paths?: unknown;
+      flag?: unknown;
+    };
+    if (!Array.isArray(paths) || paths.length === 0 || flag === "rescan") {
       for (const name of [...this.#delayed.keys()]) this.#recheck(name);
-      return;
+      return true;
     }
+    let arrived = false;
     for (const path of paths) {
-      if (typeof path !== "string") continue;
-      this.#recheck(path.slice(path.lastIndexOf("/") + 1));
+      if (typeof path !== "string") return true;
+      const name = path.slice(path.lastIndexOf("/") + 1);
+      if (name.startsWith(".")) continue;
+      if (this.#delayed.has(name)) {
+        this.#recheck(name);
+        if (!this.#delayed.has(name)) arrived = true;
+        continue;
+      }
+      try {
+        this.#core.disk.fs.lstat(path);
+        arrived = true;
+      } catch {
+        // Gone: nothing to take.
+      }
     }
+    return arrived;
+  }
+
+  /** Whether the next wait must be preceded by a listing. */
+  #mustList(): boolean {
+    if (this.#changed || this.#jumped || this.#listedAt === -Infinity) {
+      return true;
+    }
+    if (this.#pollMs !== undefined) {
+      return performance.now() - this.#listedAt >= this.#pollMs;
+    }
+    return this.#watcher === undefined;
   }
 
   /**
@@ -744,7 +790,10 @@ export class QueueReaderImpl<Q extends string, M, D>
     if (this.#changed || this.#closed || signal?.aborted) return;
     const wake = this.#wake.signal;
     const stop = signal === undefined ? wake : AbortSignal.any([signal, wake]);
-    const wait = Math.min(this.#pollMs ?? Infinity, this.#untilNextDue());
+    const untilPoll = this.#pollMs === undefined
+      ? Infinity
+      : Math.max(0, this.#listedAt + this.#pollMs - performance.now());
+    const wait = Math.min(untilPoll, this.#untilNextDue());
     if (wait === Infinity) return await aborted(stop);
     // A wake or an abort ends the wait early; `dequeue` looks at why.
     await delay(wait, { signal: stop }).catch(() => {});

@@ -87,9 +87,10 @@ async function torture(durability: "strict" | "relaxed", seed: number) {
     finished.push({ instance, stdout: result.stdout });
   }
 
-  // Everyone is dead: repair may take every checkout back at once.
+  // Everyone is dead: repair may take every checkout back at once, and
+  // nothing is in progress (a claim cut short is one, and finished).
   const monitor = await Monitor.create(dir, {
-    limits: { maxCheckedOutAgeMs: 0, maxTmpFileAgeMs: 0 },
+    limits: { maxCheckedOutAgeMs: 0, maxTmpFileAgeMs: 0, workInProgressMs: 0 },
   });
   const report = await monitor.repair({ dryRun: false });
   assert.deepEqual(report.leftAlone, []);
