@@ -1,0 +1,179 @@
+/**
+ * The `serve` subcommand: the web dashboard over one spool (see the
+ * `./dashboard` entry point), served by `Deno.serve` until interrupted.
+ *
+ * @module
+ */
+
+import { abortOnSignals, Spool } from "../mod.ts";
+import { createDashboard } from "../dashboard.ts";
+import {
+  boolFlag,
+  parse,
+  parseCount,
+  parseSpan,
+  positionals,
+  stringFlag,
+  UsageError,
+} from "./args.ts";
+import type { Command } from "./command.ts";
+import { escapeText } from "./output.ts";
+
+/** The port when none is given. */
+const DEFAULT_PORT = 8080;
+
+/** The environment variable that may hold the token. */
+const TOKEN_VARIABLE = "MULTISPOOL_TOKEN";
+
+/** Whether `host` is a loopback address or name. */
+function isLoopback(host: string): boolean {
+  const name = host.toLowerCase().replace(/^\[|\]$/g, "");
+  return name === "localhost" || name === "::1" ||
+    /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(name);
+}
+
+/** The token from the environment, if this process may read it. */
+function tokenFromEnvironment(): string | undefined {
+  const permission = Deno.permissions.querySync({
+    name: "env",
+    variable: TOKEN_VARIABLE,
+  });
+  if (permission.state !== "granted") return undefined;
+  const value = Deno.env.get(TOKEN_VARIABLE);
+  return value === "" ? undefined : value;
+}
+
+/** A host for a URL: IPv6 addresses in brackets. */
+function urlHost(host: string): string {
+  return host.includes(":") && !host.startsWith("[") ? `[${host}]` : host;
+}
+
+export const serve: Command = {
+  name: "serve",
+  summary: "serve a web dashboard of the spool (read-only unless allowed)",
+  help: `Usage: multispool serve DIR [--port N] [--host ADDR] [--allow-actions]
+       [--token TOKEN] [--hold-queue NAME] [--interval SPAN]
+
+Serves a web dashboard of the spool in DIR until interrupted: every queue
+with its ready, delayed and checked-out entries and their ages (qshape's
+buckets), updated live; an entry browser that pages by name; each entry's
+metadata, payload (the beginning: JSON indented, text, or hex), due time and
+failed attempts. With --allow-actions, entries can be moved to another
+queue, held (moved to a queue you name, "held" by default) and released,
+made due now and removed, each after a confirmation, as a consumer would:
+an entry a consumer took meanwhile is left alone, and said so.
+
+Safe by default: it listens on 127.0.0.1 and answers only requests
+addressed to localhost; it refuses to listen beyond loopback without a
+token, which every request must then carry (open the page once with
+?token=TOKEN, or type it in the form; scripts send
+"Authorization: Bearer TOKEN"). Forms carry a secret and are refused from
+other sites; everything from the spool is escaped.
+
+Options:
+  --port N          the port to listen on (${DEFAULT_PORT}; 0 for any free port)
+  --host ADDR       the address to listen on (127.0.0.1); any address that is
+                    not loopback needs a token
+  --allow-actions   allow moving, holding, releasing, making due and removing
+                    entries (read-only without it)
+  --token TOKEN     the access token, at least 16 characters (or set
+                    ${TOKEN_VARIABLE}, readable with --allow-env=${TOKEN_VARIABLE});
+                    make one with: openssl rand -hex 16
+  --hold-queue NAME the queue "hold" proposes ("held"; made when first used)
+  --interval SPAN   the shortest time between live updates (1s); longer
+                    when measuring the spool takes long
+  -h, --help        show this help
+
+It prints the address it listens on ("listening on http://..."), and stops
+on Ctrl-C or SIGTERM. It needs network access (--allow-net) besides read and
+write access to the spool; deno task cli has it.
+
+Exit codes: 0 stopped by a signal; 2 usage, input or access error (no
+token beyond loopback, the port in use, not a spool).`,
+  async run(args) {
+    const parsed = parse(args, {
+      port: { type: "string" },
+      host: { type: "string" },
+      "allow-actions": { type: "boolean" },
+      token: { type: "string" },
+      "hold-queue": { type: "string" },
+      interval: { type: "string" },
+    });
+    const [dir] = positionals(parsed, ["DIR"]);
+    const portText = stringFlag(parsed, "port");
+    const port = portText === undefined
+      ? DEFAULT_PORT
+      : parseCount(portText, "--port");
+    if (port > 65535) {
+      throw new UsageError(`--port: ${port} is not a port (0 to 65535)`);
+    }
+    const host = stringFlag(parsed, "host") ?? "127.0.0.1";
+    const token = stringFlag(parsed, "token") ?? tokenFromEnvironment();
+    if (token !== undefined && token.length < 16) {
+      throw new UsageError(
+        `the token must have at least 16 characters (it has ${token.length}); make one with: openssl rand -hex 16`,
+      );
+    }
+    if (!isLoopback(host) && token === undefined) {
+      throw new UsageError(
+        `refusing to listen on ${host} without a token: give --token or set ${TOKEN_VARIABLE} (with --allow-env=${TOKEN_VARIABLE})`,
+      );
+    }
+    const interval = stringFlag(parsed, "interval");
+    const refreshMs = interval === undefined
+      ? 1000
+      : parseSpan(interval, "--interval");
+    if (refreshMs <= 0) throw new UsageError("--interval: must be above 0");
+    const allowActions = boolFlag(parsed, "allow-actions");
+    // Not a spool, or unreadable: say so now, not on the first request.
+    await Spool.findQueues(dir);
+    await using dashboard = createDashboard(dir, {
+      allowActions,
+      token,
+      refreshMs,
+      holdQueue: stringFlag(parsed, "hold-queue"),
+    });
+    using stop = abortOnSignals();
+    // The live streams never end by themselves: end them first, so that
+    // the server's graceful shutdown does not wait for them.
+    stop.signal.addEventListener("abort", () => void dashboard.close());
+    let server: Deno.HttpServer<Deno.NetAddr>;
+    try {
+      server = Deno.serve({
+        hostname: host,
+        port,
+        signal: stop.signal,
+        onListen: ({ hostname, port }) => {
+          console.log(
+            `multispool serve: listening on http://${
+              urlHost(hostname)
+            }:${port}/ (${escapeText(dir)}, ${
+              allowActions ? "actions allowed" : "read-only"
+            }${
+              token === undefined
+                ? ""
+                : "; open it once with ?token=TOKEN, or type the token"
+            })`,
+          );
+        },
+        onError: (error) => {
+          console.error(
+            `multispool serve: ${
+              escapeText(error instanceof Error ? error.message : String(error))
+            }`,
+          );
+          return new Response("internal error", { status: 500 });
+        },
+      }, dashboard.handler);
+    } catch (error) {
+      if (error instanceof Deno.errors.AddrInUse) {
+        throw new Error(
+          `cannot listen on ${host}:${port}: the address is in use (--port 0 takes a free port)`,
+        );
+      }
+      throw error;
+    }
+    await server.finished;
+    return 0;
+  },
+};

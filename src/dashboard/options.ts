@@ -1,0 +1,199 @@
+/**
+ * What a dashboard can be told, its defaults, and the checks on it.
+ * Internal: the entry point re-exports {@linkcode DashboardOptions}.
+ *
+ * @module
+ */
+
+import {
+  checkNonEmptyString,
+  checkPositiveInteger,
+  checkPositiveNumber,
+  message,
+  rangeError,
+  show,
+} from "../arguments.ts";
+import { nameProblem } from "../names.ts";
+
+/**
+ * How a dashboard behaves. The plain call needs none of them: read-only,
+ * no token, answering only requests addressed to a loopback host name.
+ *
+ * @example A dashboard that may act, behind a token
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import type { DashboardOptions } from "@multispool/multispool/dashboard";
+ *
+ * const options: DashboardOptions = {
+ *   allowActions: true,
+ *   token: "4f3c2a1b0e9d8c7f6a5b4c3d",
+ *   basePath: "/spool",
+ *   holdQueue: "frozen",
+ * };
+ * assert.equal(options.pageSize, undefined); // 50
+ * ```
+ */
+export interface DashboardOptions {
+  /**
+   * Offer and accept actions on entries: move to a queue, remove, make due
+   * now, hold and release. Without it, every action is refused (403).
+   *
+   * @default {false}
+   */
+  allowActions?: boolean;
+  /**
+   * A secret every request must carry: as a cookie (set by opening any
+   * page with `?token=TOKEN` once, or the login form), or as
+   * `Authorization: Bearer TOKEN`. Compared in constant time. At least 16
+   * characters. Without a token, the dashboard answers only requests
+   * addressed to a loopback host name (or one of `allowedHosts`) and, when
+   * the peer's address is known, coming from loopback.
+   *
+   * @default {undefined}
+   */
+  token?: string;
+  /**
+   * The path the dashboard is mounted at in a larger application, such as
+   * `/spool`: its links start with it, and requests outside it are 404s.
+   *
+   * @default {""}
+   */
+  basePath?: string;
+  /**
+   * Host names (the `Host` header without its port) answered without a
+   * token besides `localhost`, `127.0.0.1` and `[::1]`: for a reverse
+   * proxy on this host that passes its own `Host` on. Every other name is
+   * refused, which defeats DNS rebinding.
+   *
+   * @default {[]}
+   */
+  allowedHosts?: readonly string[];
+  /**
+   * The shortest time between two live updates, in milliseconds; the
+   * dashboard waits longer when measuring the spool takes long (four times
+   * the measurement), so that watching a big spool costs at most a fifth
+   * of a core.
+   *
+   * @default {1000}
+   */
+  refreshMs?: number;
+  /**
+   * Entries per page in the entry browser.
+   *
+   * @default {50}
+   */
+  pageSize?: number;
+  /**
+   * How many bytes of a payload the entry page reads and shows at most
+   * (binary payloads: at most 4 KiB of them, in hex).
+   *
+   * @default {65536}
+   */
+  previewBytes?: number;
+  /**
+   * The queue that "hold" proposes (the operator may name another); it is
+   * created when an entry is first held there.
+   *
+   * @default {"held"}
+   */
+  holdQueue?: string;
+}
+
+/** The options with every default filled in, checked. */
+export interface Settings {
+  allowActions: boolean;
+  token: string | undefined;
+  basePath: string;
+  allowedHosts: ReadonlySet<string>;
+  refreshMs: number;
+  pageSize: number;
+  previewBytes: number;
+  holdQueue: string;
+}
+
+const ACTION = "create dashboard";
+
+/**
+ * Checks `options` and fills in the defaults.
+ *
+ * @throws {TypeError} If an option has the wrong type.
+ * @throws {RangeError} If an option is out of range.
+ */
+export function settingsOf(options: DashboardOptions): Settings {
+  const {
+    allowActions = false,
+    token,
+    basePath = "",
+    allowedHosts = [],
+    refreshMs = 1000,
+    pageSize = 50,
+    previewBytes = 65536,
+    holdQueue = "held",
+  } = options;
+  if (typeof allowActions !== "boolean") {
+    throw new TypeError(
+      message(ACTION, "allowActions", "a boolean", show(allowActions)),
+    );
+  }
+  if (token !== undefined) {
+    checkNonEmptyString(ACTION, "token", token);
+    if (token.length < 16) {
+      throw new RangeError(
+        message(
+          ACTION,
+          "token",
+          "at least 16 characters",
+          `${token.length} characters`,
+        ),
+      );
+    }
+  }
+  if (typeof basePath !== "string") {
+    throw new TypeError(
+      message(ACTION, "basePath", "a string", show(basePath)),
+    );
+  }
+  const base = basePath.replace(/\/+$/, "");
+  if (base !== "" && (!base.startsWith("/") || /[?#\s]/.test(base))) {
+    throw rangeError(
+      ACTION,
+      "basePath",
+      'a path such as "/spool" (or "")',
+      basePath,
+    );
+  }
+  if (!Array.isArray(allowedHosts)) {
+    throw new TypeError(
+      message(ACTION, "allowedHosts", "an array", show(allowedHosts)),
+    );
+  }
+  for (const host of allowedHosts) {
+    checkNonEmptyString(ACTION, "allowedHosts", host);
+  }
+  checkPositiveNumber(ACTION, "refreshMs", refreshMs);
+  checkPositiveInteger(ACTION, "pageSize", pageSize);
+  if (pageSize > 1000) {
+    throw rangeError(ACTION, "pageSize", "at most 1000", pageSize);
+  }
+  checkPositiveInteger(ACTION, "previewBytes", previewBytes);
+  checkNonEmptyString(ACTION, "holdQueue", holdQueue);
+  const problem = nameProblem(holdQueue);
+  if (problem !== undefined) {
+    throw rangeError(
+      ACTION,
+      "holdQueue",
+      `a queue name (it ${problem})`,
+      holdQueue,
+    );
+  }
+  return {
+    allowActions,
+    token,
+    basePath: base,
+    allowedHosts: new Set(allowedHosts.map((h) => h.toLowerCase())),
+    refreshMs,
+    pageSize,
+    previewBytes,
+    holdQueue,
+  };
+}
