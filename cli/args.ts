@@ -144,3 +144,27 @@ export function stringsFlag(parsed: Parsed, name: string): string[] {
 export function boolFlag(parsed: Parsed, name: string): boolean {
   return parsed.values[name] === true;
 }
+
+const BYTE_UNITS: Record<string, number> = {
+  "": 1,
+  k: 1024,
+  kib: 1024,
+  m: 1024 ** 2,
+  mib: 1024 ** 2,
+  g: 1024 ** 3,
+  gib: 1024 ** 3,
+};
+
+/** Parses a size in bytes: `4096`, `64K`, `64KiB`, `1M`, `1MiB`, `1G`. */
+export function parseBytes(text: string, flag: string): number {
+  const match = /^(\d+)([a-zA-Z]*)$/.exec(text);
+  const unit = match === null ? undefined : BYTE_UNITS[match[2].toLowerCase()];
+  if (match === null || unit === undefined) {
+    throw new UsageError(
+      `${flag}: ${
+        JSON.stringify(text)
+      } is not a size (use bytes, or units: 64K, 64KiB, 1M, 1MiB)`,
+    );
+  }
+  return Number(match[1]) * unit;
+}

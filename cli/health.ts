@@ -30,9 +30,12 @@ import {
 } from "./args.ts";
 import { spoolNow } from "./clock.ts";
 import type { Command } from "./command.ts";
+import { alertJson, alertLine, groupAlerts } from "./alerts.ts";
 import { escapeText, printJson, printTable, toJson } from "./output.ts";
+import { paint } from "./terminal.ts";
 
-const LIMIT_FLAGS: FlagSpec = {
+/** The monitor's limit flags, shared by `check`, `repair`, `monitor`, `stats`. */
+export const LIMIT_FLAGS: FlagSpec = {
   "max-checked-out-age": { type: "string" },
   "max-tmp-file-age": { type: "string" },
   "max-age": { type: "string", multiple: true },
@@ -40,7 +43,8 @@ const LIMIT_FLAGS: FlagSpec = {
   "decode-json": { type: "boolean" },
 };
 
-const LIMIT_HELP =
+/** The limit flags, for `--help`. */
+export const LIMIT_HELP =
   `  --max-checked-out-age SPAN  a checkout older than this is too old (10m)
   --max-tmp-file-age SPAN     a file in .tmp/ older than this is too old (10m)
   --max-age QUEUE=SPAN        an entry waiting in QUEUE longer than this is too
@@ -51,7 +55,8 @@ const LIMIT_HELP =
                               what is not JSON (the library's default codec)
 Spans: 500ms, 90s, 10m, 1h, 2d, 1h30m.`;
 
-function limitsFrom(parsed: Parsed): MonitorLimits {
+/** The monitor's limits from the limit flags. */
+export function limitsFrom(parsed: Parsed): MonitorLimits {
   const limits: MonitorLimits = {};
   const checkedOut = stringFlag(parsed, "max-checked-out-age");
   if (checkedOut !== undefined) {
@@ -77,7 +82,7 @@ function limitsFrom(parsed: Parsed): MonitorLimits {
 }
 
 /** The monitor's options from the command line. */
-function monitorOptions(parsed: Parsed): MonitorOptions {
+export function monitorOptions(parsed: Parsed): MonitorOptions {
   return {
     limits: limitsFrom(parsed),
     ...(boolFlag(parsed, "decode-json")
@@ -86,7 +91,8 @@ function monitorOptions(parsed: Parsed): MonitorOptions {
   };
 }
 
-function problemJson(problem: Problem) {
+/** A problem as `--json` output has it. */
+export function problemJson(problem: Problem): Record<string, unknown> {
   return {
     kind: problem.kind,
     name: problem.name,
@@ -271,15 +277,30 @@ function eventLine(event: MonitorEvent): string {
 export const monitor: Command = {
   name: "monitor",
   summary: "watch the spool and print alerts as they start and end",
-  help: `Usage: multispool monitor DIR [--json] [--check-every SPAN]
+  help:
+    `Usage: multispool monitor DIR [--json] [--per-entry] [--check-every SPAN]
        [--alert-after-cycles N] [limits]
 
-Checks the spool every --check-every and prints a "start" line when a
+Checks the spool every --check-every and prints a "start" alert when a
 problem has been seen on more than --alert-after-cycles consecutive checks,
-and an "end" line when it is gone. Runs until SIGINT or SIGTERM.
+and an "end" alert when it is gone. Runs until SIGINT or SIGTERM.
+
+Alerts are aggregated: the problems of one check that are of one kind in
+one place make one line, with their count and the oldest one's age:
+  2026-12-01T09:30:00.000Z start 37 too-old in active/.checkout (oldest modified 14m ago)
+A problem alone is described in full, as with --per-entry. On a terminal
+"start" is red and "end" green (not with NO_COLOR).
 
 Options:
-  --json                      print one JSON object per line
+  --json                      print one JSON object per line (NDJSON): "event"
+                              (start, end), "at", "kind", "where" (directories),
+                              "queue" and "checkout" (when one queue's), "count",
+                              "oldestMtime", "oldestAgeMs", "names" (the first
+                              20; "moreNames" counts the others), "reason" (for
+                              damage)
+  --per-entry                 one alert per problem instead; with --json each
+                              line has "event", "at" and "problem" (with
+                              "kind", "name", "mtime", "dirs", "paths")
   --check-every SPAN          time between checks (15s)
   --alert-after-cycles N      checks a problem must survive first (2)
 ${LIMIT_HELP}
@@ -290,6 +311,7 @@ the spool disappears while watched).`,
   async run(args) {
     const parsed = parse(args, {
       json: { type: "boolean" },
+      "per-entry": { type: "boolean" },
       "check-every": { type: "string" },
       "alert-after-cycles": { type: "string" },
       ...LIMIT_FLAGS,
@@ -315,21 +337,33 @@ the spool disappears while watched).`,
         }, alerting after ${alertAfterCycles} cycles`,
       );
     }
-    for await (
-      const event of watcher.watch({
-        checkEveryMs,
-        alertAfterCycles,
-        signal: stop.signal,
-      })
-    ) {
+    const events = watcher.watch({
+      checkEveryMs,
+      alertAfterCycles,
+      signal: stop.signal,
+    });
+    const colour = paint();
+    const coloured = (kind: MonitorEvent["kind"], line: string) =>
+      kind === "start" ? colour.red(line) : colour.green(line);
+    if (boolFlag(parsed, "per-entry")) {
+      for await (const event of events) {
+        console.log(
+          json
+            ? toJson({
+              event: event.kind,
+              at: event.at.toISOString(),
+              problem: problemJson(event.problem),
+            })
+            : coloured(event.kind, eventLine(event)),
+        );
+      }
+      return 0;
+    }
+    for await (const group of groupAlerts(events)) {
       console.log(
         json
-          ? toJson({
-            event: event.kind,
-            at: event.at.toISOString(),
-            problem: problemJson(event.problem),
-          })
-          : eventLine(event),
+          ? toJson(alertJson(group))
+          : coloured(group.event, alertLine(group)),
       );
     }
     return 0;

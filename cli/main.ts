@@ -12,6 +12,8 @@
  * deno task monitor /var/spool/app --check-every 30s
  * deno run --allow-read=DIR --allow-write=DIR jsr:@multispool/multispool/cli stats DIR
  * deno install -g -n multispool --allow-read --allow-write jsr:@multispool/multispool/cli
+ * deno install -g -n multispool --allow-read --allow-write cli/main.ts # from a checkout
+ * multispool --version
  * ```
  *
  * It needs only read and write access to the spool (and read access to a
@@ -50,30 +52,48 @@
 import { EntryNotFoundError, SpoolError } from "../mod.ts";
 import { UsageError } from "./args.ts";
 import type { Command } from "./command.ts";
-import { enqueue, init, ls, mv, rm, show } from "./entries.ts";
+import {
+  enqueue,
+  hold,
+  init,
+  ls,
+  mv,
+  release,
+  rm,
+  show,
+  tail,
+} from "./entries.ts";
 import { flush } from "./flush.ts";
 import { check, monitor, repair } from "./health.ts";
 import { escapeText, toJson } from "./output.ts";
+import { serve } from "./serve.ts";
 import { stats } from "./stats.ts";
+import { version } from "./version.ts";
 
 const COMMANDS: Command[] = [
   init,
   ls,
   show,
+  tail,
   enqueue,
   mv,
   rm,
+  hold,
+  release,
   flush,
   check,
   repair,
   monitor,
   stats,
+  serve,
+  version,
 ];
 
 const HELP = `multispool: a queue in a directory, shared by processes.
 
 Usage: multispool COMMAND [ARGS] [OPTIONS]
        multispool COMMAND --help
+       multispool --version
 
 Commands:
 ${COMMANDS.map((c) => `  ${c.name.padEnd(9)} ${c.summary}`).join("\n")}
@@ -110,6 +130,7 @@ export async function main(args: string[]): Promise<number> {
     console.log(HELP);
     return name === undefined ? 2 : 0;
   }
+  if (name === "--version" || name === "-V") return await version.run([]);
   const command = COMMANDS.find((c) => c.name === name);
   if (command === undefined) {
     console.error(`multispool: unknown command ${toJson(name)}`);

@@ -38,18 +38,34 @@ export function escapeText(text: string): string {
   );
 }
 
-/** Prints rows as a table with a header, columns aligned. */
-export function printTable(headers: string[], rows: string[][]): void {
+/**
+ * Styles a cell of a table (colour on a terminal): given the cell's text,
+ * its column, and its row (-1 for the header). It must not change the
+ * text's visible width.
+ */
+export type CellStyle = (cell: string, column: number, row: number) => string;
+
+/**
+ * Prints rows as a table with a header, columns aligned (plain text: no
+ * colour unless `style` adds it, which is for terminals).
+ */
+export function printTable(
+  headers: string[],
+  rows: string[][],
+  style?: CellStyle,
+): void {
   const widths = headers.map((header, i) =>
     Math.max(header.length, ...rows.map((row) => row[i].length))
   );
-  const line = (cells: string[]) =>
-    cells.map((cell, i) =>
-      i === cells.length - 1 ? cell : cell.padEnd(widths[i])
-    )
-      .join("  ").trimEnd();
-  console.log(line(headers));
-  for (const row of rows) console.log(line(row));
+  const line = (cells: string[], row: number) =>
+    cells.map((cell, i) => {
+      const shown = style === undefined ? cell : style(cell, i, row);
+      return i === cells.length - 1
+        ? shown
+        : shown + " ".repeat(widths[i] - cell.length);
+    }).join("  ").trimEnd();
+  console.log(line(headers, -1));
+  rows.forEach((row, i) => console.log(line(row, i)));
 }
 
 /**
@@ -67,6 +83,30 @@ export function toJson(value: unknown, indent?: number): string {
 /** Prints a value as indented JSON. */
 export function printJson(value: unknown): void {
   console.log(toJson(value, 2));
+}
+
+/**
+ * Prints a value as one line of JSON: a record of a stream (NDJSON), for
+ * `--watch` modes and `tail`.
+ */
+export function printJsonLine(value: unknown): void {
+  console.log(toJson(value));
+}
+
+/** {@linkcode UNSAFE}, less line feeds and tabs, which a body may keep. */
+const UNSAFE_IN_BODY =
+  // deno-lint-ignore no-control-regex
+  /[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028-\u202e\u2066-\u2069]/g;
+
+/**
+ * Text of several lines from the spool (a payload shown as text), safe to
+ * print: like {@linkcode escapeText}, but line feeds and tabs are kept.
+ */
+export function escapeBody(text: string): string {
+  return text.replace(
+    UNSAFE_IN_BODY,
+    (c) => SHORT[c] ?? (c <= "\xff" ? `\\x${hex(c, 2)}` : `\\u${hex(c, 4)}`),
+  );
 }
 
 /**

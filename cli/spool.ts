@@ -12,6 +12,7 @@ import {
   Spool,
   type SpoolOptions,
 } from "../mod.ts";
+import { isAbsolute, normalize, resolve } from "node:path";
 import { UsageError } from "./args.ts";
 
 /** Metadata as the stored text, unchanged. */
@@ -53,5 +54,19 @@ export function expectQueue(spool: CliSpool, queue: string): void {
         spool.queues.join(", ") || "none"
       })`,
     );
+  }
+}
+
+/**
+ * `dir` as an absolute path, for labels that must name one spool whatever
+ * the directory the command ran in. An absolute `dir` costs no I/O.
+ */
+export async function absoluteDir(dir: string): Promise<string> {
+  if (isAbsolute(dir)) return normalize(dir).replace(/(.)\/+$/, "$1");
+  try {
+    return resolve(Deno.cwd(), dir);
+  } catch {
+    // No read access to the working directory: ask the file system.
+    return await Deno.realPath(dir);
   }
 }

@@ -1,237 +1,104 @@
 /**
- * The `stats` subcommand: queue depth and age distribution per queue, in the
- * spirit of Postfix's qshape, as a table, JSON or Prometheus metrics.
+ * The `stats` subcommand: queue depth and age distribution per queue (or
+ * per queue and metadata field value), in the spirit of Postfix's qshape,
+ * as a table, JSON (NDJSON with `--watch`) or Prometheus metrics, the
+ * latter written atomically to a file for node_exporter's textfile
+ * collector.
  *
  * @module
  */
 
-import { abortOnSignals, EntryNotFoundError } from "../mod.ts";
+import { abortOnSignals } from "../mod.ts";
 import { Monitor } from "../monitor.ts";
 import { delay } from "../src/delay.ts";
-import { listCheckoutsUnsafe } from "../expert.ts";
 import { formatAge } from "../src/format_age.ts";
 import {
   boolFlag,
   parse,
+  type Parsed,
   parseSpan,
   positionals,
   stringFlag,
+  stringsFlag,
   UsageError,
 } from "./args.ts";
-import { spoolNow } from "./clock.ts";
+import { writeFileAtomic } from "./atomic_file.ts";
 import type { Command } from "./command.ts";
-import { escapeText, printJson, printTable } from "./output.ts";
-import { type CliSpool, openSpool } from "./spool.ts";
+import { LIMIT_FLAGS, LIMIT_HELP, monitorOptions } from "./health.ts";
+import { fieldPath } from "./metadata.ts";
+import { escapeText, printJson, printJsonLine, printTable } from "./output.ts";
+import { prometheus } from "./prometheus.ts";
+import {
+  BUCKETS,
+  type GroupShape,
+  measure,
+  measureGroups,
+  type QueueShape,
+} from "./shapes.ts";
+import { absoluteDir, openSpool } from "./spool.ts";
+import { isLive, paint } from "./terminal.ts";
 
-/** Upper bounds of the age buckets, in minutes, as qshape has them. */
-const BUCKETS = [5, 10, 20, 40, 80, 160, 320, 640, 1280];
+export { measure, type QueueShape };
 
-/** The shape of one queue. */
-export interface QueueShape {
-  queue: string;
-  /** Entries in the queue: ready plus delayed. */
-  waiting: number;
-  /** Waiting entries that are due: a consumer may take them now. */
-  ready: number;
-  /** Waiting entries whose due time is still ahead. */
-  delayed: number;
-  checkedOut: number;
-  oldestWaitingMs: number | null;
-  oldestCheckedOutMs: number | null;
-  /** Waiting entries by age: [under 5m, 5-10m, ..., 640-1280m, 1280m+]. */
-  buckets: number[];
-  /** The sum of the waiting entries' ages, for a Prometheus histogram. */
-  ageSumMs: number;
+const BUCKET_HEADERS = [...BUCKETS.map(String), `${BUCKETS.at(-1)}+`];
+
+function ageCell(ms: number | null): string {
+  return ms === null ? "-" : formatAge(ms);
 }
 
-async function shapeOf(
-  spool: CliSpool,
-  queue: string,
-  now: number,
-): Promise<QueueShape> {
-  const buckets = new Array(BUCKETS.length + 1).fill(0);
-  let oldestWaitingMs: number | null = null;
-  let ageSumMs = 0;
-  let waiting = 0;
-  let delayed = 0;
-  for (const entry of await spool.list(queue)) {
-    // An entry taken or removed since the listing has no registry file to
-    // stat any more, or a fresh one: either way, count what is there now.
-    const mtime = await entry.stat().then((i) => i.mtime, () => null);
-    if (mtime === null) continue;
-    let due: Date | undefined;
-    try {
-      due = await entry.direct.readDue();
-    } catch (error) {
-      if (error instanceof EntryNotFoundError) continue;
-      throw error;
-    }
-    if (due !== undefined) delayed++;
-    const age = Math.max(0, now - mtime.getTime());
-    waiting++;
-    ageSumMs += age;
-    oldestWaitingMs = Math.max(oldestWaitingMs ?? 0, age);
-    const i = BUCKETS.findIndex((limit) => age < limit * 60_000);
-    buckets[i === -1 ? BUCKETS.length : i]++;
-  }
-  let oldestCheckedOutMs: number | null = null;
-  const checkouts = await listCheckoutsUnsafe(spool, queue).catch(() => []);
-  for (const job of checkouts) {
-    const mtime = await spool.entry(queue, job.name).stat().then(
-      (i) => i.mtime,
-      () => null,
-    );
-    if (mtime !== null) {
-      oldestCheckedOutMs = Math.max(
-        oldestCheckedOutMs ?? 0,
-        now - mtime.getTime(),
-      );
-    }
-  }
-  return {
-    queue,
-    waiting,
-    ready: waiting - delayed,
-    delayed,
-    checkedOut: checkouts.length,
-    oldestWaitingMs,
-    oldestCheckedOutMs,
-    buckets,
-    ageSumMs,
-  };
-}
-
-/** Measures every queue of the spool in `dir`. */
-export async function measure(dir: string): Promise<QueueShape[]> {
-  const spool = await openSpool(dir);
-  const now = spoolNow(dir);
-  const shapes: QueueShape[] = [];
-  for (const queue of spool.queues) {
-    shapes.push(await shapeOf(spool, queue, now));
-  }
-  return shapes;
-}
-
-function printShapes(dir: string, shapes: QueueShape[]): void {
-  const age = (ms: number | null) => ms === null ? "-" : formatAge(ms);
-  console.log(`${dir}  ${new Date().toISOString()}`);
+function printShapes(
+  dir: string,
+  at: Date,
+  shapes: QueueShape[],
+  groups: { field: string; rows: GroupShape[] } | undefined,
+): void {
+  const colour = paint();
+  console.log(`${dir}  ${at.toISOString()}`);
+  const fieldHeader = groups === undefined ? [] : [escapeText(groups.field)];
+  const rows = (groups?.rows ?? shapes).map((s) => [
+    escapeText(s.queue),
+    ...groups === undefined ? [] : [
+      (s as GroupShape).value === null
+        ? "(none)"
+        : escapeText((s as GroupShape).value!),
+    ],
+    String(s.ready),
+    String(s.delayed),
+    String(s.checkedOut),
+    ageCell(s.oldestWaitingMs),
+    String(s.waiting),
+    ...s.buckets.map(String),
+  ]);
   printTable(
     [
       "QUEUE",
+      ...fieldHeader,
       "READY",
       "DELAYED",
       "CHECKED-OUT",
       "OLDEST",
       "T",
-      ...BUCKETS.map(String),
-      `${BUCKETS.at(-1)}+`,
+      ...BUCKET_HEADERS,
     ],
-    shapes.map((s) => [
-      escapeText(s.queue),
-      String(s.ready),
-      String(s.delayed),
-      String(s.checkedOut),
-      age(s.oldestWaitingMs),
-      String(s.waiting),
-      ...s.buckets.map(String),
-    ]),
+    rows,
+    (cell, _column, row) => row === -1 ? colour.bold(cell) : cell,
   );
   console.log(
-    "(T: waiting entries, ready and delayed; their ages in minutes, as in qshape)",
+    groups === undefined
+      ? "(T: waiting entries, ready and delayed; their ages in minutes, as in qshape)"
+      : `(per value of ${
+        escapeText(groups.field)
+      }, most entries first; (none): no such field; T: waiting entries, their ages in minutes)`,
   );
 }
 
-/** Escapes a Prometheus label value. */
-function label(value: string): string {
-  return value.replace(/\\/g, "\\\\").replace(/"/g, '\\"').replace(
-    /\n/g,
-    "\\n",
-  );
-}
-
-/** The shapes and problem counts in the Prometheus text exposition format. */
-export function prometheus(
+async function countProblems(
   dir: string,
-  shapes: QueueShape[],
-  problems: Record<string, number>,
-): string {
-  const out: string[] = [];
-  const spool = `spool="${label(dir)}"`;
-  const metric = (name: string, type: string, help: string) => {
-    out.push(`# HELP ${name} ${help}`, `# TYPE ${name} ${type}`);
-  };
-  metric("multispool_entries", "gauge", "Entries per queue and state.");
-  for (const s of shapes) {
-    const q = `${spool},queue="${label(s.queue)}"`;
-    out.push(`multispool_entries{${q},state="waiting"} ${s.waiting}`);
-    out.push(`multispool_entries{${q},state="checked_out"} ${s.checkedOut}`);
-  }
-  metric(
-    "multispool_delayed_entries",
-    "gauge",
-    'Entries waiting in each queue for a due time still ahead (counted in multispool_entries{state="waiting"} too).',
-  );
-  for (const s of shapes) {
-    out.push(
-      `multispool_delayed_entries{${spool},queue="${
-        label(s.queue)
-      }"} ${s.delayed}`,
-    );
-  }
-  metric(
-    "multispool_oldest_entry_age_seconds",
-    "gauge",
-    "Age of the oldest entry per queue and state (0 when there is none).",
-  );
-  for (const s of shapes) {
-    const q = `${spool},queue="${label(s.queue)}"`;
-    out.push(
-      `multispool_oldest_entry_age_seconds{${q},state="waiting"} ${
-        (s.oldestWaitingMs ?? 0) / 1000
-      }`,
-      `multispool_oldest_entry_age_seconds{${q},state="checked_out"} ${
-        (s.oldestCheckedOutMs ?? 0) / 1000
-      }`,
-    );
-  }
-  metric(
-    "multispool_waiting_age_seconds",
-    "histogram",
-    "Ages of the entries waiting in each queue.",
-  );
-  for (const s of shapes) {
-    const q = `${spool},queue="${label(s.queue)}"`;
-    let cumulative = 0;
-    BUCKETS.forEach((limit, i) => {
-      cumulative += s.buckets[i];
-      out.push(
-        `multispool_waiting_age_seconds_bucket{${q},le="${
-          limit * 60
-        }"} ${cumulative}`,
-      );
-    });
-    out.push(
-      `multispool_waiting_age_seconds_bucket{${q},le="+Inf"} ${s.waiting}`,
-      `multispool_waiting_age_seconds_sum{${q}} ${s.ageSumMs / 1000}`,
-      `multispool_waiting_age_seconds_count{${q}} ${s.waiting}`,
-    );
-  }
-  metric(
-    "multispool_problems",
-    "gauge",
-    "Problems found by the monitor's check, per kind (default limits).",
-  );
-  for (const kind of ["too-old", "orphaned", "duplicated"]) {
-    out.push(
-      `multispool_problems{${spool},kind="${kind}"} ${problems[kind] ?? 0}`,
-    );
-  }
-  return out.join("\n") + "\n";
-}
-
-async function countProblems(dir: string): Promise<Record<string, number>> {
+  parsed: Parsed,
+): Promise<Record<string, number>> {
   const counts: Record<string, number> = {};
-  for (const problem of await (await Monitor.create(dir)).runOnce()) {
+  const monitor = await Monitor.create(dir, monitorOptions(parsed));
+  for (const problem of await monitor.runOnce()) {
     counts[problem.kind] = (counts[problem.kind] ?? 0) + 1;
   }
   return counts;
@@ -241,67 +108,162 @@ export const stats: Command = {
   name: "stats",
   summary: "queue depth and age distribution per queue (qshape-like)",
   help:
-    `Usage: multispool stats DIR [--json | --prometheus] [--watch [--interval SPAN]]
+    `Usage: multispool stats DIR [--json | --prometheus [--output FILE]] [--watch]
+       [--interval SPAN] [--group-by FIELD] [--queue NAME ...] [limits]
 
 Per queue: entries waiting, counted as ready (a consumer may take them now)
 and delayed (due later), entries checked out, the oldest waiting entry's
 age, and the waiting entries (T) by age in minutes (as Postfix's qshape
-shows them: under 5, 5-10, 10-20, ... 640-1280, over 1280).
+shows them: under 5, 5-10, 10-20, ... 640-1280, over 1280). Ages are times
+in the current phase.
+
+With --group-by FIELD, the same per queue and value of a metadata field
+(qshape's per-domain view): FIELD is a dotted path into the JSON metadata
+(to, to.domain, tenant); entries without it count under "(none)"; the
+values with the most entries come first.
 
 Options:
-  --json           print a JSON array; per queue "waiting" (ready plus
-                   delayed), "ready", "delayed", "checkedOut", ages, buckets
-  --prometheus     print Prometheus metrics (text exposition format), with the
-                   monitor's problem counts; multispool_entries by state
-                   (waiting, checked_out) and multispool_delayed_entries (the
-                   waiting entries that are delayed); for node_exporter's
-                   textfile collector, write to a temporary file and rename it
-  --watch          refresh every --interval until interrupted (in place on a
-                   terminal)
-  --interval SPAN  time between refreshes with --watch (2s)
-  -h, --help       show this help
+  --json                      print a JSON array; per queue "waiting" (ready
+                              plus delayed), "ready", "delayed", "checkedOut",
+                              "oldestWaitingMs", "oldestCheckedOutMs",
+                              "buckets"; with --group-by, per queue and value,
+                              with "field" and "value" (null: no such field)
+  --prometheus                print Prometheus metrics (text exposition
+                              format), all gauges: multispool_entries by state
+                              (waiting, checked_out),
+                              multispool_delayed_entries (the waiting entries
+                              that are delayed),
+                              multispool_oldest_entry_age_seconds,
+                              multispool_waiting_entries_older_than (per
+                              age_seconds bound of the buckets),
+                              multispool_entries_by_field (with --group-by),
+                              multispool_problems (the monitor's check, per
+                              kind, with the limits below), and
+                              multispool_stats_timestamp_seconds; labels carry
+                              the spool's absolute path
+  --output FILE               with --prometheus: write the metrics to FILE
+                              atomically (a temporary file in the same
+                              directory, flushed, then renamed), for
+                              node_exporter's textfile collector (name it
+                              *.prom, in the collector's directory)
+  --group-by FIELD            per value of a metadata field, as above
+  --queue NAME                only this queue (repeatable)
+  --watch                     measure again every --interval until interrupted:
+                              the table is redrawn in place on a terminal,
+                              --json prints one JSON object per line (NDJSON:
+                              "at", "spool", "queues" or "groups"), --output
+                              rewrites FILE each time
+  --interval SPAN             time between two measures with --watch (2s)
+${LIMIT_HELP}
+  -h, --help                  show this help
 
 Exit codes: 0 done; 2 usage, input or access error.`,
   async run(args) {
     const parsed = parse(args, {
       json: { type: "boolean" },
       prometheus: { type: "boolean" },
+      output: { type: "string" },
+      "group-by": { type: "string" },
+      queue: { type: "string", multiple: true },
       watch: { type: "boolean" },
       interval: { type: "string" },
+      ...LIMIT_FLAGS,
     });
     const [dir] = positionals(parsed, ["DIR"]);
     const json = boolFlag(parsed, "json");
     const prom = boolFlag(parsed, "prometheus");
+    const output = stringFlag(parsed, "output");
+    const watching = boolFlag(parsed, "watch");
     if (json && prom) {
       throw new UsageError("give --json or --prometheus, not both");
+    }
+    if (output !== undefined && !prom) {
+      throw new UsageError("--output needs --prometheus");
+    }
+    const field = stringFlag(parsed, "group-by");
+    const path = field === undefined ? undefined : fieldPath(field);
+    if (path?.some((step) => step === "")) {
+      throw new UsageError(
+        `--group-by: ${
+          JSON.stringify(field)
+        } is not a field path (like to.domain)`,
+      );
     }
     const interval = stringFlag(parsed, "interval");
     const intervalMs = interval === undefined
       ? 2000
       : parseSpan(interval, "--interval");
-    const show = async () => {
-      const shapes = await measure(dir);
-      if (json) printJson(shapes);
-      else if (prom) {
-        await Deno.stdout.write(
-          new TextEncoder().encode(
-            prometheus(dir, shapes, await countProblems(dir)),
-          ),
+    if (intervalMs <= 0) throw new UsageError("--interval must be > 0");
+    const asked = stringsFlag(parsed, "queue");
+    const spool = await openSpool(dir);
+    for (const queue of asked) {
+      if (!spool.queues.includes(queue)) {
+        throw new UsageError(
+          `--queue: ${
+            JSON.stringify(queue)
+          } is not a queue of ${dir} (queues: ${
+            spool.queues.join(", ") || "none"
+          })`,
         );
-      } else printShapes(dir, shapes);
+      }
+    }
+    const options = asked.length === 0 ? {} : { queues: asked };
+    const spoolPath = await absoluteDir(dir);
+    // Checked once, before anything is written.
+    if (prom) await Monitor.create(dir, monitorOptions(parsed));
+
+    const show = async () => {
+      const at = new Date();
+      const shapes = await measure(dir, options);
+      const groups = path === undefined
+        ? undefined
+        : await measureGroups(dir, field!, path, options);
+      if (prom) {
+        const text = prometheus({
+          spool: spoolPath,
+          at,
+          shapes,
+          groups,
+          problems: await countProblems(dir, parsed),
+        });
+        if (output !== undefined) await writeFileAtomic(output, text);
+        else await Deno.stdout.write(new TextEncoder().encode(text));
+      } else if (json && watching) {
+        printJsonLine({
+          at: at.toISOString(),
+          spool: spoolPath,
+          ...groups === undefined ? { queues: shapes } : { groups },
+        });
+      } else if (json) printJson(groups ?? shapes);
+      else {
+        printShapes(
+          dir,
+          at,
+          shapes,
+          groups && { field: field!, rows: groups },
+        );
+      }
     };
-    if (!boolFlag(parsed, "watch")) {
+    if (!watching) {
       await show();
       return 0;
     }
     using stop = abortOnSignals();
-    const terminal = Deno.stdout.isTerminal() && !json && !prom;
+    const redraw = !json && !prom && isLive(Deno.stdout);
+    if (output !== undefined) {
+      console.error(
+        `writing ${escapeText(output)} every ${
+          formatAge(intervalMs)
+        }; Ctrl-C to stop`,
+      );
+    }
+    let first = true;
     while (!stop.signal.aborted) {
-      if (terminal) {
+      if (redraw) {
         await Deno.stdout.write(new TextEncoder().encode("\x1b[H\x1b[2J"));
-      }
+      } else if (!first && !json && output === undefined) console.log();
       await show();
-      if (!terminal) console.log();
+      first = false;
       // Interrupted: stop waiting, and end normally.
       await delay(intervalMs, { signal: stop.signal }).catch(() => {});
     }

@@ -100,11 +100,17 @@ Deno.test("cli: enqueue --delay and --at, then ls shows due times and attempts",
 
   // The table: "-" when ready, "in ..." while delayed, columns aligned.
   const table = lines(await ok(dir, ["ls", dir, "q"]));
-  assert.match(table[0], /^NAME\s+AGE\s+DUE\s+ATTEMPTS\s+DATA\s+METADATA$/);
+  assert.match(
+    table[0],
+    /^NAME\s+ARRIVED\s+AGE\s+DUE\s+ATTEMPTS\s+DATA\s+METADATA$/,
+  );
   const column = (header: string) => table[0].indexOf(header);
   const cell = (row: string, header: string) =>
     row.slice(column(header)).split(/\s{2,}/)[0];
-  const rows = new Map(table.slice(1).map((row) => [row.split(" ")[0], row]));
+  assert.equal(table.at(-1), "-- 5 entries, 0 B", "a totals line");
+  const rows = new Map(
+    table.slice(1, -1).map((row) => [row.split(" ")[0], row]),
+  );
   assert.equal(cell(rows.get(ready)!, "DUE"), "-");
   assert.match(cell(rows.get(delayed)!, "DUE"), /^in \d+m( \d+s)?$/);
   assert.match(cell(rows.get(at)!, "DUE"), /^in \d+d( \d+h)?$/);
@@ -156,15 +162,16 @@ Deno.test("cli: show prints due time, attempts and failures, control characters 
   const out = lines(human);
   assert.equal(out[0], `name:      ${shownName}`);
   assert.equal(out[1], "queue:     retry (waiting)");
-  assert.match(out[3], /^due: {7}\S+Z \(in \d+s\)$/);
-  assert.equal(out[4], "attempts:  2");
-  assert.equal(out[5], "failures:  oldest first");
-  assert.match(out[6], /^ {2}\S+Z {2}in {5}error {2}Error: 451 greylisted$/);
+  assert.match(out[2], /^arrived: {3}\S+Z \(\S+ ago\)$/);
+  assert.match(out[4], /^due: {7}\S+Z \(in \d+s\)$/);
+  assert.equal(out[5], "attempts:  2");
+  assert.equal(out[6], "failures:  oldest first");
+  assert.match(out[7], /^ {2}\S+Z {2}in {5}error {2}Error: 451 greylisted$/);
   assert.match(
-    out[7],
+    out[8],
     /^ {2}\S+Z {2}retry {2}error {2}Error: x\\x1b\]0;evil\\x07$/,
   );
-  assert.equal(out[8], 'metadata:  {"to":"a@x"}');
+  assert.equal(out[9], 'metadata:  {"to":"a@x"}');
 
   const json = JSON.parse(
     await ok(dir, ["show", dir, "retry", entry.name, "--json"]),
@@ -188,15 +195,18 @@ Deno.test("cli: show prints due time, attempts and failures, control characters 
   assert.doesNotMatch(table, RAW_CONTROL);
   assert.match(
     table,
-    new RegExp(`^evil\\\\x1b\\[2J-\\S+\\s+\\S+\\s+in \\d+s\\s+2\\s`, "m"),
+    new RegExp(
+      `^evil\\\\x1b\\[2J-\\S+\\s+\\S+Z\\s+\\S+\\s+in \\d+s\\s+2\\s`,
+      "m",
+    ),
   );
 
   // An entry that never failed: due now, no failures line.
   const plain = await spool.enqueue("in", {}, new Uint8Array());
   const shown = lines(await ok(dir, ["show", dir, "in", plain.name]));
-  assert.equal(shown[3], "due:       now");
-  assert.equal(shown[4], "attempts:  0");
-  assert.match(shown[5], /^metadata:/);
+  assert.equal(shown[4], "due:       now");
+  assert.equal(shown[5], "attempts:  0");
+  assert.match(shown[6], /^metadata:/);
   const plainJson = JSON.parse(
     await ok(dir, ["show", dir, "in", plain.name, "--json"]),
   );
