@@ -42,6 +42,18 @@ export function denoWorker(
   };
 }
 
+/** A Node.js worker script under bench/peers/, given one JSON argument. */
+export function nodeWorker(
+  node: string,
+  script: string,
+  options: Record<string, unknown>,
+): WorkerSpec {
+  return {
+    cmd: node,
+    args: [`${ROOT}/bench/peers/${script}`, JSON.stringify(options)],
+  };
+}
+
 /** A Deno worker that uses Deno KV. */
 export function kvWorker(
   script: string,
@@ -183,7 +195,10 @@ export async function runGroup(
   specs: WorkerSpec[],
   goArgs: (string | number)[] = [],
   timeoutMs = 300_000,
-  timed?: { start(): void; stop(): Promise<unknown> },
+  timed?: {
+    start(pids: number[]): void | Promise<void>;
+    stop(): Promise<unknown>;
+  },
 ): Promise<WorkerResult[]> {
   const workers = specs.map((spec) => new Worker(spec));
   const work = (async () => {
@@ -194,7 +209,7 @@ export async function runGroup(
       }
     }
     const go = ["go", ...goArgs].join(" ");
-    timed?.start();
+    await timed?.start(workers.map((worker) => worker.pid));
     await Promise.all(workers.map((worker) => worker.send(go)));
     const lines = await Promise.all(workers.map((worker) => worker.line()));
     await timed?.stop();

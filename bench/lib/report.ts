@@ -37,9 +37,15 @@ function spread(row: Row): string {
 /** The whole report: one table per section, then ratios and targets. */
 export function render(results: Results): string {
   const out: string[] = [];
-  const sections = [...new Set(results.rows.map((row) => row.section))];
+  const heading = (section: string, fs: string) =>
+    fs === "" ? section : `${section}, on ${fs}`;
+  const sections = [
+    ...new Set(results.rows.map((row) => heading(row.section, row.fs))),
+  ];
   for (const section of sections) {
-    const rows = results.rows.filter((row) => row.section === section);
+    const rows = results.rows.filter((row) =>
+      heading(row.section, row.fs) === section
+    );
     out.push(`### ${section}`, "");
     out.push(table(
       ["case", "contender", "median", "unit", "range (rounds)", "n", "notes"],
@@ -60,7 +66,7 @@ export function render(results: Results): string {
     out.push(table(
       ["section", "ratio", "median", "range (rounds)"],
       results.ratios.map((ratio) => [
-        ratio.section,
+        heading(ratio.section, ratio.fs),
         ratio.name,
         `${fmt(ratio.value)}x`,
         ratio.rounds.length < 2

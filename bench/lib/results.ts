@@ -15,6 +15,8 @@ export interface Row {
   rounds: number[];
   /** Anything else worth a column (peak RSS, order displacement). */
   extra?: string;
+  /** The file system measured (see bench/lib/scratch.ts). */
+  fs: string;
 }
 
 /** A ratio of two contenders measured in the same rounds: median of per-round ratios. */
@@ -23,6 +25,8 @@ export interface Ratio {
   name: string;
   value: number;
   rounds: number[];
+  /** The file system measured. */
+  fs: string;
 }
 
 /** A performance target from the issue, judged on this run's figures. */
@@ -44,6 +48,8 @@ export class Results {
   readonly targets: Target[] = [];
   readonly notes: string[] = [];
   readonly raw: Record<string, unknown> = {};
+  /** The file system the sections now running measure; named in every table. */
+  fs = "";
 
   /** Records a row from per-round figures. */
   row(
@@ -62,6 +68,7 @@ export class Results {
       value: median(rounds),
       rounds,
       extra,
+      fs: this.fs,
     };
     this.rows.push(row);
     return row;
@@ -75,7 +82,13 @@ export class Results {
     b: readonly number[],
   ): Ratio {
     const rounds = a.map((x, i) => x / b[i]).filter(Number.isFinite);
-    const ratio = { section, name, value: median(rounds), rounds };
+    const ratio = {
+      section,
+      name,
+      value: median(rounds),
+      rounds,
+      fs: this.fs,
+    };
     this.ratios.push(ratio);
     return ratio;
   }
@@ -101,7 +114,7 @@ export class Results {
       comparison,
       threshold,
       verdict,
-      basis,
+      basis: this.fs === "" ? basis : `${basis}; on ${this.fs}`,
     });
   }
 
@@ -109,14 +122,15 @@ export class Results {
   find(section: string, caseName: string, contender: string): Row | undefined {
     return this.rows.find((row) =>
       row.section === section && row.case === caseName &&
-      row.contender === contender
+      row.contender === contender && row.fs === this.fs
     );
   }
 
   /** The ratio of that name, if measured. */
   findRatio(section: string, name: string): Ratio | undefined {
     return this.ratios.find((ratio) =>
-      ratio.section === section && ratio.name === name
+      ratio.section === section && ratio.name === name &&
+      ratio.fs === this.fs
     );
   }
 }

@@ -7,6 +7,7 @@ dirq never flushes, so it is a peer for relaxed durability only.
 Usage: dirq_peer.py enqueue DIR        go DURATION_MS
        dirq_peer.py fill DIR COUNT PAYLOAD_BYTES   go
        dirq_peer.py drain DIR          go
+       dirq_peer.py count DIR N        (N adds at once, no handshake: strace)
 """
 
 import json
@@ -80,6 +81,10 @@ def main():
                 queue.remove(name)
                 ops += 1
         emit({"ops": ops, "start": start, "end": now()})
+    elif mode == "count":
+        data = payload(1024)
+        for _ in range(int(sys.argv[3])):
+            queue.add(data)
     else:
         raise SystemExit("unknown mode %r" % mode)
 
