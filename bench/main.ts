@@ -254,6 +254,8 @@ async function main(): Promise<void> {
         if (kind === undefined) {
           bench.log(`removing ${root}`);
           await removeTree(root);
+          // A fresh clone has no results folder yet.
+          Deno.mkdirSync(out, { recursive: true });
           Deno.writeTextFileSync(
             `${out}/.cleanup-ended`,
             `${new Date().toISOString()}\n`,
