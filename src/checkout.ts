@@ -157,20 +157,26 @@ export class CheckedOutEntryImpl<Q extends string, M, D>
   #updated = false;
   #state: State = "held";
   #history: EntryHistory | undefined;
+  /** When this process's claim stamped the registry file (`performance.now()`). */
+  readonly #claimedAt: number | undefined;
 
   /**
    * @param core The spool's shared state.
    * @param queue The queue it was checked out from.
    * @param name The entry name (validated).
    * @param metadata The decoded metadata.
+   * @param claimedAt When this process claimed it (`performance.now()`),
+   * if it did: the claim stamped the registry file then.
    */
   constructor(
     core: SpoolCore<Q, M, D, unknown>,
     queue: Q,
     name: string,
     metadata: M,
+    claimedAt?: number,
   ) {
     this.#core = core;
+    this.#claimedAt = claimedAt;
     this.queue = queue;
     this.name = name;
     this.#metadata = metadata;
@@ -281,7 +287,10 @@ export class CheckedOutEntryImpl<Q extends string, M, D>
   async remove(): Promise<void> {
     this.#expectHeld("remove entry");
     await this.#run(
-      () => protocol.removeCheckedOut(this.#core.disk, this.queue, this.name),
+      () =>
+        protocol.removeCheckedOut(this.#core.disk, this.queue, this.name, {
+          registryStampedAt: this.#claimedAt,
+        }),
       "removed",
     );
   }
@@ -349,6 +358,7 @@ export function claimEntry<Q extends string, M, D>(
   } catch (error) {
     throw toSpoolError(error, operation, disk.layout.queueFile(queue, name));
   }
+  const claimedAt = performance.now();
   if (!found.held) {
     return found.due === undefined
       ? { kind: "gone" }
@@ -359,7 +369,7 @@ export function claimEntry<Q extends string, M, D>(
     const metadata = core.decodeMetadata(found.text, operation, path);
     return {
       kind: "held",
-      entry: new CheckedOutEntryImpl(core, queue, name, metadata),
+      entry: new CheckedOutEntryImpl(core, queue, name, metadata, claimedAt),
     };
   } catch (error) {
     if (!(error instanceof DecodeError)) throw error;

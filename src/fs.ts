@@ -394,14 +394,18 @@ async function writeStream(
 
 /** Reads an open file to its end; `size` is its expected size. */
 function readAllSync(file: Deno.FsFile, size: number): Uint8Array {
-  // One byte more than expected, to see the end in a single read.
+  // One byte more than expected: a read that stops short at the expected
+  // size is at the end (a regular file's short read is its end), so the
+  // usual file takes one read, not a second one to be told so.
   let buffer: Uint8Array<ArrayBuffer> = new Uint8Array(size + 1);
   let filled = 0;
   for (;;) {
     if (filled === buffer.length) buffer = grow(buffer);
+    const asked = buffer.length - filled;
     const n = file.readSync(buffer.subarray(filled));
     if (n === null) return buffer.subarray(0, filled);
     filled += n;
+    if (n < asked && filled === size) return buffer.subarray(0, filled);
   }
 }
 

@@ -314,6 +314,8 @@ export interface QueueReader<Q extends string, M, D>
  * (by a process on another host).
  */
 const RECHECK_DUE_MS = 30_000;
+/** The most names a reader remembers taking while their events are due. */
+const TAKEN_HERE_LIMIT = 4096;
 /** How many entries ahead a reader may jump after losing a race. */
 const DEFAULT_SPREAD = 32;
 /** The polling interval when there is nothing else to wait on. */
@@ -351,6 +353,9 @@ export class QueueReaderImpl<Q extends string, M, D>
   // Resolves when the listing in progress (if any) is done.
   #refilling: Promise<void> | undefined;
   readonly #skipped = new Set<string>();
+  // Names this reader took out of the queue directory, whose watch events
+  // (of its own unlinks) have not come yet.
+  readonly #takenHere = new Set<string>();
   // Entries found waiting for a due time: name -> due (file system's clock,
   // ms). Listings skip them until then.
   readonly #delayed = new Map<string, number>();
@@ -573,6 +578,7 @@ export class QueueReaderImpl<Q extends string, M, D>
         return undefined;
     }
     const entry = claim.entry;
+    this.#noteTaken(name);
     const retry = this.#policy.retry;
     if (retry !== undefined) {
       // Attempts its consumers never finished count too (repair records
@@ -710,6 +716,7 @@ export class QueueReaderImpl<Q extends string, M, D>
       }
       if (!this.#closed) {
         this.#watcher = undefined;
+        this.#takenHere.clear();
         this.#fallBackToPolling(
           toSpoolError(
             failure ?? new Error("the watcher stopped"),
@@ -748,6 +755,8 @@ export class QueueReaderImpl<Q extends string, M, D>
       flag?: unknown;
     };
     if (!Array.isArray(paths) || paths.length === 0 || flag === "rescan") {
+      // Events may have been lost: the names taken here may never be told.
+      this.#takenHere.clear();
       for (const name of [...this.#delayed.keys()]) this.#recheck(name);
       return true;
     }
@@ -756,6 +765,10 @@ export class QueueReaderImpl<Q extends string, M, D>
       if (typeof path !== "string") return true;
       const name = path.slice(path.lastIndexOf("/") + 1);
       if (name.startsWith(".")) continue;
+      // The event of this reader's own claim (its unlink of the name): no
+      // stat needed. Told once: a later event for the name (put back by a
+      // save or a retry) is looked at.
+      if (this.#takenHere.delete(name)) continue;
       if (this.#delayed.has(name)) {
         this.#recheck(name);
         if (!this.#delayed.has(name)) arrived = true;
@@ -769,6 +782,17 @@ export class QueueReaderImpl<Q extends string, M, D>
       }
     }
     return arrived;
+  }
+
+  /**
+   * Remembers a name this reader has just taken out of the queue directory,
+   * while a watch runs: the watch will tell of that unlink.
+   */
+  #noteTaken(name: string): void {
+    if (this.#watcher === undefined) return;
+    // Events that never came (a watch restarted) must not pile up names.
+    if (this.#takenHere.size >= TAKEN_HERE_LIMIT) this.#takenHere.clear();
+    this.#takenHere.add(name);
   }
 
   /** Whether the next wait must be preceded by a listing. */

@@ -402,17 +402,32 @@ export async function release(
   }
 }
 
-/** Removes a checked-out entry: metadata, then payload, then registry. */
+/**
+ * How long a registry stamp stays as good as a new one for a removal: far
+ * less than any work-in-progress grace the monitor gives (30 s by default).
+ */
+const FRESH_STAMP_MS = 1000;
+
+/**
+ * Removes a checked-out entry: metadata, then payload, then registry. With
+ * `registryStampedAt` (`performance.now()` of this process's claim, which
+ * stamped the registry file), a stamp younger than a second is not made
+ * again: it already says the entry is being worked on.
+ */
 export async function removeCheckedOut(
   disk: Disk,
   queue: string,
   name: string,
+  options: { registryStampedAt?: number } = {},
 ): Promise<void> {
+  const stampedAt = options.registryStampedAt;
   await remove(
     disk,
     disk.layout.checkoutFile(queue, name),
     disk.layout.checkoutDir(queue),
     name,
+    stampedAt !== undefined &&
+      performance.now() - stampedAt < FRESH_STAMP_MS,
   );
 }
 
@@ -678,20 +693,28 @@ async function replace(
   });
 }
 
+/**
+ * Removes an entry. The registry file is stamped first (unless
+ * `registryFresh`: stamped just now): leftovers of a removal cut short then
+ * look like work in progress, not like damage, for a while.
+ */
 async function remove(
   disk: Disk,
   metadataPath: string,
   metadataDir: string,
   name: string,
+  registryFresh = false,
 ): Promise<void> {
   const operation = "remove entry";
   const { fs, layout } = disk;
   const since = disk.mark();
   try {
-    try {
-      fs.touch(layout.registry(name), disk.clock.now());
-    } catch (error) {
-      if (!(error instanceof Deno.errors.NotFound)) throw error;
+    if (!registryFresh) {
+      try {
+        fs.touch(layout.registry(name), disk.clock.now());
+      } catch (error) {
+        if (!(error instanceof Deno.errors.NotFound)) throw error;
+      }
     }
     fs.remove(metadataPath);
     // The entry is invisible once this unlink is durable; only then may its

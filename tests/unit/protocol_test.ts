@@ -2,7 +2,7 @@
 // durability modes, plus group commit and the I/O limit.
 
 import assert from "node:assert/strict";
-import { checkout } from "../../expert.ts";
+import { checkout, listCheckoutsUnsafe } from "../../expert.ts";
 import { GroupCommit } from "../../src/group_commit.ts";
 import { openSpool } from "../../src/spool.ts";
 import { Throttle } from "../../src/throttle.ts";
@@ -33,6 +33,10 @@ async function lifeOps(dir: string, durability: "strict" | "relaxed") {
   await step("save with metadata", () => again.update(() => 2).save("a"));
   const last = await checkout(spool, spool.entry("a", "0002"));
   await step("remove", () => last.remove());
+  await spool.enqueue("a", { x: 3 }, new Uint8Array());
+  await checkout(spool, spool.entry("a", "0003"));
+  const [listed] = await listCheckoutsUnsafe(spool, "a");
+  await step("remove, not claimed here", () => listed.remove());
   await step("direct remove", () => spool.entry("a", "0001").direct.remove());
   return steps;
 }
@@ -74,12 +78,21 @@ Deno.test("protocol: strict durability flushes before publishing and before unli
     "touch .registry/0002",
     "rename b/.checkout/0002 -> a/0002",
   ]);
+  // The claim stamped the registry file just now: no second stamp.
   assert.deepEqual(steps.remove, [
-    "touch .registry/0002",
     "unlink a/.checkout/0002",
     "syncdir a/.checkout",
     "unlink .data/0002",
     "unlink .registry/0002",
+  ]);
+  // Claimed by someone else, or long ago: the stamp dates the removal, so
+  // that leftovers of a removal cut short look like work in progress.
+  assert.deepEqual(steps["remove, not claimed here"], [
+    "touch .registry/0003",
+    "unlink a/.checkout/0003",
+    "syncdir a/.checkout",
+    "unlink .data/0003",
+    "unlink .registry/0003",
   ]);
   assert.deepEqual(steps["direct remove"], [
     "touch .registry/0001",
@@ -101,7 +114,6 @@ Deno.test("protocol: relaxed durability makes the same moves with no flush", asy
     "rename .tmp/0002 -> a/0002",
   ]);
   assert.deepEqual(steps.remove, [
-    "touch .registry/0002",
     "unlink a/.checkout/0002",
     "unlink .data/0002",
     "unlink .registry/0002",

@@ -348,6 +348,33 @@ Deno.test("reader: iter hands entries to several handlers at once with concurren
   assert.equal((await spool.list("done")).length, 40);
 });
 
+Deno.test("reader: an entry its handler puts back in the same queue is taken again (the claim's own event does not hide it)", async () => {
+  await using tmp = await tempDir();
+  const dir = tmp.path;
+  const spool = await Spool.create(dir, {
+    queues: ["q"],
+    metadata: jsonMetadata<number>(),
+  }, { durability: "relaxed" });
+  // The reader waits on the empty queue with its watch running, so that
+  // every claim below is one whose unlink the watch reports.
+  await using reader = spool.reader("q");
+  const stop = new AbortController();
+  const attempts = new Map<number, number>();
+  const iterating = reader.iter((i) => {
+    const n = (attempts.get(i) ?? 0) + 1;
+    attempts.set(i, n);
+    if (n < 5) return { action: "save", queue: "q" };
+    if (attempts.size === 3 && [...attempts.values()].every((a) => a === 5)) {
+      stop.abort();
+    }
+    return { action: "remove" };
+  }, { signal: stop.signal });
+  for (let i = 0; i < 3; i++) await spool.enqueue("q", i, new Uint8Array());
+  await iterating;
+  assert.deepEqual([...attempts.values()], [5, 5, 5]);
+  assert.deepEqual(await spool.list("q"), []);
+});
+
 Deno.test("reader: a handler that throws puts its entry back and stops iter", async () => {
   await using tmp = await tempDir();
   const dir = tmp.path;
