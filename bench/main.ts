@@ -8,7 +8,9 @@
 //
 // Options: --quick, --only=SECTION,... (ops, syscalls, enqueue, large,
 // latency, peers, concurrency, schedule, drain, shared), --fs=ext4,xfs,tmpfs,
-// --dir=BASE.
+// --dir=BASE, --workers=read-write|all (the permissions of Deno workers:
+// read and write, the default, or --allow-all, which spares Deno's path
+// checks, as Node.js peers have none).
 //
 // Where it measures: run as root (and not --quick), it makes scratch file
 // systems of its own (bench/lib/scratch.ts): a journaled ext4 and an XFS on
@@ -26,7 +28,14 @@ import {
   waitAfterPreviousRun,
 } from "./lib/machine.ts";
 import { findNodePeers } from "./lib/peers.ts";
-import { killAll, parallel, ROOT } from "./lib/proc.ts";
+import {
+  killAll,
+  parallel,
+  permissionFlags,
+  ROOT,
+  setWorkerPermissions,
+  type WorkerPermissions,
+} from "./lib/proc.ts";
 import { findDirqPython } from "./lib/python.ts";
 import { stopAllRedis } from "./lib/redis.ts";
 import { render } from "./lib/report.ts";
@@ -74,9 +83,18 @@ function parseArgs(args: string[]) {
   let only: Set<Section> | undefined;
   let base: string | undefined;
   let fs: ScratchKind[] | undefined;
+  let workers: WorkerPermissions = "read-write";
   for (const arg of args) {
     if (arg === "--quick") quick = true;
-    else if (arg.startsWith("--only=")) {
+    else if (arg.startsWith("--workers=")) {
+      const wanted = arg.slice("--workers=".length);
+      if (wanted !== "read-write" && wanted !== "all") {
+        throw new Error(
+          `unknown worker permissions ${wanted} (read-write, all)`,
+        );
+      }
+      workers = wanted;
+    } else if (arg.startsWith("--only=")) {
       const wanted = arg.slice("--only=".length).split(",");
       for (const name of wanted) {
         if (!(SECTIONS as readonly string[]).includes(name)) {
@@ -96,7 +114,7 @@ function parseArgs(args: string[]) {
     } else throw new Error(`unknown argument ${arg}`);
   }
   only ??= new Set(SECTIONS.filter((s) => !quick || !NOT_QUICK.includes(s)));
-  return { quick, only, base, fs };
+  return { quick, only, base, fs, workers };
 }
 
 /** Removes a run's scratch directory, several subdirectories at once. */
@@ -119,8 +137,14 @@ async function removeTree(root: string): Promise<void> {
 }
 
 async function main(): Promise<void> {
-  const { quick, only, base, fs } = parseArgs(Deno.args);
+  const { quick, only, base, fs, workers } = parseArgs(Deno.args);
+  setWorkerPermissions(workers);
   const results = new Results();
+  results.notes.push(
+    `Deno workers ran with ${
+      permissionFlags(workers).join(" ")
+    } (bench option --workers=${workers})`,
+  );
   const out = `${ROOT}/bench/results`;
   // Which file systems: --dir wins; else, as root, scratch ones of our own
   // (not in quick runs, unless --fs names them).

@@ -22,8 +22,32 @@ export interface WorkerResult {
   [field: string]: unknown;
 }
 
-/** Flags for Deno workers: the spool needs read/write only; KV needs its flag. */
-const DENO_FLAGS = ["run", "--quiet", "--allow-read", "--allow-write"];
+/**
+ * The permissions Deno workers run with: read and write (what the spool
+ * needs), or all. Deno checks a path against the permissions at every file
+ * call, resolving each of its components (a `readlink` each), unless it runs
+ * with `--allow-all`; Node.js peers have no such checks.
+ */
+export type WorkerPermissions = "read-write" | "all";
+
+/** Permission flags for a Deno worker. */
+export function permissionFlags(permissions: WorkerPermissions): string[] {
+  return permissions === "all"
+    ? ["--allow-all"]
+    : ["--allow-read", "--allow-write"];
+}
+
+let workerPermissions: WorkerPermissions = "read-write";
+
+/** Sets the permissions of every Deno worker started from now on. */
+export function setWorkerPermissions(permissions: WorkerPermissions): void {
+  workerPermissions = permissions;
+}
+
+/** The permissions Deno workers run with. */
+export function getWorkerPermissions(): WorkerPermissions {
+  return workerPermissions;
+}
 
 /** A Deno worker script under bench/workers/. */
 export function denoWorker(
@@ -34,7 +58,9 @@ export function denoWorker(
   return {
     cmd: Deno.execPath(),
     args: [
-      ...DENO_FLAGS,
+      "run",
+      "--quiet",
+      ...permissionFlags(workerPermissions),
       ...extraFlags,
       `${ROOT}/bench/workers/${script}`,
       ...args.map(String),

@@ -10,7 +10,14 @@
 import { Spool } from "../../mod.ts";
 import type { Bench } from "../lib/context.ts";
 import type { NodePeers } from "../lib/peers.ts";
-import { denoWorker, output, ROOT, runGroup } from "../lib/proc.ts";
+import {
+  denoWorker,
+  output,
+  permissionFlags,
+  ROOT,
+  runGroup,
+  type WorkerPermissions,
+} from "../lib/proc.ts";
 import type { DirqPython } from "../lib/python.ts";
 import { startRedis } from "../lib/redis.ts";
 import { createSpool } from "./backlog.ts";
@@ -77,9 +84,16 @@ export async function syscallsSection(
   }
   const n = bench.quick ? 20 : 400;
   const deno = Deno.execPath();
-  const flags = ["run", "--quiet", "--allow-read", "--allow-write"];
+  const flags = ["run", "--quiet", ...permissionFlags("read-write")];
   const script = `${ROOT}/bench/workers/count_ops.ts`;
-  const lib = (operation: string, contender: string): Case => ({
+  // The library counted under both permission sets: Deno resolves every
+  // path a file call names (a `readlink` per component) unless it runs
+  // with --allow-all.
+  const lib = (
+    operation: string,
+    contender: string,
+    permissions: WorkerPermissions = "read-write",
+  ): Case => ({
     path: operation.startsWith("drain")
       ? "drain (reader.iter, remove), 1 consumer"
       : operation === "enqueue-many-strict"
@@ -97,7 +111,9 @@ export async function syscallsSection(
         }
       } else await Spool.create(dir, { queues: ["q"] }, { durability });
       return straced(file, deno, [
-        ...flags,
+        "run",
+        "--quiet",
+        ...permissionFlags(permissions),
         script,
         operation,
         dir,
@@ -113,6 +129,15 @@ export async function syscallsSection(
     lib("floor-relaxed", "floor relaxed"),
     lib("drain-strict", "multispool strict"),
     lib("drain-relaxed", "multispool relaxed"),
+    lib("enqueue-strict", "multispool strict, --allow-all", "all"),
+    lib("enqueue-relaxed", "multispool relaxed, --allow-all", "all"),
+    lib(
+      "enqueue-many-strict",
+      "multispool strict, enqueueMany, --allow-all",
+      "all",
+    ),
+    lib("drain-strict", "multispool strict, --allow-all", "all"),
+    lib("drain-relaxed", "multispool relaxed, --allow-all", "all"),
     {
       path: "enqueue, 1 producer",
       contender: "Deno KV",
