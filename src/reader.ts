@@ -314,6 +314,11 @@ export interface QueueReader<Q extends string, M, D>
  * (by a process on another host).
  */
 const RECHECK_DUE_MS = 30_000;
+/**
+ * A listing of at least this many names pauses the watch until they are
+ * tried (see `#pauseWatching`).
+ */
+const PAUSE_WATCH_AT = 256;
 /** The most names a reader remembers taking while their events are due. */
 const TAKEN_HERE_LIMIT = 4096;
 /** How many entries ahead a reader may jump after losing a race. */
@@ -334,7 +339,9 @@ export class QueueReaderImpl<Q extends string, M, D>
   #pollMs: number | undefined;
   #watchWanted: boolean;
   #watcher: DirWatcher | undefined;
-  #pump: Promise<void> | undefined;
+  // Every watch's event loop, until it ends (a watch paused during a
+  // backlog ends while the next one runs).
+  readonly #pumps = new Set<Promise<void>>();
   #closed = false;
   // Set by every watch event that may be an arrival; cleared just before
   // each listing.
@@ -356,6 +363,9 @@ export class QueueReaderImpl<Q extends string, M, D>
   // Names this reader took out of the queue directory, whose watch events
   // (of its own unlinks) have not come yet.
   readonly #takenHere = new Set<string>();
+  // While the watch is paused for a backlog: how many names that backlog
+  // had.
+  #pausedFor: number | undefined;
   // Entries found waiting for a due time: name -> due (file system's clock,
   // ms). Listings skip them until then.
   readonly #delayed = new Map<string, number>();
@@ -498,7 +508,7 @@ export class QueueReaderImpl<Q extends string, M, D>
     this.#watcher?.close();
     this.#watcher = undefined;
     this.#wakeAll();
-    await this.#pump;
+    await Promise.all(this.#pumps);
   }
 
   [Symbol.asyncDispose](): Promise<void> {
@@ -669,6 +679,13 @@ export class QueueReaderImpl<Q extends string, M, D>
     }
     this.#cursor = 0;
     if (this.#cache.length === 0) return false;
+    if (this.#cache.length >= PAUSE_WATCH_AT && this.#watcher !== undefined) {
+      this.#pauseWatching(this.#cache.length);
+      // The runtime lets go of a closed watch (and its thread stops
+      // looking at every change) on a turn of the event loop, which a
+      // drain that never waits for I/O would not take.
+      await delay(0);
+    }
     // Other callers waiting on this reader can share the new listing.
     this.#wakeAll();
     return true;
@@ -703,7 +720,7 @@ export class QueueReaderImpl<Q extends string, M, D>
       return;
     }
     this.#watcher = watcher;
-    this.#pump = (async () => {
+    const pump = (async () => {
       let failure: unknown;
       try {
         for await (const event of watcher) {
@@ -714,7 +731,8 @@ export class QueueReaderImpl<Q extends string, M, D>
       } catch (error) {
         failure = error;
       }
-      if (!this.#closed) {
+      // Ended by this reader (closed, or paused for a backlog): no failure.
+      if (!this.#closed && this.#watcher === watcher) {
         this.#watcher = undefined;
         this.#takenHere.clear();
         this.#fallBackToPolling(
@@ -728,6 +746,35 @@ export class QueueReaderImpl<Q extends string, M, D>
         this.#wakeAll();
       }
     })();
+    this.#pumps.add(pump);
+    pump.finally(() => this.#pumps.delete(pump));
+    if (this.#pausedFor !== undefined) {
+      // Resumed after a backlog: what the watch would have told about
+      // delayed entries (made due early), ask the file system, when that
+      // costs at most one stat per entry handed out meanwhile.
+      if (this.#delayed.size <= this.#pausedFor) {
+        for (const name of [...this.#delayed.keys()]) this.#recheck(name);
+      }
+      this.#pausedFor = undefined;
+    }
+  }
+
+  /**
+   * Stops watching while the reader has a backlog of `backlog` names to
+   * work through: until it has, events could only say "list again", which
+   * it will do anyway, and each costs the watch's thread a dozen system
+   * calls and this one a wake-up. The watch starts again before the next
+   * listing, as on the first one.
+   */
+  #pauseWatching(backlog: number): void {
+    const watcher = this.#watcher;
+    if (watcher === undefined) return;
+    this.#watcher = undefined;
+    this.#takenHere.clear();
+    this.#pausedFor = backlog;
+    // Whatever arrives meanwhile is in the listing that ends the pause.
+    this.#changed = true;
+    watcher.close();
   }
 
   #fallBackToPolling(error: SpoolError): void {

@@ -375,6 +375,44 @@ Deno.test("reader: an entry its handler puts back in the same queue is taken aga
   assert.deepEqual(await spool.list("q"), []);
 });
 
+Deno.test("reader: a backlog pauses the watch; it starts again before the next listing, which has what came meanwhile", async () => {
+  await using tmp = await tempDir();
+  const dir = tmp.path;
+  const fs = new RecordingFileSystem(dir);
+  const spool = await openSpool(fs, dir, {
+    queues: ["q"],
+    metadata: jsonMetadata<string>(),
+  }, { createIfMissing: true, durability: "relaxed" });
+  const backlog = 300;
+  await spool.enqueueMany(
+    "q",
+    Array.from({ length: backlog }, (_, i) => ({
+      metadata: `old ${i}`,
+      data: new Uint8Array(),
+    })),
+  );
+  const seen: string[] = [];
+  const stop = new AbortController();
+  await using reader = spool.reader("q");
+  const iterating = reader.iter(async (m) => {
+    seen.push(m);
+    // Arrives while the watch is paused: no event tells of it.
+    if (m === "old 0") await spool.enqueue("q", "during", new Uint8Array());
+    if (m === "after") stop.abort();
+    return { action: "remove" };
+  }, { signal: stop.signal });
+  // The listing after the backlog, made with the watch started again.
+  await fs.completed("list q", 2);
+  assert.equal(fs.completedCount("watch q"), 2);
+  // Taken from that listing; then the reader waits on the watch, which
+  // alone can tell it of the next arrival.
+  await spool.enqueue("q", "after", new Uint8Array());
+  await iterating;
+  assert.equal(seen.length, backlog + 2);
+  assert.deepEqual(seen.slice(-2), ["during", "after"]);
+  assert.deepEqual(await spool.list("q"), []);
+});
+
 Deno.test("reader: a handler that throws puts its entry back and stops iter", async () => {
   await using tmp = await tempDir();
   const dir = tmp.path;
