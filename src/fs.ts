@@ -27,6 +27,17 @@ export interface DirItem {
 export type FileContent = Uint8Array | string | ReadableStream<Uint8Array>;
 
 /**
+ * A file {@linkcode FileSystem.createFile} wrote and left open, so that it
+ * can be flushed without being opened again by its path.
+ */
+export interface WrittenFile {
+  /** Flushes the file's data (as {@linkcode FileSystem.syncFile}). */
+  sync(): Promise<void>;
+  /** Closes it; the file stays. */
+  close(): void;
+}
+
+/**
  * A watch on one directory: yields something whenever the directory may have
  * changed (what it yields carries no meaning) and ends when closed.
  */
@@ -48,6 +59,13 @@ export interface FileSystem {
     content: FileContent,
     options: { createNew: boolean },
   ): Promise<void>;
+  /**
+   * Creates `path` exclusively (`AlreadyExists` if it exists) with
+   * `content`, and leaves it open for a flush: `writeFile` with
+   * `createNew`, whose `syncFile` needs no second open. The caller closes
+   * it.
+   */
+  createFile(path: string, content: FileContent): Promise<WrittenFile>;
   /** Flushes a file's data (and the metadata needed to read it back). */
   syncFile(path: string): Promise<void>;
   /**
@@ -235,6 +253,29 @@ export const realFileSystem: FileSystem = {
     for (let offset = 0; offset < bytes.length; offset += CHUNK) {
       await writeAll(file, bytes.subarray(offset, offset + CHUNK));
     }
+  },
+
+  async createFile(path, content) {
+    const file = exclusive(path, () => openForWrite(path, true));
+    try {
+      if (content instanceof ReadableStream) {
+        await writeStream(file, content);
+      } else {
+        const bytes = typeof content === "string"
+          ? utf8.encode(content)
+          : content;
+        if (bytes.length <= SYNC_LIMIT) writeAllSync(file, bytes);
+        else {
+          for (let offset = 0; offset < bytes.length; offset += CHUNK) {
+            await writeAll(file, bytes.subarray(offset, offset + CHUNK));
+          }
+        }
+      }
+    } catch (error) {
+      file.close();
+      throw error;
+    }
+    return { sync: () => file.syncData(), close: () => file.close() };
   },
 
   syncFile: (path) =>

@@ -28,7 +28,7 @@ import {
   SpoolError,
   toSpoolError,
 } from "../errors.ts";
-import { type FileContent, isStale } from "../fs.ts";
+import { type FileContent, isStale, type WrittenFile } from "../fs.ts";
 import type { Disk } from "./disk.ts";
 
 /**
@@ -90,28 +90,56 @@ export async function publish(
   };
   try {
     await disk.withTmp(name, async () => {
-      try {
-        state.wroteData = true;
-        await disk.io(() => fs.writeFile(dataPath, data, { createNew: true }));
-      } catch (error) {
-        if (error instanceof Deno.errors.AlreadyExists) {
-          state.wroteData = false;
-          throw new NameInUseError(
-            `name ${JSON.stringify(name)} already has a data file`,
-            { operation, path: dataPath, cause: error },
-          );
-        }
-        throw error;
-      }
+      state.wroteData = true;
       state.wroteTmp = true;
-      await writeTmp(disk, tmp, metadata);
+      const nameInUse = (error: unknown) => {
+        // Another entry's data file: not this call's to remove.
+        state.wroteData = false;
+        return new NameInUseError(
+          `name ${JSON.stringify(name)} already has a data file`,
+          { operation, path: dataPath, cause: error },
+        );
+      };
       // Dated before the rename that publishes it: no reader ever sees the
       // entry without its due time.
-      if (due !== undefined) setDue(disk, tmp, due);
-      if (disk.strict) {
-        await Promise.all([
-          disk.io(() => fs.syncFile(dataPath)),
-          disk.io(() => fs.syncFile(tmp)),
+      const date = due === undefined ? undefined : () => setDue(disk, tmp, due);
+      if (!disk.strict) {
+        try {
+          await disk.io(() => writeNew(disk, dataPath, data));
+        } catch (error) {
+          if (error instanceof Deno.errors.AlreadyExists) {
+            throw nameInUse(error);
+          }
+          throw error;
+        }
+        await writeTmp(disk, tmp, metadata);
+        date?.();
+      } else {
+        // Both files at once, each written and flushed through the
+        // descriptor that wrote it, within one I/O slot.
+        const dataWrite = writeFlushed(
+          disk,
+          () => writeNew(disk, dataPath, data),
+        );
+        const tmpWrite = writeFlushed(
+          disk,
+          () => writeTmp(disk, tmp, metadata),
+          date,
+        );
+        try {
+          // The directory flushes are asked for once both files exist.
+          await settleAll([dataWrite.written, tmpWrite.written]);
+        } catch (error) {
+          await Promise.allSettled([dataWrite.done, tmpWrite.done]);
+          if (
+            error instanceof Deno.errors.AlreadyExists &&
+            (await isRejected(dataWrite.written))
+          ) throw nameInUse(error);
+          throw error;
+        }
+        await settleAll([
+          dataWrite.done,
+          tmpWrite.done,
           disk.flushDir(layout.registryDir, since),
           disk.flushDir(layout.dataDir, since),
         ]);
@@ -153,7 +181,7 @@ export async function publishMany(
   items: readonly PublishItem[],
 ): Promise<void> {
   const operation = "enqueue entries";
-  const { fs, layout } = disk;
+  const { layout } = disk;
   // Before any change (the caller reserved the names in this same turn).
   const since = disk.mark();
   const states = items.map(() => ({
@@ -171,13 +199,19 @@ export async function publishMany(
           const dataPath = layout.data(item.name);
           const tmp = layout.tmp(item.name);
           state.wroteData = true;
-          await fs.writeFile(dataPath, item.data, { createNew: true });
-          state.wroteTmp = true;
-          await writeTmp(disk, tmp, item.metadata);
-          if (item.due !== undefined) setDue(disk, tmp, item.due);
-          if (disk.strict) {
-            await fs.syncFile(dataPath);
-            await fs.syncFile(tmp);
+          let dataFile: WrittenFile | undefined;
+          let tmpFile: WrittenFile | undefined;
+          try {
+            dataFile = await writeNew(disk, dataPath, item.data);
+            state.wroteTmp = true;
+            tmpFile = await writeTmp(disk, tmp, item.metadata);
+            if (item.due !== undefined) setDue(disk, tmp, item.due);
+            if (disk.strict) {
+              await settleAll([dataFile!.sync(), tmpFile!.sync()]);
+            }
+          } finally {
+            dataFile?.close();
+            tmpFile?.close();
           }
         })
       ),
@@ -678,9 +712,13 @@ async function replace(
   await disk.withTmp(name, async () => {
     try {
       await disk.io(async () => {
-        await writeTmp(disk, tmp, content);
-        if (due !== undefined) setDue(disk, tmp, due);
-        if (disk.strict) await fs.syncFile(tmp);
+        const file = await writeTmp(disk, tmp, content);
+        try {
+          if (due !== undefined) setDue(disk, tmp, due);
+          if (disk.strict) await file!.sync();
+        } finally {
+          file?.close();
+        }
       });
       // Check the target is still there just before replacing it, so that
       // an entry taken away meanwhile is not recreated.
@@ -728,22 +766,101 @@ async function remove(
 }
 
 /**
- * Writes `.tmp/NAME` as a new file, created exclusively, which never
- * follows a symbolic link: a link planted there cannot redirect the write
- * outside the spool. A stale file in the way is unlinked first.
+ * Writes `.tmp/NAME` as a new file (see {@linkcode writeNew}), created
+ * exclusively, which never follows a symbolic link: a link planted there
+ * cannot redirect the write outside the spool. A stale file in the way is
+ * unlinked first.
  */
 async function writeTmp(
   disk: Disk,
   tmp: string,
   content: FileContent,
-): Promise<void> {
+): Promise<WrittenFile | undefined> {
   try {
-    await disk.fs.writeFile(tmp, content, { createNew: true });
+    return await writeNew(disk, tmp, content);
   } catch (error) {
     if (!(error instanceof Deno.errors.AlreadyExists)) throw error;
     disk.unlinkQuietly(tmp, true);
-    await disk.fs.writeFile(tmp, content, { createNew: true });
+    return await writeNew(disk, tmp, content);
   }
+}
+
+/**
+ * Creates a file exclusively with `content`. Strict: returns it open, for
+ * the caller to flush and close; relaxed: closed, and undefined.
+ */
+async function writeNew(
+  disk: Disk,
+  path: string,
+  content: FileContent,
+): Promise<WrittenFile | undefined> {
+  if (disk.strict) return await disk.fs.createFile(path, content);
+  await disk.fs.writeFile(path, content, { createNew: true });
+  return undefined;
+}
+
+/** A new file being written by {@linkcode writeFlushed}. */
+interface FlushedWrite {
+  /** Settles once the file exists, written (or could not be). */
+  written: Promise<void>;
+  /** Settles once it is flushed (strict) and closed. */
+  done: Promise<void>;
+}
+
+/**
+ * Writes a new file with `write` ({@linkcode writeNew} or
+ * {@linkcode writeTmp}) and, in strict durability, flushes it through the
+ * descriptor that wrote it, all within one I/O slot, so that open files
+ * stay within the I/O limit. `beforeFlush` runs once it is written.
+ */
+function writeFlushed(
+  disk: Disk,
+  write: () => Promise<WrittenFile | undefined>,
+  beforeFlush?: () => void,
+): FlushedWrite {
+  const written = Promise.withResolvers<void>();
+  const done = disk.io(async () => {
+    let file: WrittenFile | undefined;
+    try {
+      file = await write();
+      beforeFlush?.();
+    } catch (error) {
+      file?.close();
+      written.reject(error);
+      throw error;
+    }
+    written.resolve();
+    try {
+      await file?.sync();
+    } finally {
+      file?.close();
+    }
+  });
+  // Whoever waits on one of the two learns of a failure; the other must not
+  // be reported as unhandled.
+  written.promise.catch(() => {});
+  done.catch(() => {});
+  return { written: written.promise, done };
+}
+
+/** Whether a promise has rejected (it must have settled). */
+async function isRejected(promise: Promise<unknown>): Promise<boolean> {
+  try {
+    await promise;
+    return false;
+  } catch {
+    return true;
+  }
+}
+
+/**
+ * Waits for every promise to settle (so that nothing still runs on a file
+ * about to be closed or unlinked), then throws the first failure.
+ */
+async function settleAll(promises: Promise<unknown>[]): Promise<void> {
+  const results = await Promise.allSettled(promises);
+  const failed = results.find((result) => result.status === "rejected");
+  if (failed !== undefined) throw failed.reason;
 }
 
 /**

@@ -15,6 +15,7 @@ import {
   type FileContent,
   type FileSystem,
   realFileSystem,
+  type WrittenFile,
 } from "../../src/fs.ts";
 import { CLOCK_PROBE_PREFIX } from "../../src/layout.ts";
 
@@ -242,6 +243,13 @@ export class FaultyFs implements FileSystem {
       await content.cancel();
     }
     this.#inject(hit);
+  }
+
+  // As the library's: a new file written, then flushed (same operations as
+  // writeFile then syncFile, which is what is recorded).
+  async createFile(path: string, content: FileContent): Promise<WrittenFile> {
+    await this.writeFile(path, content, { createNew: true });
+    return { sync: () => this.syncFile(path), close: () => {} };
   }
 
   async syncFile(path: string): Promise<void> {

@@ -61,6 +61,7 @@ import {
   type FileContent,
   type FileSystem,
   realFileSystem,
+  type WrittenFile,
 } from "../../src/fs.ts";
 
 /** One recorded operation; paths are relative to the root ("" is the root). */
@@ -165,6 +166,13 @@ export class RecordingFs implements FileSystem {
 
   // A flush covers what was recorded when it was called: the system call
   // starts at that moment or later, never earlier.
+  // As the library's: a new file written, then flushed (same operations as
+  // writeFile then syncFile, which is what is recorded).
+  async createFile(path: string, content: FileContent): Promise<WrittenFile> {
+    await this.writeFile(path, content, { createNew: true });
+    return { sync: () => this.syncFile(path), close: () => {} };
+  }
+
   async syncFile(path: string): Promise<void> {
     const started = this.ops.length;
     await realFileSystem.syncFile(path);

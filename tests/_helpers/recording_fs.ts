@@ -7,6 +7,7 @@ import {
   type FileContent,
   type FileSystem,
   realFileSystem,
+  type WrittenFile,
 } from "../../src/fs.ts";
 
 /**
@@ -94,6 +95,13 @@ export class RecordingFileSystem implements FileSystem {
       `write${options.createNew ? "-new" : ""} ${this.#rel(path)}`,
       () => this.#real.writeFile(path, content, options),
     );
+  }
+
+  // As the library's: a new file written, then flushed (same operations as
+  // writeFile then syncFile, which is what is recorded).
+  async createFile(path: string, content: FileContent): Promise<WrittenFile> {
+    await this.writeFile(path, content, { createNew: true });
+    return { sync: () => this.syncFile(path), close: () => {} };
   }
 
   syncFile(path: string): Promise<void> {

@@ -296,6 +296,11 @@ Deno.test("clock: stamps and ages follow the file system's clock, not this proce
       await realFileSystem.writeFile(path, content, options);
       realFileSystem.touch(path, serverTime());
     },
+    async createFile(path, content) {
+      const file = await realFileSystem.createFile(path, content);
+      realFileSystem.touch(path, serverTime());
+      return file;
+    },
   };
   const spool = await openSpool(server, dir, { queues: QUEUES }, {
     createIfMissing: true,

@@ -338,17 +338,23 @@ Deno.test("enqueueMany: all or nothing; a codec that refuses one writes nothing,
   );
   assert.deepEqual(files(), []);
   let writes = 0;
+  const fullAtTheFifth = () =>
+    ++writes === 5
+      ? Object.assign(new Error("No space left on device (os error 28)"), {
+        code: "ENOSPC",
+      })
+      : undefined;
   const full: FileSystem = {
     ...realFileSystem,
     writeFile(path, content, options) {
-      if (++writes === 5) {
-        return Promise.reject(
-          Object.assign(new Error("No space left on device (os error 28)"), {
-            code: "ENOSPC",
-          }),
-        );
-      }
+      const error = fullAtTheFifth();
+      if (error !== undefined) return Promise.reject(error);
       return realFileSystem.writeFile(path, content, options);
+    },
+    createFile(path, content) {
+      const error = fullAtTheFifth();
+      if (error !== undefined) return Promise.reject(error);
+      return realFileSystem.createFile(path, content);
     },
   };
   const faulty = await openSpool(full, dir.path, {
