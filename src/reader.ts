@@ -71,7 +71,10 @@ export interface ReaderOptions<Q extends string = never> {
   pollIntervalMs?: number;
   /**
    * Wait with `Deno.watchFs`. With `false` the reader only polls (every
-   * `pollIntervalMs`, 1000 by default).
+   * `pollIntervalMs`, 1000 by default). While it works through a listing of
+   * 256 names or more, a reader does not watch (each event would cost the
+   * runtime a dozen system calls, to say what its next listing says
+   * anyway); it watches again before that next listing.
    *
    * @default {true}
    */
