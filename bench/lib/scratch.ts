@@ -26,10 +26,17 @@ export interface Scratch {
   remove(): Promise<void>;
 }
 
-/** Image size: room for every section's files with 1 KiB payloads. */
-const IMAGE_SIZE = "24G";
-/** Inodes: the drain section alone keeps ~1.5 million files. */
-const INODES = "6000000";
+/**
+ * Image size: room for every section's files with 1 KiB payloads (on ext4,
+ * each metadata file takes a 4 KiB block: the drain section's 3.85 million
+ * entries take 16 GB). Sparse: only what is written takes room on the disk.
+ */
+const IMAGE_SIZE = "40G";
+/**
+ * Inodes: the drain section keeps 3.85 million entries at once (its
+ * backlogs, then a 1,000,000-entry one), three files each.
+ */
+const INODES = "12000000";
 
 async function run(cmd: string, args: string[]): Promise<void> {
   const result = await new Deno.Command(cmd, {
