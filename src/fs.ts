@@ -232,45 +232,27 @@ export const realFileSystem: FileSystem = {
   },
 
   async writeFile(path, content, { createNew }) {
-    const open = () =>
-      createNew
-        ? exclusive(path, () => openForWrite(path, true))
-        : openForWrite(path, false);
-    if (content instanceof ReadableStream) {
-      using file = open();
-      await writeStream(file, content);
-      return;
-    }
     const bytes = typeof content === "string" ? utf8.encode(content) : content;
-    if (bytes.length <= SYNC_LIMIT) {
+    if (bytes instanceof Uint8Array && bytes.length <= SYNC_LIMIT) {
       // One call into the runtime; only its open can be denied.
       const write = () => Deno.writeFileSync(path, bytes, { createNew });
       if (createNew) exclusive(path, write);
       else write();
       return;
     }
-    using file = open();
-    for (let offset = 0; offset < bytes.length; offset += CHUNK) {
-      await writeAll(file, bytes.subarray(offset, offset + CHUNK));
-    }
+    using file = createNew
+      ? exclusive(path, () => openForWrite(path, true))
+      : openForWrite(path, false);
+    await writeContent(file, bytes);
   },
 
   async createFile(path, content) {
     const file = exclusive(path, () => openForWrite(path, true));
     try {
-      if (content instanceof ReadableStream) {
-        await writeStream(file, content);
-      } else {
-        const bytes = typeof content === "string"
-          ? utf8.encode(content)
-          : content;
-        if (bytes.length <= SYNC_LIMIT) writeAllSync(file, bytes);
-        else {
-          for (let offset = 0; offset < bytes.length; offset += CHUNK) {
-            await writeAll(file, bytes.subarray(offset, offset + CHUNK));
-          }
-        }
-      }
+      await writeContent(
+        file,
+        typeof content === "string" ? utf8.encode(content) : content,
+      );
     } catch (error) {
       file.close();
       throw error;
@@ -396,6 +378,23 @@ function openForWrite(path: string, createNew: boolean): Deno.FsFile {
       ? { write: true, createNew: true }
       : { write: true, create: true, truncate: true },
   );
+}
+
+/**
+ * Writes bytes or a stream to an open file: small byte arrays in one
+ * synchronous write, the rest a megabyte at a time.
+ */
+async function writeContent(
+  file: Deno.FsFile,
+  content: Uint8Array | ReadableStream<Uint8Array>,
+): Promise<void> {
+  if (content instanceof ReadableStream) {
+    return await writeStream(file, content);
+  }
+  if (content.length <= SYNC_LIMIT) return writeAllSync(file, content);
+  for (let offset = 0; offset < content.length; offset += CHUNK) {
+    await writeAll(file, content.subarray(offset, offset + CHUNK));
+  }
 }
 
 function writeAllSync(file: Deno.FsFile, bytes: Uint8Array): void {

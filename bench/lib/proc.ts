@@ -44,11 +44,6 @@ export function setWorkerPermissions(permissions: WorkerPermissions): void {
   workerPermissions = permissions;
 }
 
-/** The permissions Deno workers run with. */
-export function getWorkerPermissions(): WorkerPermissions {
-  return workerPermissions;
-}
-
 /** A Deno worker script under bench/workers/. */
 export function denoWorker(
   script: string,
