@@ -56,7 +56,10 @@ export function denoWorker(
       "run",
       "--quiet",
       ...permissionFlags(workerPermissions),
-      ...extraFlags,
+      // Deno refuses another --allow-* beside --allow-all, which grants it.
+      ...extraFlags.filter((flag) =>
+        workerPermissions !== "all" || !flag.startsWith("--allow-")
+      ),
       `${ROOT}/bench/workers/${script}`,
       ...args.map(String),
     ],

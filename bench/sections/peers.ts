@@ -177,6 +177,16 @@ async function workloads(
         await syncFs(dir);
         return dir;
       }
+      case "one-file": {
+        const dir = fresh("backlog-one-file");
+        await runGroup(
+          [denoWorker("one_file_floor.ts", ["fill", dir, size])],
+          [],
+          600_000,
+        );
+        await syncFs(dir);
+        return dir;
+      }
       case "plainjob": {
         const path = `${fresh("backlog-plainjob")}/jobs.sqlite3`;
         await runGroup(
@@ -314,6 +324,34 @@ async function workloads(
     ],
   });
 
+  // Not a peer: dirq's calls made by hand in Deno. Beside dirq, what the
+  // runtime costs; beside multispool, what the on-disk format costs.
+  const oneFile = (mode: "enqueue" | "drain", fill?: number): Entrant => ({
+    id: "one file an entry, dirq's calls by hand in Deno (relaxed)",
+    floor: true,
+    specs: async () => [
+      denoWorker("one_file_floor.ts", [
+        mode,
+        fill === undefined
+          ? fresh("one-file")
+          : await backlog("one-file", fill),
+      ]),
+    ],
+  });
+  const manyFloor = (batch: number, how: "fdatasync" | "syncfs"): Entrant => ({
+    id: how === "fdatasync"
+      ? `floor strict, enqueueMany x ${batch} (the library's calls, by hand)`
+      : `floor strict, x ${batch} with one syncfs a batch (by hand, FFI)`,
+    floor: true,
+    specs: async () => [
+      denoWorker(
+        "enqueue_many_floor.ts",
+        [await spool("strict"), batch, how],
+        how === "syncfs" ? ["--allow-ffi"] : [],
+      ),
+    ],
+  });
+
   const ms = bench.scale.enqueueMs;
   const strictBacklog = quick ? 200 : 2_000;
   const relaxedBacklog = quick ? 300 : 5_000;
@@ -362,6 +400,7 @@ async function workloads(
       entrants: only([
         enqueueLib("relaxed", 1),
         floor("relaxed"),
+        oneFile("enqueue"),
         dirqEntrant("enqueue"),
         qlobber({ mode: "enqueue", concurrency: 1 }),
         plainjob("relaxed", { mode: "enqueue", concurrency: 1 }),
@@ -386,6 +425,7 @@ async function workloads(
             ]),
           ],
         },
+        oneFile("drain", relaxedBacklog),
         dirqEntrant("drain", relaxedBacklog),
         qlobber(
           { mode: "drain", count: relaxedBacklog, handlers: 1 },
@@ -441,6 +481,8 @@ async function workloads(
               ]),
             ],
           })),
+          manyFloor(256, "fdatasync"),
+          manyFloor(256, "syncfs"),
           enqueueLib("strict", 16),
           plainjob("strict", { mode: "enqueue", concurrency: 1 }),
           ((b) => {

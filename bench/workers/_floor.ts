@@ -13,11 +13,6 @@ function writeAllSync(file: Deno.FsFile, bytes: Uint8Array): void {
   }
 }
 
-function flushFile(path: string): void {
-  using file = Deno.openSync(path, { read: true });
-  file.syncDataSync();
-}
-
 function flushDir(path: string): void {
   using dir = Deno.openSync(path, { read: true });
   dir.syncSync();
@@ -36,33 +31,50 @@ export function openRegularSync(path: string): Deno.FsFile {
   return file;
 }
 
+/** Creates `path` (exclusively) and writes `chunks` to it; left open. */
+function writeNewSync(path: string, chunks: Uint8Array[]): Deno.FsFile {
+  const file = Deno.openSync(path, { write: true, createNew: true });
+  try {
+    for (const chunk of chunks) writeAllSync(file, chunk);
+  } catch (error) {
+    file.close();
+    throw error;
+  }
+  return file;
+}
+
+/** The files of one entry as {@linkcode createEntryFiles} leaves them. */
+export interface EntryFiles {
+  /** `.tmp/NAME`, to rename into the queue. */
+  tmp: string;
+  /** The payload and metadata files, still open: flushed through them. */
+  files: [Deno.FsFile, Deno.FsFile];
+}
+
 /**
  * The file work of `publish` after `reserve`, before any flush: the
  * registry, data and tmp files of one entry whose payload comes in `chunks`.
- * Returns the data and tmp paths.
+ * The payload and metadata files are left open, as the library's
+ * `createFile` leaves them, to be flushed through their descriptors.
  */
-function createEntryFiles(
+export function createEntryFiles(
   spool: string,
   name: string,
   metadata: string,
   chunks: Uint8Array[],
-): { data: string; tmp: string } {
+): EntryFiles {
   // reserve(): create-exclusive .registry/NAME
   Deno.openSync(`${spool}/.registry/${name}`, { write: true, createNew: true })
     .close();
-  // writeFile(.data/NAME, createNew)
-  const data = `${spool}/.data/${name}`;
-  {
-    using file = Deno.openSync(data, { write: true, createNew: true });
-    for (const chunk of chunks) writeAllSync(file, chunk);
+  // createFile(.data/NAME), createFile(.tmp/NAME): created exclusively
+  const data = writeNewSync(`${spool}/.data/${name}`, chunks);
+  try {
+    const tmp = `${spool}/.tmp/${name}`;
+    return { tmp, files: [data, writeNewSync(tmp, [utf8.encode(metadata)])] };
+  } catch (error) {
+    data.close();
+    throw error;
   }
-  // #writeTmp: writeFile(.tmp/NAME, createNew)
-  const tmp = `${spool}/.tmp/${name}`;
-  {
-    using file = Deno.openSync(tmp, { write: true, createNew: true });
-    writeAllSync(file, utf8.encode(metadata));
-  }
-  return { data, tmp };
 }
 
 /** `publish` after `reserve`, for one entry whose payload comes in `chunks`. */
@@ -74,11 +86,15 @@ export function publishFloor(
   chunks: Uint8Array[],
   strict: boolean,
 ): void {
-  const { data, tmp } = createEntryFiles(spool, name, metadata, chunks);
+  const { tmp, files } = createEntryFiles(spool, name, metadata, chunks);
+  try {
+    // WrittenFile.sync() of the payload and the metadata
+    if (strict) { for (const file of files) file.syncDataSync(); }
+  } finally {
+    for (const file of files) file.close();
+  }
   if (strict) {
-    // syncFile(data), syncFile(tmp), syncDir(.registry), syncDir(.data)
-    flushFile(data);
-    flushFile(tmp);
+    // syncDir(.registry), syncDir(.data)
     flushDir(`${spool}/.registry`);
     flushDir(`${spool}/.data`);
   }
@@ -86,11 +102,6 @@ export function publishFloor(
   Deno.renameSync(tmp, `${spool}/${queue}/${name}`);
   // syncDir(QUEUE)
   if (strict) flushDir(`${spool}/${queue}`);
-}
-
-async function flushFileAsync(path: string): Promise<void> {
-  using file = Deno.openSync(path, { read: true });
-  await file.syncData();
 }
 
 async function flushDirAsync(path: string): Promise<void> {
@@ -120,22 +131,25 @@ export class SharedFlushPublisher {
     payload: Uint8Array,
   ): Promise<void> {
     const spool = this.#spool;
-    const { data, tmp } = createEntryFiles(spool, name, metadata, [payload]);
-    await Promise.all([
-      flushFileAsync(data),
-      flushFileAsync(tmp),
-      this.#dirs.flush(`${spool}/.registry`),
-      this.#dirs.flush(`${spool}/.data`),
-    ]);
+    const { tmp, files } = createEntryFiles(spool, name, metadata, [payload]);
+    try {
+      await Promise.all([
+        ...files.map((file) => file.syncData()),
+        this.#dirs.flush(`${spool}/.registry`),
+        this.#dirs.flush(`${spool}/.data`),
+      ]);
+    } finally {
+      for (const file of files) file.close();
+    }
     Deno.renameSync(tmp, `${spool}/${queue}/${name}`);
     await this.#dirs.flush(`${spool}/${queue}`);
   }
 }
 
 /**
- * `checkout` then `removeCheckedOut` for one entry, reading
- * its metadata in between as `SpoolCore.tryCheckout` does. Returns false if
- * another consumer took the entry first.
+ * `checkout` then `removeCheckedOut` for one entry, reading its metadata
+ * in between as `checkout` does. Returns false if another consumer took the
+ * entry first.
  */
 export function checkoutAndRemoveFloor(
   spool: string,
@@ -148,33 +162,30 @@ export function checkoutAndRemoveFloor(
   const to = `${spool}/${queue}/.checkout/${name}`;
   const registry = `${spool}/.registry/${name}`;
   const data = `${spool}/.data/${name}`;
-  // #touchPhase: the moved file, then the registry file
-  let time = new Date();
+  // claim(): link into .checkout/, the lock
   try {
-    Deno.utimeSync(from, time, time);
+    Deno.linkSync(from, to);
   } catch (error) {
-    if (error instanceof Deno.errors.NotFound) return false;
+    if (
+      error instanceof Deno.errors.NotFound ||
+      error instanceof Deno.errors.AlreadyExists
+    ) return false;
     throw error;
   }
-  Deno.utimeSync(registry, time, time);
-  // rename into .checkout/: the lock
-  try {
-    Deno.renameSync(from, to);
-  } catch (error) {
-    if (error instanceof Deno.errors.NotFound) return false;
-    throw error;
-  }
-  // readCheckoutMetadata: readText() opens regular files only
+  // checkout's check: readTextStat() opens regular files only
   {
     using file = openRegularSync(to);
     const buffer = new Uint8Array(4096);
-    while (file.readSync(buffer) !== null);
+    file.readSync(buffer);
   }
-  read?.(data);
-  // #remove: touch the registry, unlink the metadata, flush (strict), then
-  // the payload and the registry file
-  time = new Date();
+  // stampPhase: the claimed file, then the registry file; then the old name
+  const time = new Date();
+  Deno.utimeSync(to, time, time);
   Deno.utimeSync(registry, time, time);
+  Deno.removeSync(from);
+  read?.(data);
+  // remove(), the registry stamped just now: the metadata, a flush
+  // (strict), then the payload and the registry file
   Deno.removeSync(to);
   if (strict) flushDir(`${spool}/${queue}/.checkout`);
   Deno.removeSync(data);
