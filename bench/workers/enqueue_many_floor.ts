@@ -31,11 +31,13 @@ async function flushDir(path: string): Promise<void> {
   await file.sync();
 }
 
-/** syncfs(2) of the file system holding `path`, through libc. */
+/**
+ * syncfs(2) of the file system holding `path`, through libc; the directory
+ * stays open until the process ends.
+ */
 function fileSystemFlush(path: string): () => Promise<void> {
   const libc = Deno.dlopen("libc.so.6", {
     open: { parameters: ["buffer", "i32"], result: "i32" },
-    close: { parameters: ["i32"], result: "i32" },
     syncfs: { parameters: ["i32"], result: "i32", nonblocking: true },
   });
   const fd = libc.symbols.open(new TextEncoder().encode(`${path}\0`), 0);

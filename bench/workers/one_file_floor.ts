@@ -24,10 +24,9 @@ function hex(n: number, width: number): string {
 /** A new element name: seconds, microseconds and a random digit, as dirq's. */
 function elementName(): string {
   const ms = now();
-  const name = hex(Math.floor(ms / 1000), 8) +
+  return hex(Math.floor(ms / 1000), 8) +
     hex(Math.floor((ms % 1000) * 1000), 5) +
     hex(Math.floor(Math.random() * 16), 1);
-  return name;
 }
 
 function add(): void {
