@@ -159,6 +159,12 @@ export class CheckedOutEntryImpl<Q extends string, M, D>
   #history: EntryHistory | undefined;
   /** When this process's claim stamped the registry file (`performance.now()`). */
   readonly #claimedAt: number | undefined;
+  /**
+   * Set by a reader that runs several handlers at once (`iter` with a
+   * `concurrency`): the removal's payload and registry unlinks go to the
+   * runtime's thread pool, where the handlers' removals overlap.
+   */
+  removesInPool = false;
 
   /**
    * @param core The spool's shared state.
@@ -290,6 +296,7 @@ export class CheckedOutEntryImpl<Q extends string, M, D>
       () =>
         protocol.removeCheckedOut(this.#core.disk, this.queue, this.name, {
           registryStampedAt: this.#claimedAt,
+          overlapped: this.removesInPool,
         }),
       "removed",
     );

@@ -94,6 +94,12 @@ export interface FileSystem {
   link(from: string, to: string): void;
   /** Unlinks a file. */
   remove(path: string): void;
+  /**
+   * Unlinks a file on the runtime's thread pool: dearer than
+   * {@linkcode FileSystem.remove} for one caller, but the unlinks of
+   * several callers overlap, with each other and with this thread's work.
+   */
+  removeAsync(path: string): Promise<void>;
   /** Sets a file's access and modification times to `time`. */
   touch(path: string, time: Date): void;
   /** Stats a file or directory (following symbolic links). */
@@ -329,6 +335,7 @@ export const realFileSystem: FileSystem = {
   rename: (from, to) => Deno.renameSync(from, to),
   link: (from, to) => exclusive(to, () => Deno.linkSync(from, to)),
   remove: (path) => Deno.removeSync(path),
+  removeAsync: (path) => Deno.remove(path),
   touch: (path, time) => fresh(() => Deno.utimeSync(path, time, time)),
   stat: (path) => fresh(() => Deno.statSync(path)),
   lstat: (path) => fresh(() => Deno.lstatSync(path)),

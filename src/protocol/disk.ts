@@ -104,6 +104,18 @@ export class Disk {
       if (onlyNotFound && !(error instanceof Deno.errors.NotFound)) throw error;
     }
   }
+
+  /** {@linkcode unlinkQuietly} on the runtime's thread pool. */
+  async unlinkQuietlyAsync(
+    path: string,
+    onlyNotFound = false,
+  ): Promise<void> {
+    try {
+      await this.fs.removeAsync(path);
+    } catch (error) {
+      if (onlyNotFound && !(error instanceof Deno.errors.NotFound)) throw error;
+    }
+  }
 }
 
 /**

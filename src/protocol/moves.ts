@@ -442,17 +442,28 @@ export async function release(
  */
 const FRESH_STAMP_MS = 1000;
 
-/**
- * Removes a checked-out entry: metadata, then payload, then registry. With
- * `registryStampedAt` (`performance.now()` of this process's claim, which
- * stamped the registry file), a stamp younger than a second is not made
- * again: it already says the entry is being worked on.
- */
+/** How {@linkcode removeCheckedOut} goes about it. */
+export interface RemoveOptions {
+  /**
+   * `performance.now()` of this process's claim, which stamped the
+   * registry file: a stamp younger than a second is not made again, it
+   * already says the entry is being worked on.
+   */
+  registryStampedAt?: number;
+  /**
+   * Several handlers of this process remove entries at once: the payload
+   * and registry unlinks are made on the runtime's thread pool, where
+   * their unlinks overlap.
+   */
+  overlapped?: boolean;
+}
+
+/** Removes a checked-out entry: metadata, then payload, then registry. */
 export async function removeCheckedOut(
   disk: Disk,
   queue: string,
   name: string,
-  options: { registryStampedAt?: number } = {},
+  options: RemoveOptions = {},
 ): Promise<void> {
   const stampedAt = options.registryStampedAt;
   await remove(
@@ -460,8 +471,11 @@ export async function removeCheckedOut(
     disk.layout.checkoutFile(queue, name),
     disk.layout.checkoutDir(queue),
     name,
-    stampedAt !== undefined &&
-      performance.now() - stampedAt < FRESH_STAMP_MS,
+    {
+      registryFresh: stampedAt !== undefined &&
+        performance.now() - stampedAt < FRESH_STAMP_MS,
+      overlapped: options.overlapped,
+    },
   );
 }
 
@@ -741,8 +755,9 @@ async function remove(
   metadataPath: string,
   metadataDir: string,
   name: string,
-  registryFresh = false,
+  options: { registryFresh?: boolean; overlapped?: boolean } = {},
 ): Promise<void> {
+  const { registryFresh = false, overlapped = false } = options;
   const operation = "remove entry";
   const { fs, layout } = disk;
   const since = disk.mark();
@@ -758,8 +773,16 @@ async function remove(
     // The entry is invisible once this unlink is durable; only then may its
     // payload go, or a power cut could bring back an entry with no data.
     if (disk.strict) await disk.flushDir(metadataDir, since);
-    disk.unlinkQuietly(layout.data(name), true);
-    disk.unlinkQuietly(layout.registry(name), true);
+    if (overlapped) {
+      // In the thread pool, other handlers' unlinks overlap these: a relaxed
+      // drain with 16 handlers on ext4 ran 1.12-1.25x as fast (alternating
+      // rounds). One at a time, the synchronous calls are cheaper (0.6x).
+      await disk.unlinkQuietlyAsync(layout.data(name), true);
+      await disk.unlinkQuietlyAsync(layout.registry(name), true);
+    } else {
+      disk.unlinkQuietly(layout.data(name), true);
+      disk.unlinkQuietly(layout.registry(name), true);
+    }
   } catch (error) {
     throw toSpoolError(error, operation, metadataPath, EntryNotFoundError);
   }

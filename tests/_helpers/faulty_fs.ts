@@ -276,6 +276,12 @@ export class FaultyFs implements FileSystem {
     this.#move("remove", path, undefined, () => this.#real.remove(path));
   }
 
+  // The same faults as `remove`, delivered as a rejection.
+  async removeAsync(path: string): Promise<void> {
+    await Promise.resolve();
+    this.remove(path);
+  }
+
   #move(
     call: FaultyCall,
     path: string,

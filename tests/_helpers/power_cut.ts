@@ -197,6 +197,12 @@ export class RecordingFs implements FileSystem {
     this.ops.push({ kind: "unlink", path: this.#rel(path) });
   }
 
+  // An unlink like `remove`'s, made after a turn, as the thread pool would.
+  async removeAsync(path: string): Promise<void> {
+    await Promise.resolve();
+    this.remove(path);
+  }
+
   mkdir(path: string): void {
     realFileSystem.mkdir(path);
     this.ops.push({ kind: "mkdir", path: this.#rel(path) });

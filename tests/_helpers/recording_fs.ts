@@ -157,6 +157,12 @@ export class RecordingFileSystem implements FileSystem {
     this.#run(`unlink ${this.#rel(path)}`, () => this.#real.remove(path));
   }
 
+  // Recorded as the synchronous unlink: the same change, in call order.
+  async removeAsync(path: string): Promise<void> {
+    await Promise.resolve();
+    this.remove(path);
+  }
+
   touch(path: string, time: Date): void {
     this.#run(`touch ${this.#rel(path)}`, () => this.#real.touch(path, time));
   }

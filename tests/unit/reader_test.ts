@@ -348,6 +348,55 @@ Deno.test("reader: iter hands entries to several handlers at once with concurren
   assert.equal((await spool.list("done")).length, 40);
 });
 
+Deno.test("reader: iter with several handlers unlinks payloads and registry files in the thread pool, still metadata first, registry last", async () => {
+  for (const concurrency of [1, 4]) {
+    await using tmp = await tempDir();
+    const dir = tmp.path;
+    const { fs, spool } = await recordedSpool(dir);
+    const pooled: string[] = [];
+    const removeAsync = fs.removeAsync.bind(fs);
+    fs.removeAsync = (path) => {
+      pooled.push(
+        path.slice(path.lastIndexOf("/", path.lastIndexOf("/") - 1) + 1),
+      );
+      return removeAsync(path);
+    };
+    const names: string[] = [];
+    for (let i = 0; i < 12; i++) {
+      names.push((await spool.enqueue("q", i, new Uint8Array([i]))).name);
+    }
+    let handled = 0;
+    const stop = new AbortController();
+    await using reader = spool.reader("q");
+    await reader.iter(() => {
+      if (++handled === names.length) stop.abort();
+      return { action: "remove" };
+    }, { signal: stop.signal, concurrency });
+    assert.deepEqual(tree(dir).filter((line) => !line.endsWith("/")), []);
+    if (concurrency === 1) {
+      assert.deepEqual(pooled, [], "one handler: synchronous unlinks");
+      continue;
+    }
+    assert.deepEqual(
+      pooled.toSorted(),
+      names.flatMap((name) => [`.data/${name}`, `.registry/${name}`])
+        .toSorted(),
+    );
+    // Each entry's unlinks in the protocol's order.
+    for (const name of names) {
+      const unlinks = fs.ops.filter((op) =>
+        op.startsWith("unlink ") && op.endsWith(name) &&
+        !op.startsWith(`unlink q/${name}`)
+      );
+      assert.deepEqual(unlinks, [
+        `unlink q/.checkout/${name}`,
+        `unlink .data/${name}`,
+        `unlink .registry/${name}`,
+      ]);
+    }
+  }
+});
+
 Deno.test("reader: an entry its handler puts back in the same queue is taken again (the claim's own event does not hide it)", async () => {
   await using tmp = await tempDir();
   const dir = tmp.path;
