@@ -356,9 +356,8 @@ Deno.test("reader: iter with several handlers unlinks payloads and registry file
     const pooled: string[] = [];
     const removeAsync = fs.removeAsync.bind(fs);
     fs.removeAsync = (path) => {
-      pooled.push(
-        path.slice(path.lastIndexOf("/", path.lastIndexOf("/") - 1) + 1),
-      );
+      // Relative to the spool: `.data/NAME`, `.registry/NAME`.
+      pooled.push(path.slice(dir.length + 1));
       return removeAsync(path);
     };
     const names: string[] = [];
