@@ -98,7 +98,14 @@ export type { Spoolable } from "./src/spoolable.ts";
 export type { DataFile } from "./src/data_file.ts";
 export type { DirectEntry } from "./src/direct.ts";
 export type { CheckedOutEntry, SaveOptions } from "./src/checkout.ts";
-export type { EntryFailure, EntryHistory, FailureKind } from "./src/history.ts";
+export type {
+  EntryFailure,
+  EntryHistory,
+  EntryHold,
+  EntryQuarantine,
+  EntryRetry,
+  FailureKind,
+} from "./src/history.ts";
 export {
   type Backoff,
   backoffDelay,

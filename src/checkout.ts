@@ -18,11 +18,13 @@ import {
 } from "./errors.ts";
 import {
   describeError,
+  emptyHistory,
   encodeHistory,
   type EntryHistory,
   type FailureKind,
   parseHistory,
   withFailure,
+  withFreshStart,
 } from "./history.ts";
 import * as protocol from "./protocol/mod.ts";
 
@@ -56,6 +58,16 @@ export interface SaveOptions extends DueOptions {
    * count of attempts goes up by one, before the entry moves.
    */
   failure?: unknown;
+  /**
+   * A retry with a fresh start, as an operator gives a dead letter: the
+   * entry's attempts go back to 0 (a reader's retry policy counts from
+   * there again), its past failures stay in its history marked as before
+   * the retry, and any quarantine or hold mark is cleared. It is due at
+   * once unless `delay` or `at` say otherwise.
+   *
+   * @default {false}
+   */
+  freshStart?: boolean;
 }
 
 /**
@@ -120,7 +132,8 @@ export interface CheckedOutEntry<Q extends string, M, D>
    * Writes the metadata if it was updated, then moves the entry to `queue`
    * (its own queue included), where consumers can take it again: at once,
    * or from the due time that `options` give. With `options.failure`, the
-   * failure is first recorded in the entry's history.
+   * failure is first recorded in the entry's history; with
+   * `options.freshStart`, its attempts start again from 0.
    *
    * @throws {EntryNotFoundError} If the checkout is gone (repaired away).
    * @throws {EncodeError} If the codec rejects the metadata.
@@ -214,10 +227,18 @@ export class CheckedOutEntryImpl<Q extends string, M, D>
   }
 
   async save(queue: Q, options: SaveOptions = {}): Promise<void> {
-    await this.saveRecording(
+    const fresh = options.freshStart === true
+      ? (h: EntryHistory) => withFreshStart(h, this.queue)
+      : undefined;
+    const failed = options.failure === undefined
+      ? undefined
+      : this.#recordFailure("error", options.failure);
+    await this.saveEditing(
       queue,
       options,
-      options.failure === undefined ? undefined : "error",
+      fresh === undefined || failed === undefined
+        ? fresh ?? failed
+        : (h) => failed(fresh(h)),
     );
   }
 
@@ -230,6 +251,25 @@ export class CheckedOutEntryImpl<Q extends string, M, D>
     options: SaveOptions,
     kind: FailureKind | undefined,
   ): Promise<void> {
+    await this.saveEditing(
+      queue,
+      options,
+      kind === undefined
+        ? undefined
+        : this.#recordFailure(kind, options.failure),
+    );
+  }
+
+  /**
+   * {@linkcode save}, with the entry's history replaced by `edit` of it
+   * first (when given): what operators' tools record (a hold's origin, a
+   * fresh start) goes through here.
+   */
+  async saveEditing(
+    queue: Q,
+    options: DueOptions,
+    edit: ((history: EntryHistory) => EntryHistory) | undefined,
+  ): Promise<void> {
     const operation = "save entry";
     this.#expectHeld(operation);
     this.#core.checkQueue(queue, operation);
@@ -241,7 +281,7 @@ export class CheckedOutEntryImpl<Q extends string, M, D>
       : undefined;
     let history: string | undefined;
     let updated: EntryHistory | undefined;
-    if (kind !== undefined) {
+    if (edit !== undefined) {
       let before: EntryHistory | undefined;
       let registry = true;
       try {
@@ -254,15 +294,7 @@ export class CheckedOutEntryImpl<Q extends string, M, D>
         else if (!(error instanceof DecodeError)) throw error;
       }
       if (registry) {
-        updated = withFailure(
-          before ?? { attempts: 0, failures: [] },
-          {
-            at: new Date(),
-            queue: this.queue,
-            kind,
-            message: describeError(options.failure),
-          },
-        );
+        updated = edit(before ?? emptyHistory());
         history = encodeHistory(updated);
       }
     }
@@ -278,6 +310,20 @@ export class CheckedOutEntryImpl<Q extends string, M, D>
     // Only once it is on disk: a save that failed and is made again must
     // not count the failure twice.
     if (updated !== undefined) this.#history = updated;
+  }
+
+  /** An edit of the history that records one failure of `kind`. */
+  #recordFailure(
+    kind: FailureKind,
+    error: unknown,
+  ): (history: EntryHistory) => EntryHistory {
+    return (history) =>
+      withFailure(history, {
+        at: new Date(),
+        queue: this.queue,
+        kind,
+        message: describeError(error),
+      });
   }
 
   history(): Promise<EntryHistory> {
