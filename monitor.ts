@@ -54,11 +54,12 @@
  */
 
 export { Monitor, type MonitorConstructor } from "./src/monitor.ts";
-export type {
-  MonitorLimits,
-  MonitorOptions,
-  RepairOptions,
-  WatchOptions,
+export {
+  DEFAULT_LIMITS,
+  type MonitorLimits,
+  type MonitorOptions,
+  type RepairOptions,
+  type WatchOptions,
 } from "./src/monitor_options.ts";
 export type { MonitorEvent } from "./src/watch.ts";
 export { describeProblem, type Problem, problemKey } from "./src/problems.ts";

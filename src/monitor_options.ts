@@ -56,6 +56,37 @@ export interface MonitorLimits {
 }
 
 /**
+ * The monitor's default limits and intervals, for tools that show or
+ * apply them.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { DEFAULT_LIMITS } from "@multispool/multispool/monitor";
+ *
+ * assert.equal(DEFAULT_LIMITS.maxCheckedOutAgeMs, 10 * 60_000);
+ * ```
+ */
+export const DEFAULT_LIMITS: Readonly<{
+  /** See {@linkcode MonitorLimits.maxCheckedOutAgeMs}: 10 minutes. */
+  maxCheckedOutAgeMs: number;
+  /** See {@linkcode MonitorLimits.maxTmpFileAgeMs}: 10 minutes. */
+  maxTmpFileAgeMs: number;
+  /** See {@linkcode MonitorLimits.workInProgressMs}: 30 seconds. */
+  workInProgressMs: number;
+  /** See `WatchOptions.checkEveryMs`: 15 seconds. */
+  checkEveryMs: number;
+  /** See `WatchOptions.alertAfterCycles`: 2. */
+  alertAfterCycles: number;
+}> = {
+  maxCheckedOutAgeMs: 10 * 60_000,
+  maxTmpFileAgeMs: 10 * 60_000,
+  workInProgressMs: 30_000,
+  checkEveryMs: 15_000,
+  alertAfterCycles: 2,
+};
+
+/**
  * Options for `Monitor.create`.
  *
  * @example

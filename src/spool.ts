@@ -792,3 +792,13 @@ class EntryImpl<Q extends string, M, D, I> implements Entry<Q, M, D, I> {
     return new DirectEntryImpl(this.#core, this.queue, this.name);
   }
 }
+
+/**
+ * A spool over a core made already: operators' tools open a spool again
+ * when its queues change on disk, keeping its disk and clock. Internal.
+ */
+export function spoolOfCore<Q extends string, M, D, I>(
+  core: SpoolCore<Q, M, D, I>,
+): Spool<Q, M, D, I> {
+  return new SpoolImpl(core);
+}

@@ -58,8 +58,13 @@ export {
   writeRegistryForRepair,
 } from "./moves.ts";
 export {
+  type EntryFiles,
+  findEntry,
   listCheckouts,
   listQueue,
+  lookAtCheckouts,
+  lookAtEntry,
+  type LookOptions,
   readData,
   readDataStream,
   readMetadata,

@@ -159,3 +159,125 @@ function mapErrors(
     cancel: (reason) => reader.cancel(reason),
   });
 }
+
+/** What one look at an entry's files says, for operators' tools. */
+export interface EntryFiles {
+  /** The metadata text (empty unless it was asked for). */
+  metadata: string;
+  /**
+   * The metadata file's status: its modification time is the entry's due
+   * time while that is ahead (see `dueOf`).
+   */
+  info: Deno.FileInfo;
+  /** The registry file's status, if it is there (dates the phase). */
+  registry: Deno.FileInfo | undefined;
+  /** The registry file's text (the history), when it is not empty. */
+  history: string | undefined;
+  /** The payload's status (not following a link), if it was asked for. */
+  data: Deno.FileInfo | undefined;
+}
+
+/** What {@linkcode lookAtEntry} reads beyond the statuses. */
+export interface LookOptions {
+  /** Read the metadata text (with its status, in one open). */
+  metadata?: boolean;
+  /** Stat the payload. */
+  data?: boolean;
+}
+
+/**
+ * Looks at an entry's files: its metadata file, waiting in `queue` or
+ * checked out of it; its registry file (and its text, only when it is not
+ * empty: most entries cost no read); its payload's status, if asked.
+ * Undefined if the metadata file is gone.
+ */
+export function lookAtEntry(
+  disk: Disk,
+  queue: string,
+  name: string,
+  checkedOut: boolean,
+  options: LookOptions = { metadata: true, data: true },
+): EntryFiles | undefined {
+  const { fs, layout } = disk;
+  const path = layout.file({ queue, checkout: checkedOut }, name);
+  let read: { text: string; info: Deno.FileInfo };
+  try {
+    read = options.metadata
+      ? fs.readTextStat(path)
+      : { text: "", info: fs.lstat(path) };
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) return undefined;
+    throw toSpoolError(error, "look at entry", path, EntryNotFoundError);
+  }
+  const registry = statOrUndefined(disk, layout.registry(name), "stat");
+  let history: string | undefined;
+  if (registry !== undefined && registry.size > 0) {
+    try {
+      history = fs.readText(layout.registry(name));
+    } catch (error) {
+      if (!(error instanceof Deno.errors.NotFound)) {
+        throw toSpoolError(error, "read history", layout.registry(name));
+      }
+    }
+  }
+  return {
+    metadata: read.text,
+    info: read.info,
+    registry,
+    history,
+    data: options.data
+      ? statOrUndefined(disk, layout.data(name), "lstat")
+      : undefined,
+  };
+}
+
+/**
+ * Where entry `name` is now among `queues`: waiting in a queue, or checked
+ * out of one (a stat per place; the first place found, queues in order).
+ */
+export function findEntry(
+  disk: Disk,
+  queues: readonly string[],
+  name: string,
+): { queue: string; checkedOut: boolean } | undefined {
+  for (const queue of queues) {
+    for (const checkedOut of [false, true]) {
+      const path = disk.layout.file({ queue, checkout: checkedOut }, name);
+      if (statOrUndefined(disk, path, "lstat") !== undefined) {
+        return { queue, checkedOut };
+      }
+    }
+  }
+  return undefined;
+}
+
+/** The names checked out of `queue`, each with its checkout file's status. */
+export async function lookAtCheckouts(
+  disk: Disk,
+  queue: string,
+): Promise<{ name: string; info: Deno.FileInfo }[]> {
+  const found: { name: string; info: Deno.FileInfo }[] = [];
+  for (const name of await listCheckouts(disk, queue)) {
+    const info = statOrUndefined(
+      disk,
+      disk.layout.checkoutFile(queue, name),
+      "lstat",
+    );
+    // Saved or removed since the listing: not checked out any more.
+    if (info !== undefined) found.push({ name, info });
+  }
+  return found;
+}
+
+function statOrUndefined(
+  disk: Disk,
+  path: string,
+  how: "stat" | "lstat",
+): Deno.FileInfo | undefined {
+  try {
+    return how === "stat" ? disk.fs.stat(path) : disk.fs.lstat(path);
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) return undefined;
+    throw toSpoolError(error, `${how} file`, path);
+  }
+}
