@@ -12,7 +12,7 @@ import {
   type MonitorEvent,
   type Problem,
 } from "../monitor.ts";
-import { formatAge } from "../src/format_age.ts";
+import { formatAge } from "../operator.ts";
 import { escapeText } from "./output.ts";
 
 /** The events of one check that say the same thing about the same place. */

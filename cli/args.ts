@@ -88,12 +88,13 @@ export function parseSpan(text: string, flag: string): number {
 }
 
 const ISO_TIME =
-  /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(?::(\d{2})(?:\.\d+)?)?(Z|[+-]\d{2}:\d{2})?$/;
+  /^(\d{4})-(\d{2})-(\d{2})(?:T(\d{2}):(\d{2})(?::(\d{2})(?:\.\d+)?)?(Z|[+-]\d{2}:\d{2})?)?$/;
 
 /**
- * Parses a point in time written in ISO 8601 with a time of day:
- * `2026-12-01T09:30:00Z`, `2026-12-01T10:30+01:00`, or without an offset
- * `2026-12-01T09:30` (this host's time zone).
+ * Parses a point in time written in ISO 8601: a day alone (`2027-01-01`,
+ * midnight UTC), or with a time of day: `2026-12-01T09:30:00Z`,
+ * `2026-12-01T10:30+01:00`, or without an offset `2026-12-01T09:30` (this
+ * host's time zone).
  */
 export function parseTime(text: string, flag: string): Date {
   const match = ISO_TIME.exec(text);
@@ -114,7 +115,7 @@ export function parseTime(text: string, flag: string): Date {
   throw new UsageError(
     `${flag}: ${
       JSON.stringify(text)
-    } is not an ISO 8601 time (like 2026-12-01T09:30:00Z or 2026-12-01T10:30+01:00)`,
+    } is not an ISO 8601 time (like 2027-01-01, midnight UTC; 2026-12-01T09:30:00Z; or 2026-12-01T10:30+01:00)`,
   );
 }
 

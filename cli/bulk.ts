@@ -1,10 +1,11 @@
 /**
- * Acting on many entries in one call (`mv`, `rm`, `hold`, `release`), as
- * Postfix's `postsuper -r ALL` does: entries named, or chosen by filters
- * (or `--all`), each checked out and then saved to a queue or removed
- * through the library's protocol, in one process, many at a time. A dry
- * run shows the count and the names first; a progress line runs on a
- * terminal; a count ends the run.
+ * The commands that act on entries (`mv`, `rm`, `hold`, `release`,
+ * `retry`), built from one factory over the operator layer, as Postfix's
+ * `postsuper` does for mail: entries named (in a queue, or found by name
+ * wherever they are), or every waiting entry of a queue that filters (or
+ * `--all`) pick, in one process, many at a time. A dry run shows the count
+ * and the names first; a progress line runs on a terminal; a count ends
+ * the run.
  *
  * Entries checked out by a consumer are reported with their checkout's
  * age and left alone, unless `--force` is given and the checkout is older
@@ -14,418 +15,369 @@
  */
 
 import {
-  type CheckedOutEntry,
-  EntryNotFoundError,
-  nameProblem,
-} from "../mod.ts";
-import { tryCheckout } from "../expert.ts";
-import { formatAge } from "../src/format_age.ts";
+  type ActionDone,
+  type ActionReport,
+  type ActionTarget,
+  type ActOptions,
+  formatAge,
+  formatCount,
+  formatTime,
+  type OperatorAction,
+  type OperatorSpool,
+} from "../operator.ts";
+import { DEFAULT_LIMITS } from "../monitor.ts";
+import { nameProblem } from "../mod.ts";
 import {
   boolFlag,
   type FlagSpec,
+  parse,
   type Parsed,
   parseSpan,
   stringFlag,
   UsageError,
 } from "./args.ts";
+import type { Command } from "./command.ts";
 import {
-  checkoutAgeMs,
-  DEFAULT_CHECKOUT_LIMIT_MS,
-  heldSince,
-  mayTake,
-  takeCheckout,
-} from "./checked_out.ts";
-import {
-  type EntryFilter,
   FILTER_FLAGS,
   FILTER_HELP,
   filterFrom,
+  SPANS_HELP,
 } from "./filters.ts";
-import { LIMIT_FLAGS } from "./health.ts";
-import { listEntries } from "./listing.ts";
 import { escapeText, printJson } from "./output.ts";
 import { startProgress } from "./progress.ts";
-import type { CliData, CliSpool } from "./spool.ts";
+import { expectQueue, openSpool } from "./spool.ts";
 
-/** The flags of the bulk actions, for `parse`. */
-export const BULK_FLAGS: FlagSpec = {
+/** The flags every bulk command takes. */
+const BULK_FLAGS: FlagSpec = {
   ...FILTER_FLAGS,
   all: { type: "boolean" },
   "dry-run": { type: "boolean" },
   force: { type: "boolean" },
-  "max-checked-out-age": LIMIT_FLAGS["max-checked-out-age"],
+  "max-checked-out-age": { type: "string" },
   json: { type: "boolean" },
 };
 
-/** The flags of the bulk actions, for `--help`. */
-export const BULK_HELP =
-  `  --all                       every entry waiting in the queue
+/** The flags every bulk command takes, for `--help`. */
+const BULK_HELP = `  --all                       every entry waiting in QUEUE
 ${FILTER_HELP}
   --dry-run                   show how many entries and which ones, do nothing
   --force                     take a NAME checked out by a consumer, if its
                               checkout is older than the checkout limit (its
-                              consumer is presumed dead)
+                              consumer is presumed dead: if it is alive, it
+                              loses the entry); the entry is put back in its
+                              queue first, proving its age again then, and a
+                              consumer may take it from there first
   --max-checked-out-age SPAN  the checkout limit for --force (10m)
-  --json                      print a JSON report: "dryRun", "matched", "done",
-                              "names" (done, or to do in a dry run), "gone"
-                              (taken by a consumer meanwhile), "notFound",
-                              "checkedOut" (each "name", "checkedOutMs",
-                              "taken", "reason")`;
+  --json                      print a JSON report: "action", "queue" (null
+                              for names found anywhere), "to", "dryRun",
+                              "matched", "done" (how many), "names" (done, or
+                              to do in a dry run), "entries" (each "name",
+                              "from", "to", "due"), "gone" (taken by a
+                              consumer meanwhile), "notFound", "checkedOut"
+                              (each "name", "queue", "checkedOutMs", "taken",
+                              "reason"), "refused" (each "name", "queue",
+                              "reason")`;
 
-/** What to act on: entries named, or those a filter (or `--all`) picks. */
-export type Targets =
-  | { kind: "names"; names: string[] }
-  | { kind: "selection"; filter: EntryFilter | undefined };
+/** Exit codes of the bulk commands, for their help. */
+const BULK_EXIT_CODES =
+  `Exit codes: 0 done (also when a filter matches nothing, or entries were
+taken by consumers meanwhile); 1 a NAME is not there, is checked out and was
+left alone, or was refused; 2 usage, input or access error.`;
+
+/** How one bulk command reads its arguments and speaks of its action. */
+interface BulkSpec {
+  /** The command: `mv`. */
+  name: string;
+  /** One line for the command list. */
+  summary: string;
+  /** The usage lines and the description, before the options. */
+  usage: string;
+  /** Options of its own, for `--help` (before the shared ones). */
+  options?: string;
+  /** Its own flags. */
+  flags?: FlagSpec;
+  /** Whether the destination queue is the last positional (`mv`). */
+  destinationLast?: boolean;
+  /** The action, from the flags and the destination given. */
+  action(parsed: Parsed, to: string | undefined): OperatorAction;
+  /** `moved`, `would move`. */
+  verb: { done: string; planned: string; doing: string };
+}
+
+/** What the command line asks of a bulk command. */
+interface Request {
+  dir: string;
+  queue: string | undefined;
+  target: ActionTarget;
+  to: string | undefined;
+}
 
 /**
- * The targets from the command line: `names` (the NAME arguments), or the
- * filters, or `--all`; exactly one of the three kinds.
- *
- * @throws {UsageError} If none or several kinds are given.
+ * Reads DIR, the queue, NAMEs (or filters, or `--all`) and the
+ * destination: a first positional that names a queue of the spool is the
+ * queue; names without one are found wherever they are.
  */
-export function targetsFrom(parsed: Parsed, names: string[]): Targets {
+function requestOf(
+  spec: BulkSpec,
+  parsed: Parsed,
+  queues: readonly string[],
+): Request {
+  const positionals = [...parsed.positionals];
+  const dir = positionals.shift();
+  if (dir === undefined) throw new UsageError("missing DIR");
   const filter = filterFrom(parsed);
   const all = boolFlag(parsed, "all");
-  if (names.length > 0) {
-    if (filter !== undefined || all) {
-      throw new UsageError("give NAMEs, or filters or --all, not both");
+  const selecting = filter !== undefined || all;
+  const queueWord = spec.destinationLast ? "FROM" : "QUEUE";
+  if (selecting) {
+    // QUEUE (FROM TO for mv), nothing else.
+    const wanted = spec.destinationLast ? 2 : 1;
+    if (positionals.length === 0) throw new UsageError(`missing ${queueWord}`);
+    if (positionals.length < wanted) throw new UsageError("missing TO");
+    if (positionals.length > wanted) {
+      throw new UsageError(
+        spec.destinationLast
+          ? `unexpected argument ${JSON.stringify(positionals[wanted])}`
+          : "give NAMEs, or filters or --all, not both",
+      );
     }
-    for (const name of names) {
-      const problem = nameProblem(name);
-      if (problem !== undefined) {
-        throw new UsageError(
-          `invalid entry name ${JSON.stringify(name)}: it ${problem}`,
-        );
-      }
-    }
-    return { kind: "names", names };
+    return {
+      dir,
+      queue: positionals[0],
+      target: { filter: filter ?? {} },
+      to: spec.destinationLast ? positionals[1] : undefined,
+    };
   }
-  if (filter === undefined && !all) {
+  let to: string | undefined;
+  if (spec.destinationLast) {
+    if (positionals.length < 2) throw new UsageError("missing NAME TO");
+    to = positionals.pop();
+  }
+  // A first argument that names a queue is the queue; names without one
+  // are looked for everywhere.
+  const queue = positionals.length > 0 && queues.includes(positionals[0])
+    ? positionals.shift()
+    : undefined;
+  if (positionals.length === 0) {
     throw new UsageError(
-      "give NAMEs, filters (--older-than, --newer-than, --where, --prefix, --due, --delayed) or --all",
+      "give NAMEs, filters (--older-than, --newer-than, --where, --prefix, --due, --delayed, --error) or --all",
     );
   }
-  return { kind: "selection", filter };
+  for (const name of positionals) {
+    const problem = nameProblem(name);
+    if (problem !== undefined) {
+      throw new UsageError(
+        `invalid entry name ${JSON.stringify(name)}: it ${problem}`,
+      );
+    }
+  }
+  return { dir, queue, target: { names: positionals }, to };
 }
 
-/** Whether filters or `--all` were given: the positionals hold no NAME. */
-export function selecting(parsed: Parsed): boolean {
-  return boolFlag(parsed, "all") || filterFrom(parsed) !== undefined;
-}
-
-/** What a bulk run does to each entry it holds. */
-export interface BulkAction {
-  /** `move`, `remove`: for JSON. */
-  kind: "move" | "remove";
-  /** `moving`, `removing`: for the progress line. */
-  doing: string;
-  /** The line for one entry done: `moved X from a to b`. */
-  doneLine(name: string, due: Date | undefined): string;
-  /** The line for one entry in a dry run. */
-  plannedLine(name: string): string;
-  /** The final line: `moved 3 entries from a to b`. */
-  countLine(count: number, dryRun: boolean): string;
-  /** Saves or removes an entry held by this process. */
-  apply(
-    job: CheckedOutEntry<string, string, CliData>,
-    due: Date | undefined,
-  ): Promise<void>;
-}
-
-/** How a bulk run goes. */
-export interface BulkOptions {
-  dryRun: boolean;
-  force: boolean;
-  limitMs: number;
-  json: boolean;
-  /** The command, for messages: `mv`. */
-  command: string;
-  /** Fields the JSON report starts with: `{ action, from, to }`. */
-  head: Record<string, unknown>;
-}
-
-/** The options of a bulk run from the command line. */
-export function bulkOptions(
-  parsed: Parsed,
-  command: string,
-  head: Record<string, unknown>,
-): BulkOptions {
-  const limit = stringFlag(parsed, "max-checked-out-age");
+/** Makes a bulk command from its spec. */
+export function bulkCommand(spec: BulkSpec): Command {
   return {
-    dryRun: boolFlag(parsed, "dry-run"),
-    force: boolFlag(parsed, "force"),
-    limitMs: limit === undefined
-      ? DEFAULT_CHECKOUT_LIMIT_MS
-      : parseSpan(limit, "--max-checked-out-age"),
-    json: boolFlag(parsed, "json"),
-    command,
-    head,
-  };
-}
+    name: spec.name,
+    summary: spec.summary,
+    help: `${spec.usage}
 
-/** A checked-out entry met on the way. */
-interface HeldReport {
-  name: string;
-  checkedOutMs: number;
-  taken: boolean;
-  reason?: string;
-}
+Options:
+${spec.options === undefined ? "" : `${spec.options}\n`}${BULK_HELP}
+  -h, --help                  show this help
 
-/** What a bulk run did. */
-interface Report {
-  matched: number;
-  done: string[];
-  gone: string[];
-  notFound: string[];
-  checkedOut: HeldReport[];
-}
+${SPANS_HELP}
 
-/** How many entries are worked on at once (removals share their flushes). */
-const CONCURRENCY = 32;
-
-/**
- * Runs `f` on each item, at most `limit` at a time, in order of start. On
- * the first error no new item is started; the ones under way finish, and
- * then the error is thrown.
- */
-async function eachConcurrently<T>(
-  items: readonly T[],
-  limit: number,
-  f: (item: T) => Promise<void>,
-): Promise<void> {
-  let next = 0;
-  let failed = false;
-  const worker = async () => {
-    while (!failed && next < items.length) {
-      try {
-        await f(items[next++]);
-      } catch (error) {
-        failed = true;
-        throw error;
+${BULK_EXIT_CODES}`,
+    async run(args) {
+      const parsed = parse(args, { ...BULK_FLAGS, ...spec.flags });
+      const dir = parsed.positionals[0];
+      if (dir === undefined) throw new UsageError("missing DIR");
+      const spool = await openSpool(dir);
+      const request = requestOf(spec, parsed, spool.queues);
+      if (request.queue !== undefined) expectQueue(spool, request.queue);
+      const action = spec.action(parsed, request.to);
+      if ("to" in action && action.to !== undefined) {
+        expectQueue(spool, action.to);
       }
-    }
-  };
-  const results = await Promise.allSettled(
-    Array.from({ length: Math.min(limit, items.length) }, worker),
-  );
-  for (const result of results) {
-    if (result.status === "rejected") throw result.reason;
-  }
-}
-
-/**
- * Checks out entry `name` waiting in `queue` (delayed or not) with the due
- * time it had, or `undefined` if it is not waiting.
- */
-async function checkOutWaiting(
-  spool: CliSpool,
-  queue: string,
-  name: string,
-): Promise<
-  { job: CheckedOutEntry<string, string, CliData>; due?: Date } | undefined
-> {
-  const entry = spool.entry(queue, name);
-  // Read before the checkout, which dates the file with now.
-  let due: Date | undefined;
-  try {
-    due = await entry.direct.readDue();
-  } catch (error) {
-    if (error instanceof EntryNotFoundError) return undefined;
-    throw error;
-  }
-  const job = await tryCheckout(spool, entry, { evenIfNotDue: true });
-  return job && { job, due };
-}
-
-/**
- * Applies `action` to an entry held; false if the checkout was taken away
- * meanwhile (by repair, or by its consumer when it was taken by force).
- */
-async function applied(
-  action: BulkAction,
-  job: CheckedOutEntry<string, string, CliData>,
-  due: Date | undefined,
-): Promise<boolean> {
-  try {
-    await action.apply(job, due);
-    return true;
-  } catch (error) {
-    if (error instanceof EntryNotFoundError) return false;
-    // Not left checked out by this process: back to its queue, unchanged.
-    await Promise.resolve(job[Symbol.asyncDispose]()).catch(() => {});
-    throw error;
-  }
-}
-
-/**
- * Runs `action` on the entries of `queue` that `targets` name or pick,
- * prints what happened (lines, or a JSON report), and returns the exit
- * code: 1 if a NAME was not there or was left alone because it is checked
- * out, else 0.
- */
-export async function runBulk(
-  spool: CliSpool,
-  queue: string,
-  targets: Targets,
-  action: BulkAction,
-  options: BulkOptions,
-): Promise<number> {
-  const report: Report = {
-    matched: 0,
-    done: [],
-    gone: [],
-    notFound: [],
-    checkedOut: [],
-  };
-  const quiet = options.json;
-  const err = (line: string) => {
-    if (!quiet) console.error(`multispool ${options.command}: ${line}`);
-  };
-  if (targets.kind === "names") {
-    report.matched = targets.names.length;
-    for (const name of targets.names) {
-      await actOnNamed(spool, queue, name, action, options, report, err);
-    }
-  } else {
-    const names = targets.filter === undefined
-      ? (await spool.list(queue)).map((e) => e.name)
-      : (await listEntries(spool, queue, { filter: targets.filter }))
-        .map((e) => e.name);
-    report.matched = names.length;
-    if (options.dryRun) {
-      report.done = [];
-      if (quiet) {
-        printReport(options, report, names);
-      } else {
-        console.log(
-          `${action.countLine(names.length, true)}${
-            names.length > 0 ? ":" : ""
-          }`,
-        );
-        for (const name of names) console.log(`  ${escapeText(name)}`);
-        console.log("(dry run: nothing was done)");
+      const json = boolFlag(parsed, "json");
+      const limit = stringFlag(parsed, "max-checked-out-age");
+      const options: ActOptions = {
+        dryRun: boolFlag(parsed, "dry-run"),
+        forceOlderThanMs: !boolFlag(parsed, "force")
+          ? undefined
+          : limit === undefined
+          ? DEFAULT_LIMITS.maxCheckedOutAgeMs
+          : parseSpan(limit, "--max-checked-out-age"),
+      };
+      using progress = startProgress(spec.verb.doing);
+      if (!json) {
+        options.onProgress = (done, total) => progress.update(done, total);
       }
-      return 0;
-    }
-    using progress = startProgress(action.doing, names.length);
-    await eachConcurrently(names, CONCURRENCY, async (name) => {
-      const held = await checkOutWaiting(spool, queue, name);
-      if (held !== undefined && await applied(action, held.job, held.due)) {
-        report.done.push(name);
-      } else report.gone.push(name);
-      progress.advance();
-    });
-    progress.end();
-    // Finished in any order, many at a time: reported in name order.
-    report.done.sort();
-    report.gone.sort();
-    if (!quiet) {
-      console.log(action.countLine(report.done.length, false));
-      if (report.gone.length > 0) {
-        console.log(
-          `(${report.gone.length} taken by a consumer or removed meanwhile)`,
-        );
-      }
-    }
-  }
-  if (quiet) printReport(options, report, report.done);
-  else if (targets.kind === "names" && options.dryRun) {
-    console.log("(dry run: nothing was done)");
-  }
-  const failed = report.notFound.length +
-    report.checkedOut.filter((h) => h.reason !== undefined).length;
-  return failed === 0 ? 0 : 1;
+      const report = request.queue === undefined
+        ? await spool.act(
+          request.target as { names: string[] },
+          action,
+          options,
+        )
+        : await spool.actIn(request.queue, request.target, action, options);
+      progress.end();
+      if (json) printJson(reportJson(request, action, report));
+      else printReport(spec, spool, request, report, limit);
+      const failed = report.notFound.length + report.refused.length +
+        report.checkedOut.filter((c) => !c.taken).length;
+      return failed === 0 ? 0 : 1;
+    },
+  };
 }
 
-function printReport(options: BulkOptions, report: Report, names: string[]) {
-  printJson({
-    ...options.head,
-    dryRun: options.dryRun,
+/** The JSON report of a run. */
+function reportJson(
+  request: Request,
+  action: OperatorAction,
+  report: ActionReport,
+): Record<string, unknown> {
+  return {
+    action: report.action,
+    from: request.queue ?? null,
+    to: "to" in action ? action.to ?? null : null,
+    dryRun: report.dryRun,
     matched: report.matched,
-    done: options.dryRun ? 0 : report.done.length,
-    names,
+    done: report.dryRun ? 0 : report.done.length,
+    names: report.done.map((d) => d.name),
+    entries: report.done.map((d) => ({
+      name: d.name,
+      from: d.from,
+      to: d.to,
+      due: d.due,
+      ...d.forcedFromCheckoutMs === undefined
+        ? {}
+        : { forcedFromCheckoutMs: d.forcedFromCheckoutMs },
+    })),
     gone: report.gone,
     notFound: report.notFound,
     checkedOut: report.checkedOut,
-  });
+    refused: report.refused,
+  };
 }
 
-/** Acts on one entry named on the command line. */
-async function actOnNamed(
-  spool: CliSpool,
-  queue: string,
-  name: string,
-  action: BulkAction,
-  options: BulkOptions,
-  report: Report,
-  err: (line: string) => void,
-): Promise<void> {
-  const say = (line: string) => {
-    if (!options.json) console.log(line);
-  };
-  if (options.dryRun) {
-    // Waiting in the queue, delayed or not: its metadata file is there.
-    const waiting = await spool.entry(queue, name).direct.readDue().then(
-      () => true,
-      (error) => {
-        if (error instanceof EntryNotFoundError) return false;
-        throw error;
-      },
+/**
+ * Where the entries of a run went, in words: `from a to b` when they all
+ * went one way, `from a (3 to b, 2 to c)` when not.
+ */
+function routeOf(from: string, done: readonly ActionDone[]): string {
+  const counts = new Map<string | null, number>();
+  for (const d of done) counts.set(d.to, (counts.get(d.to) ?? 0) + 1);
+  const where = `from ${escapeText(from)}`;
+  if (counts.size === 0 || (counts.size === 1 && counts.has(null))) {
+    return where;
+  }
+  if (counts.size === 1) {
+    const [to] = counts.keys();
+    return to === from
+      ? `in ${escapeText(from)}`
+      : `${where} to ${escapeText(to!)}`;
+  }
+  return `${where} (${
+    [...counts].map(([to, n]) =>
+      `${formatCount(n)} to ${escapeText(to ?? "-")}`
+    )
+      .join(", ")
+  })`;
+}
+
+/** One entry done (or to do): `moved NAME from a to b, due …`. */
+function doneLine(spec: BulkSpec, done: ActionDone, dryRun: boolean): string {
+  const verb = dryRun ? spec.verb.planned : spec.verb.done;
+  const route = done.to === null
+    ? `from ${escapeText(done.from)}`
+    : done.to === done.from
+    ? `in ${escapeText(done.from)}`
+    : `from ${escapeText(done.from)} to ${escapeText(done.to)}`;
+  const due = done.due === null ? "" : `, due ${formatTime(done.due)}`;
+  const forced = done.forcedFromCheckoutMs === undefined
+    ? ""
+    : ` (taken from a checkout of ${
+      formatAge(done.forcedFromCheckoutMs)
+    }, its consumer presumed dead)`;
+  return `${verb} ${escapeText(done.name)} ${route}${due}${forced}`;
+}
+
+/** Prints what a run did, for people; problems on stderr. */
+function printReport(
+  spec: BulkSpec,
+  spool: OperatorSpool,
+  request: Request,
+  report: ActionReport,
+  limit: string | undefined,
+): void {
+  const err = (line: string) =>
+    console.error(`multispool ${spec.name}: ${line}`);
+  const { dryRun } = report;
+  const selection = "filter" in request.target;
+  const plural = (n: number) =>
+    `${formatCount(n)} ${n === 1 ? "entry" : "entries"}`;
+  if (selection) {
+    const verb = dryRun ? spec.verb.planned : spec.verb.done;
+    const several = new Set(report.done.map((d) => d.to)).size > 1;
+    console.log(
+      `${verb} ${plural(report.done.length)} ${
+        routeOf(request.queue!, report.done)
+      }${dryRun && report.done.length > 0 ? ":" : ""}`,
     );
-    if (waiting) {
-      report.done.push(name);
-      say(action.plannedLine(name));
-      return;
+    if (dryRun) {
+      for (const done of report.done) {
+        console.log(
+          `  ${escapeText(done.name)}${
+            several && done.to !== null ? ` (to ${escapeText(done.to)})` : ""
+          }`,
+        );
+      }
     }
   } else {
-    const held = await checkOutWaiting(spool, queue, name);
-    if (held !== undefined && await applied(action, held.job, held.due)) {
-      report.done.push(name);
-      say(action.doneLine(name, held.due));
-      return;
-    }
+    for (const done of report.done) console.log(doneLine(spec, done, dryRun));
   }
-  const ageMs = await checkoutAgeMs(spool, queue, name);
-  if (ageMs === undefined) {
-    report.notFound.push(name);
-    err(
-      `${escapeText(name)} is not in ${
-        escapeText(queue)
-      } (taken by a consumer, moved, or removed)`,
+  if (report.gone.length > 0) {
+    console.log(
+      `(${
+        plural(report.gone.length)
+      } taken by a consumer or removed meanwhile)`,
     );
-    return;
   }
-  const where = `${escapeText(name)} is checked out of ${escapeText(queue)} (${
-    heldSince(ageMs)
-  })`;
-  const may = mayTake(ageMs, options.force, options.limitMs);
-  if (!may.ok) {
-    report.checkedOut.push({
-      name,
-      checkedOutMs: ageMs,
-      taken: false,
-      reason: may.reason,
-    });
-    err(`${where}, ${may.reason}`);
-    return;
+  for (const name of report.notFound) {
+    err(
+      `${escapeText(name)} is not ${
+        request.queue === undefined
+          ? "in the spool"
+          : `in ${escapeText(request.queue)}`
+      } (taken by a consumer and finished, moved, removed, or never there)`,
+    );
   }
-  const taken = `taken from a checkout of ${
-    formatAge(ageMs)
-  }, its consumer presumed dead`;
-  if (options.dryRun) {
-    report.done.push(name);
-    report.checkedOut.push({ name, checkedOutMs: ageMs, taken: false });
-    say(`${action.plannedLine(name)} (${taken})`);
-    return;
+  for (const held of report.checkedOut) {
+    if (held.taken) continue;
+    err(
+      `${escapeText(held.name)} is checked out of ${
+        escapeText(held.queue)
+      } (checked out ${
+        formatAge(held.checkedOutMs)
+      } ago; no process id is kept on disk), ${
+        held.reason?.replace(
+          "force takes it once the checkout is older than the checkout limit",
+          `--force takes it once the checkout is older than the checkout limit, ${
+            limit ?? formatAge(DEFAULT_LIMITS.maxCheckedOutAgeMs)
+          }`,
+        ).replace("even with force", "even with --force") ?? "left alone"
+      }`,
+    );
   }
-  const job = await takeCheckout(spool, queue, name);
-  if (job === undefined || !await applied(action, job, undefined)) {
-    // Finished by its consumer meanwhile.
-    report.notFound.push(name);
-    err(`${escapeText(name)} is not in ${escapeText(queue)} any more`);
-    return;
+  for (const refused of report.refused) {
+    err(
+      `${escapeText(refused.name)} in ${escapeText(refused.queue)}: ${
+        escapeText(refused.reason)
+      }${
+        spec.name === "release" || spec.name === "retry" ? " (--to QUEUE)" : ""
+      }`,
+    );
   }
-  report.done.push(name);
-  report.checkedOut.push({ name, checkedOutMs: ageMs, taken: true });
-  say(`${action.doneLine(name, undefined)} (${taken})`);
+  if (dryRun) console.log("(dry run: nothing was done)");
+  void spool;
 }

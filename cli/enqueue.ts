@@ -38,9 +38,10 @@ Options:
   --data TEXT       the payload, as UTF-8 text
   --data-file PATH  the payload, read from a file
   --delay SPAN      due after SPAN: 500ms, 90s, 10m, 1h, 2d, 1h30m
-  --at TIME         due at TIME, in ISO 8601: 2026-12-01T09:30:00Z,
-                    2026-12-01T10:30+01:00, or 2026-12-01T09:30 (local
-                    time); a time already past is now
+  --at TIME         due at TIME, in ISO 8601: 2027-01-01 (midnight
+                    UTC), 2026-12-01T09:30:00Z, 2026-12-01T10:30+01:00, or
+                    2026-12-01T09:30 (local time); a time already past is
+                    now
   --prefix TEXT     put TEXT in front of the generated name (no control
                     characters)
   --relaxed         do not flush to disk (faster, not durable)
@@ -106,11 +107,11 @@ Exit codes: 0 enqueued; 2 usage, input or access error.`,
         })`,
       );
     }
-    const spool = await openSpool(dir, {
+    const operator = await openSpool(dir, {
       durability: boolFlag(parsed, "relaxed") ? "relaxed" : "strict",
     });
-    expectQueue(spool, queue);
-    const entry = await spool.enqueue(queue, metadata, data, {
+    expectQueue(operator, queue);
+    const entry = await operator.spool.enqueue(queue, metadata, data, {
       reserve: prefix,
       delay,
       at,

@@ -1,6 +1,6 @@
 /**
  * The CLI subcommands that work on entries, each in its own module: init,
- * ls, show, tail, enqueue, mv, rm, hold, release.
+ * ls, show, tail, enqueue, mv, rm, hold, release, retry.
  *
  * @module
  */
@@ -13,3 +13,4 @@ export { enqueue } from "./enqueue.ts";
 export { mv } from "./mv.ts";
 export { rm } from "./rm.ts";
 export { hold, release } from "./hold.ts";
+export { retry } from "./retry.ts";

@@ -1,10 +1,17 @@
 /**
- * Choosing entries: the filters that `ls`, `tail` and the bulk actions
- * (`mv`, `rm`, `hold`, `release`) share. Every filter given must match.
+ * Choosing entries from the command line: the filter flags that `ls`,
+ * `tail` and the bulk actions (`mv`, `rm`, `hold`, `release`, `retry`)
+ * share, turned into the operator layer's filter. Every filter given must
+ * match.
  *
  * @module
  */
 
+import {
+  type EntryFilter,
+  type FieldTest,
+  parseFieldTest,
+} from "../operator.ts";
 import {
   type FlagSpec,
   type Parsed,
@@ -13,7 +20,6 @@ import {
   stringsFlag,
   UsageError,
 } from "./args.ts";
-import { fieldAt, fieldPath, fieldText, parseMetadata } from "./metadata.ts";
 
 /** The filter flags, for `parse`. */
 export const FILTER_FLAGS: FlagSpec = {
@@ -23,6 +29,7 @@ export const FILTER_FLAGS: FlagSpec = {
   prefix: { type: "string" },
   due: { type: "boolean" },
   delayed: { type: "boolean" },
+  error: { type: "string" },
 };
 
 /** The filter flags, for `--help` (aligned with the other options). */
@@ -37,39 +44,12 @@ export const FILTER_HELP =
                               others (a missing field differs); repeatable
   --prefix TEXT               entries whose name starts with TEXT
   --due                       entries a consumer may take now
-  --delayed                   entries waiting for a due time still ahead`;
+  --delayed                   entries waiting for a due time still ahead
+  --error TEXT                entries whose last error (its kind or message)
+                              contains TEXT, whatever the case`;
 
-/** One `--where` test. */
-interface FieldTest {
-  path: string[];
-  equal: boolean;
-  value: string;
-}
-
-/** Filters from the command line; every one given must match. */
-export interface EntryFilter {
-  /** At least this long in the current phase. */
-  olderThanMs?: number;
-  /** Less than this long in the current phase. */
-  newerThanMs?: number;
-  /** Metadata field tests. */
-  where: FieldTest[];
-  /** A name prefix. */
-  prefix?: string;
-  /** Due now, or delayed. */
-  schedule?: "due" | "delayed";
-}
-
-/** What a filter looks at in an entry. */
-export interface Filterable {
-  name: string;
-  /** Time in the current phase; null if unknown (never matches an age). */
-  ageMs: number | null;
-  /** The due time while it is ahead; null when due now. */
-  due: string | null;
-  /** The metadata as stored. */
-  metadata: string;
-}
+/** The line about spans, for the end of a help text. */
+export const SPANS_HELP = "Spans: 500ms, 90s, 10m, 1h, 2d, 1h30m.";
 
 /**
  * The filter given on the command line, or `undefined` if no filter flag
@@ -79,7 +59,7 @@ export interface Filterable {
  * `--delayed` are both given.
  */
 export function filterFrom(parsed: Parsed): EntryFilter | undefined {
-  const filter: EntryFilter = { where: [] };
+  const filter: EntryFilter = {};
   let any = false;
   const older = stringFlag(parsed, "older-than");
   if (older !== undefined) {
@@ -91,22 +71,31 @@ export function filterFrom(parsed: Parsed): EntryFilter | undefined {
     filter.newerThanMs = parseSpan(newer, "--newer-than");
     any = true;
   }
+  const where: FieldTest[] = [];
   for (const test of stringsFlag(parsed, "where")) {
-    const match = /^([^=!]+)(!?=)(.*)$/s.exec(test);
-    const path = match === null ? [] : fieldPath(match[1]);
-    if (match === null || path.some((step) => step === "")) {
+    try {
+      where.push(parseFieldTest(test));
+    } catch (error) {
       throw new UsageError(
-        `--where: expected FIELD=VALUE or FIELD!=VALUE, got ${
-          JSON.stringify(test)
-        }`,
+        `--where: ${error instanceof Error ? error.message : String(error)}`,
       );
     }
-    filter.where.push({ path, equal: match[2] === "=", value: match[3] });
+  }
+  if (where.length > 0) {
+    filter.where = where;
     any = true;
   }
   const prefix = stringFlag(parsed, "prefix");
   if (prefix !== undefined) {
     filter.prefix = prefix;
+    any = true;
+  }
+  const error = stringFlag(parsed, "error");
+  if (error !== undefined) {
+    if (error === "") {
+      throw new UsageError("--error: give some text to look for");
+    }
+    filter.error = error;
     any = true;
   }
   const due = parsed.values.due === true;
@@ -117,29 +106,4 @@ export function filterFrom(parsed: Parsed): EntryFilter | undefined {
     any = true;
   }
   return any ? filter : undefined;
-}
-
-/** Whether `entry` passes every test of `filter`. */
-export function matches(filter: EntryFilter, entry: Filterable): boolean {
-  if (filter.prefix !== undefined && !entry.name.startsWith(filter.prefix)) {
-    return false;
-  }
-  if (filter.olderThanMs !== undefined) {
-    if (entry.ageMs === null || entry.ageMs < filter.olderThanMs) return false;
-  }
-  if (filter.newerThanMs !== undefined) {
-    if (entry.ageMs === null || entry.ageMs >= filter.newerThanMs) return false;
-  }
-  if (filter.schedule === "due" && entry.due !== null) return false;
-  if (filter.schedule === "delayed" && entry.due === null) return false;
-  if (filter.where.length > 0) {
-    const parsed = parseMetadata(entry.metadata);
-    for (const test of filter.where) {
-      const found = parsed.json
-        ? fieldText(fieldAt(parsed.value, test.path))
-        : undefined;
-      if ((found === test.value) !== test.equal) return false;
-    }
-  }
-  return true;
 }

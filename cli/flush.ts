@@ -24,7 +24,7 @@ interface MadeDue {
  * if it was due already. `missing` says what to do if it is not waiting.
  */
 async function makeDue(
-  entry: Entry<string, string, CliData>,
+  entry: Entry<string, string, CliData, unknown>,
   missing: "skip" | "throw",
 ): Promise<Date | undefined> {
   try {
@@ -66,11 +66,15 @@ waiting in QUEUE; 2 usage, input or access error.`,
     const parsed = parse(args, { json: { type: "boolean" } });
     const [dir, queue, ...names] = parsed.positionals;
     if (dir === undefined) throw new UsageError("missing DIR");
-    const spool = await openSpool(dir);
-    if (queue !== undefined) expectQueue(spool, queue);
+    const operator = await openSpool(dir);
+    if (queue !== undefined) expectQueue(operator, queue);
+    const spool = operator.spool;
     const made: MadeDue[] = [];
     const notFound: string[] = [];
-    const record = (entry: Entry<string, string, CliData>, due?: Date) => {
+    const record = (
+      entry: Entry<string, string, CliData, unknown>,
+      due?: Date,
+    ) => {
       if (due !== undefined) {
         made.push({
           queue: entry.queue,

@@ -2,101 +2,57 @@
  * The `hold` and `release` subcommands: Postfix's `postsuper -h` and `-H`
  * for a spool. A held queue is any queue the operator chooses (made with
  * `init DIR --queue held`) that no consumer reads; holding moves entries
- * there, releasing moves them back. Both are named forms of `mv`.
+ * there and remembers where each came from, releasing moves them back.
  *
  * @module
  */
 
-import { type FlagSpec, parse, stringFlag, UsageError } from "./args.ts";
-import {
-  BULK_FLAGS,
-  BULK_HELP,
-  bulkOptions,
-  runBulk,
-  targetsFrom,
-} from "./bulk.ts";
-import type { Command } from "./command.ts";
-import { BULK_EXIT_CODES, moveAction } from "./mv.ts";
-import { expectQueue, openSpool } from "./spool.ts";
+import { stringFlag, UsageError } from "./args.ts";
+import { bulkCommand } from "./bulk.ts";
 
-const FLAGS: FlagSpec = { ...BULK_FLAGS, to: { type: "string" } };
+const TO = { to: { type: "string" } } as const;
 
-/** `hold` or `release`: a move from the positional queue to `--to`. */
-function heldMove(
-  name: "hold" | "release",
-  summary: string,
-  help: string,
-): Command {
-  return {
-    name,
-    summary,
-    help,
-    async run(args) {
-      const parsed = parse(args, FLAGS);
-      const [dir, from, ...names] = parsed.positionals;
-      if (dir === undefined) throw new UsageError("missing DIR");
-      if (from === undefined) {
-        throw new UsageError(`missing ${name === "hold" ? "QUEUE" : "HELD"}`);
-      }
-      const to = stringFlag(parsed, "to");
-      if (to === undefined) {
-        throw new UsageError(
-          `give --to ${name === "hold" ? "HELD" : "QUEUE"}`,
-        );
-      }
-      const targets = targetsFrom(parsed, names);
-      const spool = await openSpool(dir);
-      expectQueue(spool, from);
-      expectQueue(spool, to);
-      return await runBulk(
-        spool,
-        from,
-        targets,
-        moveAction(from, to),
-        bulkOptions(parsed, name, { action: name, from, to }),
-      );
-    },
-  };
-}
-
-export const hold: Command = heldMove(
-  "hold",
-  "put entries on hold: move them to a queue no consumer reads",
-  `Usage: multispool hold DIR QUEUE [NAME ...] --to HELD [--force] [--dry-run]
+export const hold = bulkCommand({
+  name: "hold",
+  summary: "put entries on hold: move them to a queue no consumer reads",
+  usage:
+    `Usage: multispool hold DIR [QUEUE] NAME [NAME ...] --to HELD [--force] [--dry-run]
        multispool hold DIR QUEUE (--all | filters) --to HELD [--dry-run]
 
-Puts entries of QUEUE on hold, as Postfix's postsuper -h does: moves them to
-the queue HELD, which is any queue of the spool that no consumer reads, of
-your choosing (create it with: multispool init DIR --queue held). They wait
-there, untouched, until released. The same as mv DIR QUEUE ... HELD: named
-entries, or the entries the filters pick, or --all; a delayed entry keeps
-its due time; entries checked out by a consumer are left alone (see
---force).
+Puts entries on hold, as Postfix's postsuper -h does: moves them to the
+queue HELD, which is any queue of the spool that no consumer reads, of your
+choosing (create it with: multispool init DIR --queue held). They wait
+there, untouched, until released; each remembers the queue it was held
+from, where release sends it back. Named entries (in QUEUE, or found
+wherever they are), or the entries of QUEUE the filters pick, or --all; a
+delayed entry keeps its due time; entries checked out by a consumer are
+left alone (see --force).`,
+  options: "  --to HELD                   the held queue (required)",
+  flags: TO,
+  action: (parsed) => {
+    const to = stringFlag(parsed, "to");
+    if (to === undefined) throw new UsageError("give --to HELD");
+    return { kind: "hold", to };
+  },
+  verb: { done: "held", planned: "would hold", doing: "holding" },
+});
 
-Options:
-  --to HELD                   the held queue (required)
-${BULK_HELP}
-  -h, --help                  show this help
+export const release = bulkCommand({
+  name: "release",
+  summary: "release held entries back where they came from",
+  usage:
+    `Usage: multispool release DIR [HELD] NAME [NAME ...] [--to QUEUE] [--force] [--dry-run]
+       multispool release DIR HELD (--all | filters) [--to QUEUE] [--dry-run]
 
-${BULK_EXIT_CODES}`,
-);
-
-export const release: Command = heldMove(
-  "release",
-  "release held entries back to a queue",
-  `Usage: multispool release DIR HELD [NAME ...] --to QUEUE [--dry-run]
-       multispool release DIR HELD (--all | filters) --to QUEUE [--dry-run]
-
-Releases entries from the held queue HELD, as Postfix's postsuper -H does:
-moves them to QUEUE, where consumers take them. The same as
-mv DIR HELD ... QUEUE: named entries, or the entries the filters pick, or
---all. A delayed entry keeps its due time (multispool flush makes it due
-now).
-
-Options:
-  --to QUEUE                  where the entries go (required)
-${BULK_HELP}
-  -h, --help                  show this help
-
-${BULK_EXIT_CODES}`,
-);
+Releases held entries, as Postfix's postsuper -H does: moves each back to
+the queue it was held from (hold remembers it), or to QUEUE with --to,
+where consumers take them. Named entries (in HELD, or found wherever they
+are), or the entries of HELD the filters pick, or --all. A delayed entry
+keeps its due time (multispool flush makes it due now). An entry that was
+not held by hold (moved there by mv, say) has no origin: give --to.`,
+  options:
+    "  --to QUEUE                  where the entries go (default: where each was\n                              held from)",
+  flags: TO,
+  action: (parsed) => ({ kind: "release", to: stringFlag(parsed, "to") }),
+  verb: { done: "released", planned: "would release", doing: "releasing" },
+});

@@ -30,8 +30,17 @@ Exit codes: 0 created; 2 usage, input or access error.`,
     const [dir] = positionals(parsed, ["DIR"]);
     const queues = stringsFlag(parsed, "queue");
     if (queues.length === 0) throw new UsageError("give at least one --queue");
+    const before = await Spool.findQueues(dir).catch(() => [] as string[]);
     const spool = await Spool.create(dir, { queues });
-    console.log(`spool ${spool.dir} ready with queues ${queues.join(", ")}`);
+    const all = await Spool.findQueues(spool.dir);
+    const added = all.filter((q) => !before.includes(q));
+    console.log(
+      `spool ${spool.dir} ready with queues ${all.join(", ")}${
+        before.length === 0 || added.length === 0
+          ? ""
+          : ` (added ${added.join(", ")})`
+      }`,
+    );
     return 0;
   },
 };

@@ -1,168 +1,85 @@
 /**
- * Entries as the command describes them (`ls`, `show`, `tail`, the bulk
- * actions): name, arrival, phase and age, due time, attempts, payload
- * size, metadata; and how they are listed and filtered.
+ * Entries as the command prints them (`ls`, `show`, `tail`, the bulk
+ * actions): the operator layer's description of an entry, as JSON or as
+ * table cells, with everything from the spool escaped.
  *
  * @module
  */
 
-import { type Entry, EntryNotFoundError } from "../mod.ts";
-import { listCheckoutsUnsafe } from "../expert.ts";
-import { formatAge } from "../src/format_age.ts";
-import { arrivalTime } from "./arrival.ts";
-import { spoolNow } from "./clock.ts";
-import { type EntryFilter, matches } from "./filters.ts";
-import { metadataFields } from "./metadata.ts";
-import { escapeText } from "./output.ts";
-import type { CliData, CliSpool } from "./spool.ts";
+import {
+  type EntryInfo,
+  formatAge,
+  formatDue,
+  formatTime,
+  type LastError,
+  parseMetadata,
+} from "../operator.ts";
+import { clip, escapeText } from "./output.ts";
 
-/** An entry as `ls`, `show` and `tail` describe it. */
-export interface Listed {
-  name: string;
-  queue: string;
-  state: "waiting" | "checked out";
-  /** When it was enqueued, from its name (a ULID); null for other names. */
-  arrivedAt: string | null;
-  /** When the entry last changed phase (its registry file's time). */
-  since: string | null;
-  /** Time in the current phase (waiting, or checked out). */
-  ageMs: number | null;
-  /** When a waiting entry is due, if that is ahead; null if it is due now. */
-  due: string | null;
-  /** Failed attempts recorded; null if the history cannot be read. */
-  attempts: number | null;
-  dataBytes: number | null;
-  /** The metadata as stored. */
-  metadata: string;
-}
-
-/** What a waiting entry holds: its metadata, and its due time if ahead. */
-export interface Waiting {
-  metadata: string;
-  due: Date | undefined;
-}
-
-/** Reads a waiting entry; undefined if it is not waiting any more. */
-export async function readWaiting(
-  entry: Entry<string, string, CliData>,
-): Promise<Waiting | undefined> {
-  try {
-    return {
-      metadata: await entry.direct.readMetadata(),
-      due: await entry.direct.readDue(),
-    };
-  } catch (error) {
-    // Taken by a consumer since the listing: not waiting any more.
-    if (error instanceof EntryNotFoundError) return undefined;
-    throw error;
-  }
-}
-
-/** Describes an entry found waiting in, or checked out of, `queue`. */
-export async function describe(
-  spool: CliSpool,
-  queue: string,
-  name: string,
-  found: Waiting,
-  state: Listed["state"],
-): Promise<Listed> {
-  const entry = spool.entry(queue, name);
-  const registry = await entry.stat().catch(() => null);
-  const since = registry?.mtime ?? null;
-  // The history lives in the registry file, empty until a first failure:
-  // most entries cost no read, so that ls of a big queue stays fast.
-  const attempts = registry === null
-    ? null
-    : registry.size === 0
-    ? 0
-    : await entry.direct.readHistory().then((h) => h.attempts, () => null);
-  const size = await entry.direct.dataFile().stat().then(
-    (i) => i.size,
-    () => null,
-  );
-  const now = spoolNow(spool.dir);
-  return {
-    name,
-    queue,
-    state,
-    arrivedAt: arrivalTime(name, now)?.toISOString() ?? null,
-    since: since?.toISOString() ?? null,
-    ageMs: since ? now - since.getTime() : null,
-    due: found.due?.toISOString() ?? null,
-    attempts,
-    dataBytes: size,
-    metadata: found.metadata,
-  };
+/**
+ * How `--json` output carries metadata: `metadata` is the parsed value when
+ * the text is JSON (`metadataJson: true`), else the text as a string
+ * (`metadataJson: false`).
+ */
+export function metadataFields(
+  text: string,
+): { metadata: unknown; metadataJson: boolean } {
+  const parsed = parseMetadata(text);
+  return parsed.json
+    ? { metadata: parsed.value, metadataJson: true }
+    : { metadata: text, metadataJson: false };
 }
 
 /**
- * The entries waiting in `queue` (or, with `checkedOut`, checked out of
- * it), in name order, that pass `filter`. Entries taken by a consumer
- * while they are listed are left out.
+ * An entry as `--json` output has it: times in ISO 8601, metadata parsed
+ * when it is JSON.
  */
-export async function listEntries(
-  spool: CliSpool,
-  queue: string,
-  options: { checkedOut?: boolean; filter?: EntryFilter } = {},
-): Promise<Listed[]> {
-  const { filter } = options;
-  const listed: Listed[] = [];
-  const keep = (entry: Listed) => {
-    if (filter === undefined || matches(filter, entry)) listed.push(entry);
-  };
-  if (options.checkedOut) {
-    for (const job of await listCheckoutsUnsafe(spool, queue)) {
-      const found = { metadata: job.metadata, due: undefined };
-      keep(await describe(spool, queue, job.name, found, "checked out"));
-    }
-    return listed;
-  }
-  for (const entry of await spool.list(queue)) {
-    if (filter?.prefix !== undefined && !entry.name.startsWith(filter.prefix)) {
-      continue; // no need to read it
-    }
-    const found = await readWaiting(entry);
-    if (found === undefined) continue;
-    keep(await describe(spool, queue, entry.name, found, "waiting"));
-  }
-  return listed;
-}
-
-/**
- * An entry as `--json` output has it: metadata parsed when it is JSON (see
- * {@linkcode metadataFields}).
- */
-export function listedJson(entry: Listed): Record<string, unknown> {
+export function entryJson(entry: EntryInfo): Record<string, unknown> {
   const { metadata, ...rest } = entry;
   return { ...rest, ...metadataFields(metadata) };
 }
 
-/** Finds an entry waiting in, or checked out of, `queue`. */
-export async function find(
-  spool: CliSpool,
-  queue: string,
-  name: string,
-): Promise<(Waiting & { state: Listed["state"] }) | undefined> {
-  const waiting = await readWaiting(spool.entry(queue, name));
-  if (waiting !== undefined) return { ...waiting, state: "waiting" };
-  const held = (await listCheckoutsUnsafe(spool, queue)).find((job) =>
-    job.name === name
-  );
-  return held &&
-    { metadata: held.metadata, due: undefined, state: "checked out" };
+/** An arrival time in a table: `2026-12-01T05:08:52Z`, or `-`. */
+export function arrivalCell(entry: EntryInfo): string {
+  return entry.arrivedAt === null ? "-" : formatTime(entry.arrivedAt);
 }
 
-/** Says on stderr that NAME is not in QUEUE; returns the exit code, 1. */
-export function notThere(command: string, queue: string, name: string): number {
+/** When an entry is due, in a table: `now`, `in 4m 10s`, `-` if held. */
+export function dueCell(entry: EntryInfo, now?: number): string {
+  return entry.state === "checked out" ? "-" : formatDue(entry.due, now);
+}
+
+/**
+ * The last error, in `max` characters at most: `error 3m ago: Error: 451
+ * greylisted`, marked when it was before the last retry; `-` for none.
+ */
+export function lastErrorCell(
+  last: LastError | null,
+  max: number,
+  now: number = Date.now(),
+): string {
+  if (last === null) return "-";
+  const before = last.beforeRetry ? " (before retry)" : "";
+  const head = `${last.kind} ${
+    formatAge(now - last.at.getTime())
+  } ago${before}`;
+  return clip(`${head}: ${last.message}`, max);
+}
+
+/** Says on stderr that NAME is not there; returns the exit code, 1. */
+export function notThere(
+  command: string,
+  queue: string | undefined,
+  name: string,
+): number {
   console.error(
-    `multispool ${command}: ${escapeText(name)} is not in ${
-      escapeText(queue)
-    } (taken by a consumer, moved, or removed)`,
+    `multispool ${command}: ${escapeText(name)} is not ${
+      queue === undefined
+        ? "in the spool (removed, or never there)"
+        : `in ${
+          escapeText(queue)
+        } (moved, removed, or never there; without a queue, it is looked for everywhere)`
+    }`,
   );
   return 1;
-}
-
-/** When an entry is due, for people: `in 4m 10s`, or `-` if due now. */
-export function dueIn(due: string | null): string {
-  return due === null ? "-" : `in ${formatAge(Date.parse(due) - Date.now())}`;
 }

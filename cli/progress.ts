@@ -1,7 +1,6 @@
 /**
- * A progress line for long runs (bulk moves and removals): one line on
- * stderr, redrawn in place, only on a live terminal (see `isLive`); nothing
- * at all otherwise, so that piped output and logs stay clean.
+ * A progress line on stderr for long runs (`mv --all` of 10,000 entries),
+ * redrawn in place on a terminal, and nothing at all elsewhere.
  *
  * @module
  */
@@ -13,27 +12,22 @@ const REDRAW_EVERY_MS = 100;
 
 /** A progress line: `moving 1200/10000 (12%)`. */
 export interface Progress extends Disposable {
-  /** Counts one more item done. */
-  advance(): void;
+  /** Says how many items are done, of how many. */
+  update(done: number, total: number): void;
   /** Clears the line (also done on dispose). */
   end(): void;
 }
 
 /**
- * Starts a progress line `LABEL DONE/TOTAL (P%)` on stderr, drawn at once
- * and then at most every 100 ms, if stderr is a live terminal.
- *
- * @param label What is being done: `moving`, `removing`.
- * @param total How many items there are.
- * @returns The progress line; call `end()` or dispose of it.
+ * Starts a progress line labelled `label` (`moving`), drawn only when
+ * stderr is a terminal.
  */
-export function startProgress(label: string, total: number): Progress {
+export function startProgress(label: string): Progress {
   const live = isLive(Deno.stderr);
   const encoder = new TextEncoder();
-  let done = 0;
   let drawnAt = 0;
   let drawn = false;
-  const draw = () => {
+  const draw = (done: number, total: number) => {
     const percent = total === 0 ? 100 : Math.floor(done * 100 / total);
     Deno.stderr.writeSync(
       encoder.encode(`\r\x1b[K${label} ${done}/${total} (${percent}%)`),
@@ -41,16 +35,14 @@ export function startProgress(label: string, total: number): Progress {
     drawnAt = Date.now();
     drawn = true;
   };
-  if (live) draw();
   const end = () => {
     if (!drawn) return;
     Deno.stderr.writeSync(encoder.encode("\r\x1b[K"));
     drawn = false;
   };
   return {
-    advance() {
-      done++;
-      if (live && Date.now() - drawnAt >= REDRAW_EVERY_MS) draw();
+    update(done, total) {
+      if (live && Date.now() - drawnAt >= REDRAW_EVERY_MS) draw(done, total);
     },
     end,
     [Symbol.dispose]: end,

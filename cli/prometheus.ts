@@ -6,8 +6,8 @@
  * @module
  */
 
+import { AGE_BUCKETS, type GroupShape, type QueueShape } from "../operator.ts";
 import { escapeText } from "./output.ts";
-import { BUCKETS, type GroupShape, type QueueShape } from "./shapes.ts";
 
 /**
  * A Prometheus label value, escaped: control characters first written as
@@ -65,6 +65,13 @@ export function prometheus(snapshot: Snapshot): string {
     out.push(`multispool_delayed_entries{${q(s)}} ${s.delayed}`);
   }
   metric(
+    "multispool_quarantined_entries",
+    'Entries waiting in each queue that were moved there as damaged and still are (counted in multispool_entries{state="waiting"} too; not problems).',
+  );
+  for (const s of shapes) {
+    out.push(`multispool_quarantined_entries{${q(s)}} ${s.quarantined}`);
+  }
+  metric(
     "multispool_oldest_entry_age_seconds",
     "Age of the oldest entry per queue and state, in its current phase (0 when there is none).",
   );
@@ -83,7 +90,7 @@ export function prometheus(snapshot: Snapshot): string {
     "Entries waiting in each queue for at least age_seconds (qshape's age buckets, cumulative from the oldest).",
   );
   for (const s of shapes) {
-    BUCKETS.forEach((limit, i) => {
+    AGE_BUCKETS.forEach((limit, i) => {
       const older = s.buckets.slice(i + 1).reduce((a, b) => a + b, 0);
       out.push(
         `multispool_waiting_entries_older_than{${q(s)},age_seconds="${

@@ -1,87 +1,78 @@
 /**
- * The `show` subcommand: one entry's due time, history, metadata and a
- * bounded preview of its payload (or, with `--data-only`, the whole
- * payload streamed to stdout), in the manner of Postfix's `postcat`.
+ * The `show` subcommand: one entry, found by its name alone (names are
+ * unique in a spool) or in a queue: where it is, its due time, history,
+ * metadata and a bounded preview of its payload (or, with `--data-only`,
+ * the whole payload streamed to stdout), in the manner of Postfix's
+ * `postcat -q`.
  *
  * @module
  */
 
-import { type EntryHistory, EntryNotFoundError } from "../mod.ts";
-import { formatAge } from "../src/format_age.ts";
-import {
-  boolFlag,
-  parse,
-  parseBytes,
-  positionals,
-  stringFlag,
-  UsageError,
-} from "./args.ts";
-import { formatArrival } from "./arrival.ts";
-import type { Command } from "./command.ts";
-import {
-  describe,
-  dueIn,
-  find,
-  type Listed,
-  listedJson,
-  notThere,
-} from "./listing.ts";
-import { escapeBody, escapeText, formatBytes, printJson } from "./output.ts";
+import type { EntryHistory } from "../mod.ts";
 import {
   base64,
+  type EntryDetails,
+  formatAge,
+  formatBytes,
+  formatTime,
   hexDump,
   type Preview,
-  previewText,
-  readPreview,
-} from "./preview.ts";
-import { type CliSpool, expectQueue, openSpool } from "./spool.ts";
+} from "../operator.ts";
+import { boolFlag, parse, parseBytes, stringFlag, UsageError } from "./args.ts";
+import type { Command } from "./command.ts";
+import { arrivalCell, dueCell, entryJson, notThere } from "./listing.ts";
+import { escapeBody, escapeText, printJson } from "./output.ts";
+import { expectQueue, openSpool } from "./spool.ts";
 
 /** Default preview sizes: text for people, a hex dump, and `--json`. */
 const TEXT_PREVIEW = 4096;
 const HEX_PREVIEW = 256;
 const JSON_PREVIEW = 64 * 1024;
 
-/** Reads an entry's history; the error instead if it cannot be read. */
-async function historyOf(
-  spool: CliSpool,
-  queue: string,
-  name: string,
-): Promise<EntryHistory | Error> {
-  return await spool.entry(queue, name).direct.readHistory().catch((
-    error,
-  ) => error instanceof Error ? error : new Error(String(error)));
-}
-
-/** The lines `show` prints about an entry's due time and history. */
-function scheduleLines(info: Listed, history: EntryHistory | Error): string[] {
-  const lines = [
-    `due:       ${
-      info.state === "checked out"
-        ? "- (checked out)"
-        : info.due === null
-        ? "now"
-        : `${info.due} (${dueIn(info.due)})`
-    }`,
-  ];
-  if (history instanceof Error) {
-    lines.push(`attempts:  ? (${escapeText(history.message)})`);
-    return lines;
+/** The lines `show` prints about an entry's history. */
+function historyLines(history: EntryHistory | { error: string }): string[] {
+  if ("error" in history) {
+    return [`attempts:  ? (${escapeText(history.error)})`];
   }
-  lines.push(`attempts:  ${history.attempts}`);
+  const lines = [`attempts:  ${history.attempts}`];
+  const { lastRetry, quarantine, hold } = history;
+  if (lastRetry !== undefined) {
+    lines.push(
+      `retried:   ${formatTime(lastRetry.at)} from ${
+        escapeText(lastRetry.from)
+      }, after ${lastRetry.attempts} failed attempt${
+        lastRetry.attempts === 1 ? "" : "s"
+      } (a fresh start)`,
+    );
+  }
+  if (hold !== undefined) {
+    lines.push(
+      `held:      since ${formatTime(hold.at)}, from ${escapeText(hold.from)}`,
+    );
+  }
+  if (quarantine !== undefined) {
+    lines.push(
+      `quarantine: ${formatTime(quarantine.at)} in ${
+        escapeText(quarantine.queue)
+      }: ${escapeText(quarantine.reason)}`,
+    );
+  }
   const { failures } = history;
   if (failures.length === 0) return lines;
+  const counted = failures.filter((f) => !f.beforeRetry).length;
+  const before = failures.length - counted;
   lines.push(
     `failures:  ${
-      failures.length < history.attempts
-        ? `the last ${failures.length} of ${history.attempts}, oldest first`
-        : "oldest first"
-    }`,
+      counted < history.attempts
+        ? `the last ${counted} of ${history.attempts}, `
+        : ""
+    }oldest first${before === 0 ? "" : `; ${before} before the retry`}`,
   );
   const rows = failures.map((f) => [
-    f.at.toISOString(),
+    formatTime(f.at),
     escapeText(f.queue),
     f.kind,
-    escapeText(f.message),
+    `${f.beforeRetry ? "(before retry) " : ""}${escapeText(f.message)}`,
   ]);
   const widths = [1, 2].map((i) =>
     Math.max(...rows.map((row) => row[i].length))
@@ -96,85 +87,116 @@ function scheduleLines(info: Listed, history: EntryHistory | Error): string[] {
   return lines;
 }
 
-/** The preview, or why there is none (the payload is damaged). */
-async function previewOf(
-  spool: CliSpool,
-  queue: string,
-  name: string,
-  maxBytes: number,
-): Promise<Preview | Error> {
-  try {
-    return await readPreview(
-      spool.entry(queue, name).direct.dataFile(),
-      maxBytes,
-    );
-  } catch (error) {
-    return error instanceof Error ? error : new Error(String(error));
+/** The lines about the payload in `show`'s human output. */
+function dataLines(preview: Preview, asked: boolean): string[] {
+  switch (preview.kind) {
+    case "missing":
+      return [
+        `data:      missing (the entry is damaged: ${
+          escapeText(preview.message)
+        })`,
+      ];
+    case "empty":
+      return ["data:      0 B"];
+    case "json":
+      return [
+        `data:      ${formatBytes(preview.size)}, JSON (indented here)`,
+        escapeBody(preview.text),
+      ];
+    case "text": {
+      const cut = preview.shownBytes < preview.size;
+      const head = cut
+        ? `data:      ${formatBytes(preview.size)}, text; the first ${
+          formatBytes(preview.shownBytes)
+        } shown (${asked ? "" : "--max-bytes N for more, "}--data-only for all)`
+        : `data:      ${formatBytes(preview.size)}`;
+      const text = preview.text;
+      const body = escapeBody(text.endsWith("\n") ? text.slice(0, -1) : text);
+      return [head, ...(body === "" ? [] : [body]), ...cut ? ["[…]"] : []];
+    }
+    case "binary": {
+      let bytes = preview.bytes;
+      if (!asked && bytes.length > HEX_PREVIEW) {
+        bytes = bytes.subarray(0, HEX_PREVIEW);
+      }
+      const cut = bytes.length < preview.size;
+      return [
+        `data:      ${formatBytes(preview.size)}, binary, ${
+          cut ? `the first ${formatBytes(bytes.length)}` : "all"
+        } as hex (--data-only > FILE to save it)`,
+        ...hexDump(bytes),
+        ...cut ? ["[…]"] : [],
+      ];
+    }
   }
 }
 
-/** The lines about the payload in `show`'s human output. */
-function dataLines(preview: Preview | Error, asked: boolean): string[] {
-  if (preview instanceof Error) {
-    return [
-      preview instanceof EntryNotFoundError
-        ? "data:      missing (the entry is damaged)"
-        : `data:      unreadable (${escapeText(preview.message)})`,
-    ];
+/** The payload fields of `show --json`. */
+function dataJson(preview: Preview): Record<string, unknown> {
+  switch (preview.kind) {
+    case "missing":
+      return {
+        dataError: preview.message,
+        data: null,
+        dataBase64: null,
+        dataShownBytes: 0,
+        dataTruncated: false,
+      };
+    case "empty":
+      return {
+        data: "",
+        dataBase64: null,
+        dataShownBytes: 0,
+        dataTruncated: false,
+      };
+    case "json":
+    case "text": {
+      const text = preview.kind === "text" ? preview.text : undefined;
+      const shown = preview.kind === "text" ? preview.shownBytes : preview.size;
+      return {
+        data: text ?? null,
+        dataBase64: null,
+        dataShownBytes: shown,
+        dataTruncated: shown < preview.size,
+      };
+    }
+    case "binary":
+      return {
+        data: null,
+        dataBase64: base64(preview.bytes),
+        dataShownBytes: preview.bytes.length,
+        dataTruncated: preview.bytes.length < preview.size,
+      };
   }
-  const size = formatBytes(preview.size);
-  const text = previewText(preview);
-  if (text !== undefined) {
-    const head = preview.cut
-      ? `data:      ${size}, text; the first ${
-        formatBytes(preview.bytes.length)
-      } shown (${asked ? "" : "--max-bytes N for more, "}--data-only for all)`
-      : `data:      ${size}`;
-    const body = escapeBody(text.endsWith("\n") ? text.slice(0, -1) : text);
-    return [
-      head,
-      ...(body === "" ? [] : [body]),
-      ...preview.cut ? ["[…]"] : [],
-    ];
-  }
-  let shown = preview;
-  if (!asked && preview.bytes.length > HEX_PREVIEW) {
-    shown = { ...preview, bytes: preview.bytes.subarray(0, HEX_PREVIEW) };
-    shown.cut = true;
-  }
-  return [
-    `data:      ${size}, binary, ${
-      shown.cut ? `the first ${formatBytes(shown.bytes.length)}` : "all"
-    } as hex (--data-only > FILE to save it)`,
-    ...hexDump(shown.bytes),
-    ...shown.cut ? ["[…]"] : [],
-  ];
 }
 
 export const show: Command = {
   name: "show",
-  summary: "show an entry's metadata and data (a bounded preview)",
+  summary: "show an entry (found by name) with its history and data",
   help:
-    `Usage: multispool show DIR QUEUE NAME [--json | --data-only] [--max-bytes N]
+    `Usage: multispool show DIR [QUEUE] NAME [--json | --data-only] [--max-bytes N]
 
-Shows an entry waiting in (or checked out of) QUEUE: when it arrived, when
-it is due, its failed attempts and the last errors recorded (time, queue,
-kind, message), its metadata as stored, and the start of its payload: as
-text when it is UTF-8 (the first 4 KiB), else as a hex dump (the first
-256 B). The payload is streamed: only what is shown is read, whatever its
-size. Control characters in names, metadata, messages and text payloads are
-shown escaped (\\x1b, \\u202e); line feeds and tabs of a text payload are
-kept.
+Shows the entry NAME, found wherever it is in the spool (waiting in a queue
+or checked out of one: names are unique in a spool), or only in QUEUE when
+it is given: where it is, when it arrived and entered its current phase,
+when it is due, its failed attempts and the last errors recorded (time,
+queue, kind, message; those before a retry with a fresh start are marked),
+a hold or a quarantine, its metadata as stored, and the start of its
+payload: JSON indented, text when it is UTF-8 (the first 4 KiB), else a hex
+dump (the first 256 B). The payload is streamed: only what is shown is
+read, whatever its size. Control characters in names, metadata, messages
+and text payloads are shown escaped (\\x1b, \\u202e); line feeds and tabs
+of a text payload are kept.
 
 Options:
-  --json          print a JSON object: "arrivedAt", "due" (an ISO time while
-                  the entry is delayed, else null), "attempts", "failures"
-                  (each with "at", "queue", "kind", "message"), "metadata"
-                  (parsed when it is JSON; "metadataJson" says whether it
-                  was), "dataBytes" (the payload's size), and its first
-                  --max-bytes (64 KiB) as "data" (text) or "dataBase64"
-                  (binary), with "dataTruncated" (true when cut) and
-                  "dataShownBytes"
+  --json          print a JSON object: the fields of ls --json, with
+                  "failures" (each with "at", "queue", "kind", "message",
+                  and "beforeRetry": true for those before a fresh start),
+                  "lastRetry" (null, or "at", "from", "attempts"), "hold"
+                  (null, or "at", "from"); "historyError" if the history
+                  cannot be read; and its first --max-bytes (64 KiB) of
+                  payload as "data" (text) or "dataBase64" (binary), with
+                  "dataTruncated" (true when cut) and "dataShownBytes"
   --max-bytes N   how much of the payload to show: 4096, 64K, 1M (default
                   4 KiB of text or 256 B of hex; 64 KiB with --json; 0 for
                   none)
@@ -189,7 +211,15 @@ error.`,
       "data-only": { type: "boolean" },
       "max-bytes": { type: "string" },
     });
-    const [dir, queue, name] = positionals(parsed, ["DIR", "QUEUE", "NAME"]);
+    const [dir, first, second, ...extra] = parsed.positionals;
+    if (dir === undefined) throw new UsageError("missing DIR");
+    if (first === undefined) throw new UsageError("missing NAME");
+    if (extra.length > 0) {
+      throw new UsageError(`unexpected argument ${JSON.stringify(extra[0])}`);
+    }
+    const [queue, name] = second === undefined
+      ? [undefined, first]
+      : [first, second];
     const json = boolFlag(parsed, "json");
     const maxText = stringFlag(parsed, "max-bytes");
     if (boolFlag(parsed, "data-only") && (json || maxText !== undefined)) {
@@ -201,63 +231,63 @@ error.`,
       ? undefined
       : parseBytes(maxText, "--max-bytes");
     const spool = await openSpool(dir);
-    expectQueue(spool, queue);
-    const found = await find(spool, queue, name);
+    if (queue !== undefined) expectQueue(spool, queue);
+    const found: EntryDetails | undefined = await spool.details(name, queue);
     if (found === undefined) return notThere("show", queue, name);
     if (boolFlag(parsed, "data-only")) {
-      const data = spool.entry(queue, name).direct.dataFile();
-      await data.readable().pipeTo(Deno.stdout.writable, {
+      await spool.payload(name).readable().pipeTo(Deno.stdout.writable, {
         preventClose: true,
       });
       return 0;
     }
-    const info = await describe(spool, queue, name, found, found.state);
-    const history = await historyOf(spool, queue, name);
     const maxBytes = asked ?? (json ? JSON_PREVIEW : TEXT_PREVIEW);
-    const preview = await previewOf(spool, queue, name, maxBytes);
+    const preview = await spool.preview(name, maxBytes);
     if (json) {
-      const ok = !(history instanceof Error);
-      const { dataBytes, ...rest } = listedJson(info);
-      const read = preview instanceof Error ? undefined : preview;
-      const text = read && previewText(read);
+      const { history, ...info } = found;
       printJson({
-        ...rest,
-        attempts: ok ? history.attempts : null,
-        failures: ok
-          ? history.failures.map((f) => ({
-            at: f.at.toISOString(),
-            queue: f.queue,
-            kind: f.kind,
-            message: f.message,
-          }))
-          : null,
-        ...(ok ? {} : { historyError: history.message }),
-        dataBytes,
-        ...(preview instanceof Error ? { dataError: preview.message } : {}),
-        data: text ?? null,
-        dataBase64: text === undefined && read ? base64(read.bytes) : null,
-        dataShownBytes: read?.bytes.length ?? 0,
-        dataTruncated: read?.cut ?? false,
+        ...entryJson(info),
+        ...("error" in history
+          ? { failures: null, historyError: history.error }
+          : {
+            failures: history.failures,
+            lastRetry: history.lastRetry ?? null,
+            hold: history.hold ?? null,
+          }),
+        ...dataJson(preview),
       });
       return 0;
     }
+    const now = Date.now();
+    const where = queue === undefined ? ", found by name" : "";
     console.log(`name:      ${escapeText(name)}`);
-    console.log(`queue:     ${escapeText(queue)} (${found.state})`);
+    console.log(
+      `queue:     ${escapeText(found.queue)} (${found.state}${where})`,
+    );
     console.log(
       `arrived:   ${
-        info.arrivedAt === null
+        found.arrivedAt === null
           ? "- (the name holds no time)"
-          : `${formatArrival(new Date(info.arrivedAt))} (${
-            formatAge(Date.now() - Date.parse(info.arrivedAt))
+          : `${arrivalCell(found)} (${
+            formatAge(now - found.arrivedAt.getTime())
           } ago)`
       }`,
     );
     console.log(
-      `since:     ${info.since ?? "?"}${
-        info.ageMs === null ? "" : ` (${formatAge(info.ageMs)} ago)`
+      `since:     ${found.since === null ? "?" : formatTime(found.since)}${
+        found.ageMs === null ? "" : ` (${formatAge(found.ageMs)} ago)`
       }`,
     );
-    for (const line of scheduleLines(info, history)) console.log(line);
+    const due = dueCell(found, now);
+    console.log(
+      `due:       ${
+        found.state === "checked out"
+          ? "- (checked out)"
+          : found.due === null
+          ? due
+          : `${formatTime(found.due)} (${due})`
+      }`,
+    );
+    for (const line of historyLines(found.history)) console.log(line);
     console.log(`metadata:  ${escapeText(found.metadata)}`);
     for (const line of dataLines(preview, asked !== undefined)) {
       console.log(line);

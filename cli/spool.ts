@@ -1,53 +1,36 @@
 /**
  * Opening any spool from the command line, whatever its queues and codecs:
- * queues are found on disk, metadata is shown as the text it is stored as,
- * and payloads as bytes.
+ * through the operator's view of it (queues found on disk, metadata as the
+ * text stored, payloads as bytes).
  *
  * @module
  */
 
 import {
-  type DataCodec,
-  type MetadataCodec,
-  Spool,
-  type SpoolOptions,
-} from "../mod.ts";
+  type OperatorOptions,
+  OperatorSpool,
+  type RawData,
+} from "../operator.ts";
+import type { Spool } from "../mod.ts";
 import { isAbsolute, normalize, resolve } from "node:path";
 import { UsageError } from "./args.ts";
 
-/** Metadata as the stored text, unchanged. */
-export const rawText: MetadataCodec<string> = {
-  encode: (text) => text,
-  decode: (text) => text,
-};
-
 /** A payload: bytes, or a stream of them when enqueueing from a file. */
-export type CliData = Uint8Array | ReadableStream<Uint8Array>;
+export type CliData = RawData;
 
-/** Payloads as bytes, written from bytes or streams. */
-const rawData: DataCodec<CliData> = {
-  encode: (value) => value,
-  decode: (bytes) => bytes,
-};
+/** A spool opened by the CLI, for enqueueing. */
+export type CliSpool = Spool<string, string, CliData, unknown>;
 
-/** A spool opened by the CLI. */
-export type CliSpool = Spool<string, string, CliData>;
-
-/** Opens the spool in `dir` with the queues found on disk. */
+/** Opens the spool in `dir` for operators, with the queues found on disk. */
 export async function openSpool(
   dir: string,
-  options: SpoolOptions = {},
-): Promise<CliSpool> {
-  const queues = await Spool.findQueues(dir);
-  return await Spool.load(
-    dir,
-    { queues, metadata: rawText, data: rawData },
-    options,
-  );
+  options: OperatorOptions = {},
+): Promise<OperatorSpool> {
+  return await OperatorSpool.open(dir, options);
 }
 
 /** Throws a usage error unless `queue` is one of the spool's queues. */
-export function expectQueue(spool: CliSpool, queue: string): void {
+export function expectQueue(spool: OperatorSpool, queue: string): void {
   if (!spool.queues.includes(queue)) {
     throw new UsageError(
       `${JSON.stringify(queue)} is not a queue of ${spool.dir} (queues: ${

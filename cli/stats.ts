@@ -10,8 +10,14 @@
 
 import { abortOnSignals } from "../mod.ts";
 import { Monitor } from "../monitor.ts";
-import { delay } from "../src/delay.ts";
-import { formatAge } from "../src/format_age.ts";
+import {
+  AGE_BUCKETS,
+  formatAge,
+  formatCount,
+  type GroupShape,
+  type OperatorSpool,
+  type QueueShape,
+} from "../operator.ts";
 import {
   boolFlag,
   parse,
@@ -24,23 +30,17 @@ import {
 } from "./args.ts";
 import { writeFileAtomic } from "./atomic_file.ts";
 import type { Command } from "./command.ts";
+import { SPANS_HELP } from "./filters.ts";
 import { LIMIT_FLAGS, LIMIT_HELP, monitorOptions } from "./health.ts";
-import { fieldPath } from "./metadata.ts";
 import { escapeText, printJson, printJsonLine, printTable } from "./output.ts";
 import { prometheus } from "./prometheus.ts";
-import {
-  BUCKETS,
-  type GroupShape,
-  measure,
-  measureGroups,
-  type QueueShape,
-} from "./shapes.ts";
 import { absoluteDir, openSpool } from "./spool.ts";
 import { isLive, paint } from "./terminal.ts";
 
-export { measure, type QueueShape };
-
-const BUCKET_HEADERS = [...BUCKETS.map(String), `${BUCKETS.at(-1)}+`];
+const BUCKET_HEADERS = [
+  ...AGE_BUCKETS.map(String),
+  `${AGE_BUCKETS.at(-1)}+`,
+];
 
 function ageCell(ms: number | null): string {
   return ms === null ? "-" : formatAge(ms);
@@ -62,12 +62,13 @@ function printShapes(
         ? "(none)"
         : escapeText((s as GroupShape).value!),
     ],
-    String(s.ready),
-    String(s.delayed),
-    String(s.checkedOut),
+    formatCount(s.ready),
+    formatCount(s.delayed),
+    formatCount(s.quarantined),
+    formatCount(s.checkedOut),
     ageCell(s.oldestWaitingMs),
-    String(s.waiting),
-    ...s.buckets.map(String),
+    formatCount(s.waiting),
+    ...s.buckets.map(formatCount),
   ]);
   printTable(
     [
@@ -75,6 +76,7 @@ function printShapes(
       ...fieldHeader,
       "READY",
       "DELAYED",
+      "QUARANTINED",
       "CHECKED-OUT",
       "OLDEST",
       "T",
@@ -85,7 +87,7 @@ function printShapes(
   );
   console.log(
     groups === undefined
-      ? "(T: waiting entries, ready and delayed; their ages in minutes, as in qshape)"
+      ? "(T: waiting entries, ready, delayed and quarantined; their ages in minutes, as in qshape)"
       : `(per value of ${
         escapeText(groups.field)
       }, most entries first; (none): no such field; T: waiting entries, their ages in minutes)`,
@@ -111,11 +113,12 @@ export const stats: Command = {
     `Usage: multispool stats DIR [--json | --prometheus [--output FILE]] [--watch]
        [--interval SPAN] [--group-by FIELD] [--queue NAME ...] [limits]
 
-Per queue: entries waiting, counted as ready (a consumer may take them now)
-and delayed (due later), entries checked out, the oldest waiting entry's
-age, and the waiting entries (T) by age in minutes (as Postfix's qshape
-shows them: under 5, 5-10, 10-20, ... 640-1280, over 1280). Ages are times
-in the current phase.
+Per queue: entries waiting, counted as ready (a consumer may take them now),
+delayed (due later) and quarantined (moved there as damaged, and still so),
+entries checked out, the oldest waiting entry's age, and the waiting
+entries (T) by age in minutes (as Postfix's qshape shows them: under 5,
+5-10, 10-20, ... 640-1280, over 1280). Ages are times in the current
+phase.
 
 With --group-by FIELD, the same per queue and value of a metadata field
 (qshape's per-domain view): FIELD is a dotted path into the JSON metadata
@@ -123,16 +126,21 @@ With --group-by FIELD, the same per queue and value of a metadata field
 values with the most entries come first.
 
 Options:
-  --json                      print a JSON array; per queue "waiting" (ready
-                              plus delayed), "ready", "delayed", "checkedOut",
+  --json                      print a JSON array; per queue "queue", "waiting"
+                              (ready, delayed and quarantined), "ready",
+                              "delayed", "quarantined", "checkedOut",
                               "oldestWaitingMs", "oldestCheckedOutMs",
-                              "buckets"; with --group-by, per queue and value,
-                              with "field" and "value" (null: no such field)
+                              "buckets" (waiting entries per age bucket),
+                              "ageSumMs" (the waiting entries' ages added up:
+                              divide by "waiting" for the mean); with
+                              --group-by, per queue and value, with "field"
+                              and "value" (null: no such field)
   --prometheus                print Prometheus metrics (text exposition
                               format), all gauges: multispool_entries by state
                               (waiting, checked_out),
                               multispool_delayed_entries (the waiting entries
                               that are delayed),
+                              multispool_quarantined_entries,
                               multispool_oldest_entry_age_seconds,
                               multispool_waiting_entries_older_than (per
                               age_seconds bound of the buckets),
@@ -156,6 +164,8 @@ Options:
   --interval SPAN             time between two measures with --watch (2s)
 ${LIMIT_HELP}
   -h, --help                  show this help
+
+${SPANS_HELP}
 
 Exit codes: 0 done; 2 usage, input or access error.`,
   async run(args) {
@@ -181,8 +191,7 @@ Exit codes: 0 done; 2 usage, input or access error.`,
       throw new UsageError("--output needs --prometheus");
     }
     const field = stringFlag(parsed, "group-by");
-    const path = field === undefined ? undefined : fieldPath(field);
-    if (path?.some((step) => step === "")) {
+    if (field !== undefined && field.split(".").some((step) => step === "")) {
       throw new UsageError(
         `--group-by: ${
           JSON.stringify(field)
@@ -208,16 +217,18 @@ Exit codes: 0 done; 2 usage, input or access error.`,
       }
     }
     const options = asked.length === 0 ? {} : { queues: asked };
+    const measure = (operator: OperatorSpool) => operator.shapes(options);
     const spoolPath = await absoluteDir(dir);
     // Checked once, before anything is written.
     if (prom) await Monitor.create(dir, monitorOptions(parsed));
 
     const show = async () => {
       const at = new Date();
-      const shapes = await measure(dir, options);
-      const groups = path === undefined
+      await spool.refresh();
+      const shapes = await measure(spool);
+      const groups = field === undefined
         ? undefined
-        : await measureGroups(dir, field!, path, options);
+        : await spool.groupShapes(field, options);
       if (prom) {
         const text = prometheus({
           spool: spoolPath,
@@ -265,7 +276,14 @@ Exit codes: 0 done; 2 usage, input or access error.`,
       await show();
       first = false;
       // Interrupted: stop waiting, and end normally.
-      await delay(intervalMs, { signal: stop.signal }).catch(() => {});
+      await new Promise<void>((resolve) => {
+        const wake = AbortSignal.any([
+          stop.signal,
+          AbortSignal.timeout(intervalMs),
+        ]);
+        if (wake.aborted) resolve();
+        wake.addEventListener("abort", () => resolve(), { once: true });
+      });
     }
     return 0;
   },

@@ -8,8 +8,14 @@
  */
 
 import { abortOnSignals } from "../mod.ts";
-import { formatAge } from "../src/format_age.ts";
-import { Layout } from "../src/layout.ts";
+import {
+  type EntryInfo,
+  formatAge,
+  formatBytes,
+  matches,
+  type OperatorSpool,
+  type QueueWatch,
+} from "../operator.ts";
 import {
   boolFlag,
   parse,
@@ -18,33 +24,31 @@ import {
   stringFlag,
   UsageError,
 } from "./args.ts";
-import { formatArrival } from "./arrival.ts";
 import type { Command } from "./command.ts";
-import { FILTER_FLAGS, FILTER_HELP, filterFrom, matches } from "./filters.ts";
 import {
-  describe,
-  dueIn,
-  type Listed,
-  listedJson,
-  readWaiting,
-} from "./listing.ts";
-import { clip, escapeText, formatBytes, printJsonLine } from "./output.ts";
-import { type CliSpool, expectQueue, openSpool } from "./spool.ts";
+  FILTER_FLAGS,
+  FILTER_HELP,
+  filterFrom,
+  SPANS_HELP,
+} from "./filters.ts";
+import { arrivalCell, dueCell, entryJson, lastErrorCell } from "./listing.ts";
+import { clip, escapeText, printJsonLine } from "./output.ts";
+import { expectQueue, openSpool } from "./spool.ts";
 import { paint } from "./terminal.ts";
 
 /** One entry as a line of `tail`'s human output. */
-function tailLine(entry: Listed): string {
+function tailLine(entry: EntryInfo): string {
   const colour = paint();
-  const arrived = formatArrival(
-    entry.arrivedAt === null ? undefined : new Date(entry.arrivedAt),
-  );
   return [
-    colour.dim(arrived),
+    colour.dim(arrivalCell(entry)),
     escapeText(entry.name),
     entry.dataBytes === null
       ? colour.red("missing")
       : formatBytes(entry.dataBytes),
-    ...entry.due === null ? [] : [colour.yellow(`due ${dueIn(entry.due)}`)],
+    ...entry.due === null ? [] : [colour.yellow(`due ${dueCell(entry)}`)],
+    ...entry.lastError === null
+      ? []
+      : [colour.red(lastErrorCell(entry.lastError, 60))],
     clip(entry.metadata, 80),
   ].join("  ");
 }
@@ -54,15 +58,15 @@ function tailLine(entry: Listed): string {
  * one. `changed` is set by every event, and cleared by the caller before
  * each listing, so that a change during a listing is never slept through.
  */
-class QueueWatch implements Disposable {
+class ChangeSignal implements Disposable {
   changed = false;
   readonly watching: boolean;
-  #watcher: Deno.FsWatcher | undefined;
+  #watcher: QueueWatch | undefined;
   #wake: (() => void) | undefined;
 
-  constructor(dir: string) {
+  constructor(spool: OperatorSpool, queue: string) {
     try {
-      this.#watcher = Deno.watchFs(dir, { recursive: false });
+      this.#watcher = spool.watch(queue);
     } catch {
       this.#watcher = undefined;
     }
@@ -70,7 +74,7 @@ class QueueWatch implements Disposable {
     if (this.#watcher !== undefined) this.#pump(this.#watcher);
   }
 
-  async #pump(watcher: Deno.FsWatcher): Promise<void> {
+  async #pump(watcher: QueueWatch): Promise<void> {
     try {
       for await (const _ of watcher) {
         this.changed = true;
@@ -99,11 +103,7 @@ class QueueWatch implements Disposable {
 
   [Symbol.dispose](): void {
     this.#wake?.();
-    try {
-      this.#watcher?.close();
-    } catch {
-      // Closed already.
-    }
+    this.#watcher?.[Symbol.dispose]();
   }
 }
 
@@ -122,7 +122,8 @@ wakes on the queue directory's watch events and also lists the queue every
 hosts' changes: give a --poll that suits).
 
 Each line: arrival time (from the name; "-" for names that hold none),
-name, payload size, "due in ..." if delayed, metadata shortened; control
+name, payload size, "due in ..." if delayed, the last error if it failed
+before (its kind, how long ago, its message), metadata shortened; control
 characters escaped.
 
 Options:
@@ -132,6 +133,8 @@ ${FILTER_HELP}
                               ls --json prints entries
   --poll SPAN                 list the queue at least this often (2s)
   -h, --help                  show this help
+
+${SPANS_HELP}
 
 Exit codes: 0 stopped by a signal; 2 usage, input or access error.`,
   async run(args) {
@@ -153,7 +156,7 @@ Exit codes: 0 stopped by a signal; 2 usage, input or access error.`,
     using stop = abortOnSignals();
     // The watch starts before the first listing: nothing can arrive unseen
     // between the two.
-    using watch = new QueueWatch(new Layout(spool.dir).queueDir(queue));
+    using watch = new ChangeSignal(spool, queue);
     if (!json) {
       console.error(
         `following ${escapeText(queue)} in ${escapeText(spool.dir)}${
@@ -161,9 +164,9 @@ Exit codes: 0 stopped by a signal; 2 usage, input or access error.`,
         }, every ${formatAge(pollMs)} at least; Ctrl-C to stop`,
       );
     }
-    const print = (entry: Listed) => {
+    const print = (entry: EntryInfo) => {
       if (filter !== undefined && !matches(filter, entry)) return;
-      if (json) printJsonLine(listedJson(entry));
+      if (json) printJsonLine(entryJson(entry));
       else console.log(tailLine(entry));
     };
     let seen = new Set<string>();
@@ -175,9 +178,10 @@ Exit codes: 0 stopped by a signal; 2 usage, input or access error.`,
       if (!first || boolFlag(parsed, "existing")) {
         for (const name of names) {
           if (seen.has(name)) continue;
-          const found = await readWaiting(spool.entry(queue, name));
-          if (found === undefined) continue; // taken already
-          print(await describe(spool, queue, name, found, "waiting"));
+          const found = await spool.find(name, queue);
+          // Taken already (or checked out since: not waiting any more).
+          if (found === undefined || found.state !== "waiting") continue;
+          print(found);
         }
       }
       seen = new Set(names);
@@ -189,6 +193,9 @@ Exit codes: 0 stopped by a signal; 2 usage, input or access error.`,
 };
 
 /** The names waiting in `queue`. */
-async function listNames(spool: CliSpool, queue: string): Promise<string[]> {
-  return (await spool.list(queue)).map((entry) => entry.name);
+async function listNames(
+  spool: OperatorSpool,
+  queue: string,
+): Promise<string[]> {
+  return (await spool.spool.list(queue)).map((entry) => entry.name);
 }

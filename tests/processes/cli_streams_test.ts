@@ -254,9 +254,15 @@ Deno.test("cli stats: --watch --json is NDJSON; --group-by counts per metadata v
     ]))
       .stdout,
   );
-  assert.match(table[1], /^QUEUE\s+to\.domain\s+READY\s+DELAYED\s+CHECKED-OUT/);
-  assert.match(table[2], /^mail\s+a\.com\s+3\s+0\s+0\s+\S+\s+3\s+3(\s+0){9}$/);
-  assert.match(table[3], /^mail\s+b\.com\s+1\s+0\s+1\s/);
+  assert.match(
+    table[1],
+    /^QUEUE\s+to\.domain\s+READY\s+DELAYED\s+QUARANTINED\s+CHECKED-OUT/,
+  );
+  assert.match(
+    table[2],
+    /^mail\s+a\.com\s+3\s+0\s+0\s+0\s+\S+\s+3\s+3(\s+0){9}$/,
+  );
+  assert.match(table[3], /^mail\s+b\.com\s+1\s+0\s+0\s+1\s/);
   assert.match(table[4], /^mail\s+\(none\)\s+1\s/);
   const metrics = (await cli(dir, [
     "stats",
@@ -450,7 +456,7 @@ Deno.test("cli on a terminal: colour and a progress line, never with NO_COLOR or
   // A progress line while moving, cleared at the end; none with NO_COLOR.
   const moved = await run(["-u", "NO_COLOR"], "mv", dir, "a", "b", "--all");
   assert.ok(moved!.includes("\r\x1b[Kmoving 0/2001 (0%)"), moved);
-  assert.ok(moved!.endsWith("\r\x1b[Kmoved 2001 entries from a to b\n"));
+  assert.ok(moved!.endsWith("\r\x1b[Kmoved 2,001 entries from a to b\n"));
   const back = await run(["NO_COLOR=1"], "mv", dir, "b", "a", "--all");
-  assert.equal(back, "moved 2001 entries from b to a\n");
+  assert.equal(back, "moved 2,001 entries from b to a\n");
 });

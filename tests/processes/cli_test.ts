@@ -65,17 +65,19 @@ Deno.test("cli: init, enqueue, ls, show, mv, rm", async () => {
   const table = lines(r.stdout);
   assert.match(
     table[0],
-    /^NAME\s+ARRIVED\s+AGE\s+DUE\s+ATTEMPTS\s+DATA\s+METADATA$/,
+    /^NAME\s+ARRIVED\s+AGE\s+DUE\s+ATTEMPTS\s+LAST-ERROR\s+DATA\s+METADATA$/,
   );
   assert.match(
     table[1],
     new RegExp(
-      `^${first}\\s+\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\dZ\\s+\\S+\\s+-\\s+0\\s+16 B\\s+\\{"to":"a@x"\\}$`,
+      `^${first}\\s+\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\dZ\\s+\\S+\\s+now\\s+0\\s+-\\s+16 B\\s+\\{"to":"a@x"\\}$`,
     ),
   );
   assert.match(
     table[2],
-    new RegExp(`^${second}\\s+\\S+Z\\s+\\S+\\s+-\\s+0\\s+6 B\\s+\\{\\}$`),
+    new RegExp(
+      `^${second}\\s+\\S+Z\\s+\\S+\\s+now\\s+0\\s+-\\s+6 B\\s+\\{\\}$`,
+    ),
   );
   assert.equal(table[3], "-- 2 entries, 22 B", "a totals line");
 
@@ -212,13 +214,13 @@ Deno.test("cli: stats as a table, JSON and Prometheus metrics", async () => {
   const rows = lines(r.stdout);
   assert.match(
     rows[1],
-    /^QUEUE\s+READY\s+DELAYED\s+CHECKED-OUT\s+OLDEST\s+T\s+5\s+10\s+20\s+40/,
+    /^QUEUE\s+READY\s+DELAYED\s+QUARANTINED\s+CHECKED-OUT\s+OLDEST\s+T\s+5\s+10\s+20\s+40/,
   );
   assert.match(
     rows[2],
-    /^a\s+2\s+0\s+0\s+1d 9h\s+2\s+0\s+0\s+0\s+1\s+0\s+0\s+0\s+0\s+0\s+1$/,
+    /^a\s+2\s+0\s+0\s+0\s+1d 9h\s+2\s+0\s+0\s+0\s+1\s+0\s+0\s+0\s+0\s+0\s+1$/,
   );
-  assert.match(rows[3], /^b\s+0\s+0\s+1\s+-\s+0(\s+0){10}$/);
+  assert.match(rows[3], /^b\s+0\s+0\s+0\s+1\s+-\s+0(\s+0){10}$/);
   r = await cli(dir, ["stats", dir, "--json"]);
   const shapes = JSON.parse(r.stdout);
   assert.deepEqual(shapes[0].buckets, [0, 0, 0, 1, 0, 0, 0, 0, 0, 1]);
@@ -319,7 +321,7 @@ Deno.test("cli: bad arguments and bad directories exit 2 with one line, no stack
   const cases: [string[], RegExp][] = [
     [[], /^$/],
     [["bogus"], /unknown command "bogus"/],
-    [["ls", `${dir}/spool`], /missing QUEUE/],
+    [["ls"], /missing DIR/],
     [["ls", `${dir}/spool`, "q", "extra"], /unexpected argument "extra"/],
     [
       ["ls", `${dir}/spool`, "nope"],
@@ -390,6 +392,7 @@ Deno.test("cli: --help everywhere, with exit codes documented", async () => {
     "rm",
     "hold",
     "release",
+    "retry",
     "flush",
     "check",
     "repair",
