@@ -1,26 +1,25 @@
 /**
- * What an operator may do to a waiting entry, each through the library's
- * protocol, never by editing files, so that it races correctly with
- * consumers: move, hold and release check the entry out (due or not, as an
- * operator's tool may) and save it to the other queue with the due time it
- * had; remove checks it out and removes it; make-due-now asks the entry to
- * be due now. An entry a consumer took meanwhile is a clear refusal (409),
- * and nothing is done. Internal.
+ * What an operator may do to an entry from the dashboard: the operator
+ * layer's actions (move, hold, release, retry, make due, remove), each
+ * through the library's protocol, never by editing files, so that it
+ * races correctly with consumers. An entry a consumer took meanwhile is a
+ * clear refusal (409), and nothing is done. Internal.
  *
  * @module
  */
 
-import { EntryNotFoundError } from "../errors.ts";
-import { tryCheckout } from "../expert.ts";
+import type { ActionDone, OperatorAction } from "../operator/actions.ts";
+import type { OperatorSpool } from "../operator/operator_spool.ts";
 import { nameProblem } from "../names.ts";
 import { HttpError } from "./http_error.ts";
-import type { SpoolView, ViewSpool } from "./spool_view.ts";
+import type { SpoolView } from "./spool_view.ts";
 
 /** The actions. */
 export const ACTION_KINDS = [
   "move",
   "hold",
   "release",
+  "retry",
   "due",
   "remove",
 ] as const;
@@ -36,7 +35,7 @@ export interface ActionRequest {
   queue: string;
   /** The entry. */
   name: string;
-  /** Where it goes (move, hold, release). */
+  /** Where it goes (move, hold; release and retry: their default if not). */
   to?: string;
 }
 
@@ -66,7 +65,7 @@ export interface ActionResult {
  * for an unknown queue or a bad name.
  */
 export function parseAction(
-  spool: ViewSpool,
+  spool: OperatorSpool,
   queue: string,
   name: string,
   form: URLSearchParams,
@@ -92,6 +91,8 @@ export function parseAction(
   if (kind === "due" || kind === "remove") return request;
   let to = (form.get("to") ?? "").trim();
   if (kind === "hold" && to === "") to = holdQueue;
+  // Release and retry know where to send an entry by default.
+  if (to === "" && (kind === "release" || kind === "retry")) return request;
   if (to === "") throw new HttpError(400, `${kind}: name the queue it goes to`);
   const toProblem = nameProblem(to);
   if (toProblem !== undefined) {
@@ -100,7 +101,7 @@ export function parseAction(
       `${kind}: ${JSON.stringify(to)} cannot be a queue (it ${toProblem})`,
     );
   }
-  if (to === queue) {
+  if (to === queue && kind !== "retry") {
     throw new HttpError(400, `${kind}: the entry is in ${to} already`);
   }
   if (kind !== "hold" && !spool.queues.includes(to)) {
@@ -114,51 +115,60 @@ export function parseAction(
   return { ...request, to };
 }
 
-/** The refusal for an entry that is not waiting any more. */
-function gone(request: ActionRequest): HttpError {
-  return new HttpError(
-    409,
-    `${request.name} is not waiting in ${request.queue}: a consumer has it, or it was moved or removed meanwhile. Nothing was done.`,
-  );
+/** The operator layer's action for a request. */
+export function operatorAction(request: ActionRequest): OperatorAction {
+  const { kind, to } = request;
+  switch (kind) {
+    case "move":
+    case "hold":
+      return { kind, to: to! };
+    case "release":
+    case "retry":
+      return { kind, to };
+    case "due":
+    case "remove":
+      return { kind };
+  }
 }
 
 /**
- * Does what `request` asks, through the library.
+ * Does what `request` asks, through the operator layer.
  *
- * @throws {HttpError} 409 if the entry is not waiting any more.
+ * @throws {HttpError} 409 if the entry is not waiting any more, or the
+ * action was refused (nowhere to go).
  */
 export async function performAction(
   view: SpoolView,
-  spool: ViewSpool,
+  spool: OperatorSpool,
   request: ActionRequest,
 ): Promise<ActionResult> {
   const { kind, queue, name, to } = request;
-  const result = { kind, name, from: queue };
-  try {
-    if (kind === "due") {
-      const was = await spool.entry(queue, name).direct.makeDue();
-      return { ...result, queue, wasDelayed: was !== undefined };
-    }
-    if (kind === "hold" && to !== undefined && !spool.queues.includes(to)) {
-      // The hold queue is made the first time it is needed.
-      spool = await view.addQueue(to);
-    }
-    const entry = spool.entry(queue, name);
-    // Read before the checkout, which dates the file with now: a delayed
-    // entry keeps its due time where it goes.
-    const due = await entry.direct.readDue();
-    // If saving fails, disposing puts the entry back where it was.
-    await using job = await tryCheckout(spool, entry, { evenIfNotDue: true });
-    if (job === undefined) throw gone(request);
-    if (kind === "remove") {
-      await job.remove();
-      return { ...result, queue: undefined };
-    }
-    if (to === undefined) throw new HttpError(400, `${kind}: name a queue`);
-    await job.save(to, { at: due });
-    return { ...result, queue: to };
-  } catch (error) {
-    if (error instanceof EntryNotFoundError) throw gone(request);
-    throw error;
+  if (kind === "hold" && to !== undefined && !spool.queues.includes(to)) {
+    // The hold queue is made the first time it is needed.
+    await spool.addQueue(to);
+    spool = await view.open();
   }
+  const report = await spool.actIn(
+    queue,
+    { names: [name] },
+    operatorAction(request),
+  );
+  const [refused] = report.refused;
+  if (refused !== undefined) {
+    throw new HttpError(409, `${name}: ${refused.reason}. Nothing was done.`);
+  }
+  const done: ActionDone | undefined = report.done[0];
+  if (done === undefined) {
+    throw new HttpError(
+      409,
+      `${name} is not waiting in ${queue}: a consumer has it, or it was moved or removed meanwhile. Nothing was done.`,
+    );
+  }
+  return {
+    kind,
+    name,
+    from: queue,
+    queue: done.to ?? undefined,
+    wasDelayed: done.wasDelayed,
+  };
 }

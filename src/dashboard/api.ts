@@ -9,10 +9,11 @@
  * @module
  */
 
-import type { EntryDetails } from "./entry_details.ts";
-import type { EntryPage } from "./browse.ts";
+import type { EntryDetails } from "../operator/entry_info.ts";
+import type { EntryPage } from "../operator/listing.ts";
+import type { PreviewView } from "./preview_view.ts";
 import { jsonResponse } from "./responses.ts";
-import type { Snapshot } from "./shapes.ts";
+import type { Snapshot } from "./snapshot.ts";
 
 /** The answer to `GET api/queues`. */
 export function queuesJson(snapshot: Snapshot): Response {
@@ -25,8 +26,11 @@ export function entriesJson(page: EntryPage): Response {
 }
 
 /** The answer to `GET api/queues/QUEUE/entries/NAME` (times in ISO). */
-export function entryJson(details: EntryDetails): Response {
-  return jsonResponse(details);
+export function entryJson(
+  details: EntryDetails,
+  preview: PreviewView,
+): Response {
+  return jsonResponse({ ...details, preview });
 }
 
 /** The answer to a refused or failed API request. */

@@ -7,7 +7,7 @@
  */
 
 import { type Html, markup } from "./html.ts";
-import { BUCKETS } from "./shapes.ts";
+import { AGE_BUCKETS as BUCKETS } from "../operator/shapes.ts";
 
 /** The width of a bar (the geometry is shared with the script). */
 export const BAR_WIDTH = 13;

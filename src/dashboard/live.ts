@@ -10,7 +10,7 @@
  * @module
  */
 
-import { measure, type Snapshot } from "./shapes.ts";
+import { measure, type Snapshot } from "./snapshot.ts";
 import type { SpoolView } from "./spool_view.ts";
 
 /** How many unsent events a slow listener may have before it is dropped. */

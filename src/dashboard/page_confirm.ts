@@ -26,7 +26,15 @@ export function describeAction(
         queueExists ? "" : " (a new queue, made now)"
       }? No consumer of ${from} will see it until it is released.`;
     case "release":
-      return markup`Release ${name} from ${from} to ${to}? Consumers of ${to} may take it as soon as it is due.`;
+      return request.to === undefined
+        ? markup`Release ${name} from ${from} back to the queue it was held from? Its consumers may take it as soon as it is due.`
+        : markup`Release ${name} from ${from} to ${to}? Consumers of ${to} may take it as soon as it is due.`;
+    case "retry":
+      return markup`Retry ${name} from ${from} with a fresh start, to ${
+        request.to === undefined
+          ? "the queue of its last failure"
+          : markup`${to}`
+      }? Its failed attempts go back to 0 (they stay in its history, marked as before the retry) and it is due now.`;
     case "due":
       return markup`Make ${name} in ${from} due now? A consumer may take it at once; its failed attempts stay counted.`;
     case "remove":

@@ -7,11 +7,11 @@
  * @module
  */
 
-import type { EntryDetails } from "./entry_details.ts";
-import { formatAge, formatBytes, formatDue } from "./format.ts";
+import type { EntryDetails } from "../operator/entry_info.ts";
+import { formatAge, formatBytes, formatDue, formatTime } from "./format.ts";
 import { type Html, markup, visible } from "./html.ts";
 import { type Frame, layout, type PageParts } from "./layout.ts";
-import { HEX_BYTES, type Preview } from "./preview.ts";
+import { HEX_BYTES, type PreviewView } from "./preview_view.ts";
 
 /** What the entry page needs besides the entry. */
 export interface EntryPageContext {
@@ -37,7 +37,7 @@ function prettyMetadata(text: string): string {
 function previewBlock(
   frame: Frame,
   details: EntryDetails,
-  preview: Preview,
+  preview: PreviewView,
 ): Html {
   const download = markup`<a href="${
     frame.paths.payload(details.queue, details.name)
@@ -93,7 +93,7 @@ function historyBlock(details: EntryDetails): Html {
     ? `; the last ${failures.length}`
     : "";
   const rows = failures.map((f) =>
-    markup`<tr><td class="when">${f.at.toISOString()}</td><td>${
+    markup`<tr><td class="when">${formatTime(f.at)}</td><td>${
       visible(f.queue)
     }</td><td>${f.kind}</td><td class="message">${visible(f.message)}</td></tr>`
   );
@@ -160,18 +160,19 @@ ${form("remove", "", "Remove…", true)}
 export function entryPage(
   frame: Frame,
   details: EntryDetails,
+  preview: PreviewView,
   context: EntryPageContext,
   notice?: PageParts["notice"],
 ): Html {
   const { paths } = frame;
-  const since = `${details.since ?? "?"}${
+  const since = `${details.since === null ? "?" : formatTime(details.since)}${
     details.ageMs === null ? "" : ` (${formatAge(details.ageMs)} ago)`
   }`;
   const due = details.state === "checked out"
     ? "- (checked out)"
     : details.due === null
     ? "now"
-    : `${details.due} (${formatDue(details.due)})`;
+    : `${formatTime(details.due)} (${formatDue(details.due)})`;
   const attempts = details.attempts === null ? "?" : String(details.attempts);
   const size = details.dataBytes === null
     ? "missing"
@@ -191,9 +192,7 @@ export function entryPage(
 <section><h2>Metadata</h2><pre class="metadata">${
     visible(prettyMetadata(details.metadata), false)
   }</pre></section>
-<section><h2>Payload</h2>${
-    previewBlock(frame, details, details.preview)
-  }</section>`;
+<section><h2>Payload</h2>${previewBlock(frame, details, preview)}</section>`;
   return layout(frame, {
     title: details.name,
     trail: [

@@ -9,7 +9,8 @@ import { formatAgeOrNone, formatCount } from "./format.ts";
 import { bucketLabel, histogram } from "./histogram.ts";
 import { type Html, markup, visible } from "./html.ts";
 import { type Frame, layout, type PageParts } from "./layout.ts";
-import { BUCKETS, type QueueShape, type Snapshot } from "./shapes.ts";
+import { AGE_BUCKETS as BUCKETS, type QueueShape } from "../operator/shapes.ts";
+import type { Snapshot } from "./snapshot.ts";
 
 /** A number the script updates: `field` of `queue`'s shape. */
 function numberCell(

@@ -5,7 +5,9 @@
  * @module
  */
 
-import type { EntryPage, EntrySummary } from "./browse.ts";
+import type { EntryInfo } from "../operator/entry_info.ts";
+import type { EntryPage, PageRequest } from "../operator/listing.ts";
+import { AGE_BUCKETS as BUCKETS, type QueueShape } from "../operator/shapes.ts";
 import {
   formatAgeOrNone,
   formatBytes,
@@ -15,22 +17,22 @@ import {
 import { histogram } from "./histogram.ts";
 import { clipText, type Html, markup, visible } from "./html.ts";
 import { type Frame, layout, type PageParts } from "./layout.ts";
-import { BUCKETS, type QueueShape } from "./shapes.ts";
 
 /** The query of a page of this browser, for links. */
 function query(
   page: EntryPage,
+  request: PageRequest,
   cursor: { after?: string; before?: string; last?: string },
 ): Record<string, string | undefined> {
-  const { request } = page;
+  const prefix = request.filter?.prefix;
   return {
-    state: request.state === "checked out" ? "checked-out" : undefined,
-    prefix: request.prefix === "" ? undefined : request.prefix,
+    state: page.state === "checked out" ? "checked-out" : undefined,
+    prefix: prefix === "" ? undefined : prefix,
     ...cursor,
   };
 }
 
-function entryRow(frame: Frame, page: EntryPage, entry: EntrySummary): Html {
+function entryRow(frame: Frame, page: EntryPage, entry: EntryInfo): Html {
   const href = frame.paths.entry(page.queue, entry.name);
   const due = entry.state === "checked out" ? "-" : formatDue(entry.due);
   const attempts = entry.attempts === null ? "?" : String(entry.attempts);
@@ -47,23 +49,26 @@ function entryRow(frame: Frame, page: EntryPage, entry: EntrySummary): Html {
 </tr>`;
 }
 
-type Cursor = Parameters<typeof query>[1];
+type Cursor = Parameters<typeof query>[2];
 
-function pager(frame: Frame, page: EntryPage): Html {
+function pager(frame: Frame, page: EntryPage, request: PageRequest): Html {
   const link = (text: string, cursor: Cursor | undefined, rel = "") =>
     cursor === undefined
       ? markup`<span class="disabled">${text}</span>`
-      : markup`<a href="${frame.paths.queue(page.queue, query(page, cursor))}"${
-        rel === "" ? "" : markup` rel="${rel}"`
-      }>${text}</a>`;
+      : markup`<a href="${
+        frame.paths.queue(page.queue, query(page, request, cursor))
+      }"${rel === "" ? "" : markup` rel="${rel}"`}>${text}</a>`;
   const before = page.previous === undefined
     ? undefined
     : { before: page.previous };
   const after = page.next === undefined ? undefined : { after: page.next };
-  const first = page.start + 1;
-  const last = Math.max(first, page.start + page.entries.length);
+  const start = page.start ?? 0;
+  const first = start + 1;
+  const last = Math.max(first, start + page.entries.length);
   const position = page.total === 0
     ? "no entries"
+    : page.total === null
+    ? markup`<b>${formatCount(page.entries.length)}</b> matching entries here`
     : markup`entries <b>${formatCount(first)}</b>–<b>${
       formatCount(last)
     }</b> of <b data-count="">${formatCount(page.total)}</b>`;
@@ -103,18 +108,19 @@ ${histogram(queue, shape?.buckets ?? new Array(BUCKETS.length + 1).fill(0))}
 export function queuePage(
   frame: Frame,
   page: EntryPage,
+  request: PageRequest,
   shape: QueueShape | undefined,
   notice?: PageParts["notice"],
 ): Html {
   const { paths } = frame;
   const q = page.queue;
-  const checkedOut = page.request.state === "checked out";
+  const checkedOut = page.state === "checked out";
   const state = checkedOut ? "checked-out" : undefined;
   const tab = (label: string, active: boolean, state?: string) =>
     active
       ? markup`<span class="tab tab-active" aria-current="page">${label}</span>`
       : markup`<a class="tab" href="${paths.queue(q, { state })}">${label}</a>`;
-  const prefix = page.request.prefix ?? "";
+  const prefix = request.filter?.prefix ?? "";
   const empty = page.total === 0
     ? checkedOut
       ? "Nothing is checked out of this queue."
@@ -149,9 +155,9 @@ ${
 <button type="submit">Filter</button>
 ${prefix === "" ? "" : markup`<a href="${paths.queue(q, { state })}">clear</a>`}
 </form>
-${pager(frame, page)}
+${pager(frame, page, request)}
 ${table}
-${page.entries.length > 10 ? pager(frame, page) : ""}`;
+${page.entries.length > 10 ? pager(frame, page, request) : ""}`;
   return layout(frame, {
     title: q,
     trail: [["Queues", paths.home()]],

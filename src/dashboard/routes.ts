@@ -8,9 +8,10 @@
 
 import { parseAction, performAction } from "./actions.ts";
 import { entriesJson, entryJson, queuesJson } from "./api.ts";
-import { type EntryState, pageOf, type PageRequest } from "./browse.ts";
+import type { EntryState } from "../operator/entry_info.ts";
+import type { PageRequest } from "../operator/listing.ts";
+import type { OperatorSpool } from "../operator/operator_spool.ts";
 import type { FormGuard } from "./csrf.ts";
-import { detailsOf, stateOf } from "./entry_details.ts";
 import { markup, visible } from "./html.ts";
 import { HttpError } from "./http_error.ts";
 import type { Frame, PageParts } from "./layout.ts";
@@ -21,9 +22,10 @@ import { entryPage } from "./page_entry.ts";
 import { overviewPage } from "./page_overview.ts";
 import { queuePage } from "./page_queue.ts";
 import { bodyResponse, htmlResponse, redirect } from "./responses.ts";
+import { previewView } from "./preview_view.ts";
 import { Router } from "./router.ts";
 import { nameProblem } from "../names.ts";
-import type { SpoolView, ViewSpool } from "./spool_view.ts";
+import type { SpoolView } from "./spool_view.ts";
 
 /** What the routes work with. */
 export interface RouteContext {
@@ -46,12 +48,13 @@ function pageRequest(url: URL): PageRequest {
   const state: EntryState = params.get("state") === "checked-out"
     ? "checked out"
     : "waiting";
+  const prefix = text("prefix");
   return {
     state,
     after: text("after"),
     before: text("before"),
     last: params.has("last"),
-    prefix: text("prefix"),
+    filter: prefix === undefined || prefix === "" ? undefined : { prefix },
   };
 }
 
@@ -92,7 +95,7 @@ function doneNotice(url: URL, queue: string): PageParts["notice"] {
 }
 
 /** Throws a 404 unless `queue` is a queue of `spool`. */
-function expectQueue(spool: ViewSpool, queue: string): void {
+function expectQueue(spool: OperatorSpool, queue: string): void {
   if (!spool.queues.includes(queue)) {
     throw new HttpError(404, `there is no queue ${JSON.stringify(queue)}`);
   }
@@ -133,16 +136,11 @@ export function routes(context: RouteContext): Router {
     .add("GET", "/queues/:queue", async (_request, { queue }, url) => {
       const spool = await view.open();
       expectQueue(spool, queue);
-      const page = await pageOf(
-        view,
-        spool,
-        queue,
-        pageRequest(url),
-        settings.pageSize,
-      );
+      const request = pageRequest(url);
+      const page = await spool.page(queue, request, settings.pageSize);
       const shape = live.latest()?.queues.find((s) => s.queue === queue);
       return htmlResponse(
-        queuePage(frame, page, shape, doneNotice(url, queue)),
+        queuePage(frame, page, request, shape, doneNotice(url, queue)),
       );
     })
     .add(
@@ -152,21 +150,18 @@ export function routes(context: RouteContext): Router {
         const spool = await view.open();
         expectQueue(spool, queue);
         expectName(name);
-        const details = await detailsOf(
-          view,
-          spool,
-          queue,
-          name,
-          settings.previewBytes,
-        );
+        const details = await spool.details(name, queue);
         if (details === undefined) {
           throw new HttpError(
             404,
             `${name} is not in ${queue} (taken by a consumer, moved, or removed)`,
           );
         }
+        const preview = previewView(
+          await spool.preview(name, settings.previewBytes),
+        );
         return htmlResponse(
-          entryPage(frame, details, {
+          entryPage(frame, details, preview, {
             queues: spool.queues,
             holdQueue: settings.holdQueue,
           }, doneNotice(url, queue)),
@@ -180,10 +175,10 @@ export function routes(context: RouteContext): Router {
         const spool = await view.open();
         expectQueue(spool, queue);
         expectName(name);
-        if (await stateOf(spool, queue, name) === undefined) {
+        if (await spool.find(name, queue) === undefined) {
           throw new HttpError(404, `${name} is not in ${queue}`);
         }
-        const data = spool.entry(queue, name).direct.dataFile();
+        const data = spool.payload(name);
         const size = (await data.stat()).size;
         return bodyResponse(data.readable(), "application/octet-stream", {
           "Content-Disposition": `attachment; filename="${downloadName(name)}"`,
@@ -260,7 +255,7 @@ export function routes(context: RouteContext): Router {
         const spool = await view.open();
         expectQueue(spool, queue);
         return entriesJson(
-          await pageOf(view, spool, queue, pageRequest(url), settings.pageSize),
+          await spool.page(queue, pageRequest(url), settings.pageSize),
         );
       },
     )
@@ -271,17 +266,14 @@ export function routes(context: RouteContext): Router {
         const spool = await view.open();
         expectQueue(spool, queue);
         expectName(name);
-        const details = await detailsOf(
-          view,
-          spool,
-          queue,
-          name,
-          settings.previewBytes,
-        );
+        const details = await spool.details(name, queue);
         if (details === undefined) {
           throw new HttpError(404, `${name} is not in ${queue}`);
         }
-        return entryJson(details);
+        return entryJson(
+          details,
+          previewView(await spool.preview(name, settings.previewBytes)),
+        );
       },
     )
     .add("GET", "/login", () => redirect(paths.home()));
