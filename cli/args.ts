@@ -44,8 +44,21 @@ export function parse(args: string[], flags: FlagSpec): Parsed {
     });
     return { values: { ...values }, positionals };
   } catch (error) {
-    throw new UsageError((error as Error).message);
+    throw new UsageError(parseProblem(error as Error));
   }
+}
+
+/**
+ * `parseArgs`'s complaint in one line of our own words: its message for an
+ * unknown option runs over two lines and leaves a quote open.
+ */
+function parseProblem(error: Error): string {
+  const code = (error as { code?: unknown }).code;
+  const option = /'(-[^']*)'/.exec(error.message)?.[1];
+  if (code === "ERR_PARSE_ARGS_UNKNOWN_OPTION" && option !== undefined) {
+    return `unknown option ${option} (an argument that starts with "-" goes after "--": -- ${option})`;
+  }
+  return error.message.replace(/\s*\n\s*/g, " ");
 }
 
 /** Takes exactly `names.length` positionals, or throws a usage error. */

@@ -101,9 +101,7 @@ Commands:
 ${COMMANDS.map((c) => `  ${c.name.padEnd(9)} ${c.summary}`).join("\n")}
 
 Exit codes: 0 success; 1 check found problems, repair left some alone, or
-the entry named is not there; 2 usage, input or access error.
-
-In this repository: deno task cli COMMAND ..., and deno task monitor DIR ...`;
+the entry named is not there; 2 usage, input or access error.`;
 
 /**
  * Runs the CLI with `args` and returns the exit code; errors become one line

@@ -1,6 +1,8 @@
 /**
- * Quick start: create a spool, enqueue a few jobs, consume them, and print
- * what happened at each step.
+ * Quick start: create a spool, enqueue a few jobs, consume them with a
+ * retry policy (a failed job comes back after a backoff, and goes to a
+ * dead-letter queue once its attempts are spent), then retry the dead
+ * letter with a fresh start, as an operator would; print each step.
  *
  * ```sh
  * deno task example            # in a fresh temporary directory
@@ -11,17 +13,17 @@
  */
 
 import { jsonMetadata, Spool, textData } from "../mod.ts";
+import { OperatorSpool } from "../operator.ts";
 
 interface Job {
   kind: "resize" | "email";
-  attempts: number;
 }
 
 const given = Deno.args[0];
 const dir = given ?? await Deno.makeTempDir({ prefix: "multispool-example-" });
 
 const spool = await Spool.create(dir, {
-  queues: ["jobs", "done", "failed"],
+  queues: ["jobs", "done", "dead"],
   metadata: jsonMetadata<Job>(),
   data: textData,
 });
@@ -37,29 +39,45 @@ for (
     ["resize", "photo-2.jpg"],
   ] as const
 ) {
-  const entry = await spool.enqueue("jobs", { kind, attempts: 0 }, payload);
+  const entry = await spool.enqueue("jobs", { kind }, payload);
   console.log(`enqueued ${entry.name} (${kind})`);
 }
 
-// Consume: check each entry out, handle it, and move it on.
-for (const entry of await spool.list("jobs")) {
-  const outcome = await spool.tryWithEntry(entry, async (job, data) => {
-    const payload = await data.load();
-    if (job.kind === "email") {
-      return {
-        action: "save",
-        queue: "failed",
-        metadata: { ...job, attempts: job.attempts + 1 },
-        result: `could not send "${payload}": no mail server here`,
-      };
-    }
-    return { action: "save", queue: "done", result: `resized ${payload}` };
-  });
+// Consume with a retry policy: a handler that throws is a failed attempt,
+// recorded in the entry's history; the entry comes back after the backoff,
+// and goes to "dead" after 3 attempts. (A real consumer runs `iter` until
+// stopped; this one makes passes until nothing is left to try.)
+await using reader = spool.reader("jobs", {
+  retry: { maxAttempts: 3, backoff: [50, 100], deadLetter: "dead" },
+});
+const handle = async (job: Job, data: { load(): Promise<string> }) => {
+  const payload = await data.load();
+  if (job.kind === "email") throw new Error("no mail server here");
+  console.log(`resized ${payload}`);
+  return { action: "save" as const, queue: "done" as const };
+};
+while ((await spool.list("jobs")).length > 0) {
+  await reader.iterAvailable(handle);
+  await new Promise((resolve) => setTimeout(resolve, 60));
+}
+for (const entry of await spool.list("dead")) {
+  const { attempts, failures } = await entry.direct.readHistory();
   console.log(
-    outcome.found
-      ? `handled ${entry.name}: ${outcome.result}`
-      : `${entry.name} was taken by another consumer`,
+    `${entry.name} is a dead letter after ${attempts} attempts: ${
+      failures.at(-1)?.message
+    }`,
   );
+}
+
+// Day two: the mail server is back. An operator retries the dead letter
+// with a fresh start (`multispool retry SPOOL dead --all` does the same):
+// its attempts go back to 0, it is due now, back in the queue it failed in.
+const operator = await OperatorSpool.open(dir);
+const retried = await operator.actIn("dead", { filter: {} }, {
+  kind: "retry",
+});
+for (const done of retried.done) {
+  console.log(`retried ${done.name} from ${done.from} to ${done.to}`);
 }
 
 for (const queue of spool.queues) {

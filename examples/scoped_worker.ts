@@ -18,7 +18,9 @@ import { Spool } from "../mod.ts";
 const count = 100;
 const given = Deno.args[0];
 const dir = given ?? await Deno.makeTempDir({ prefix: "multispool-worker-" });
-const spool = await Spool.create(dir, { queues: ["incoming", "done"] });
+const spool = await Spool.create(dir, {
+  queues: ["incoming", "done", "failed"],
+});
 
 const worker = new Worker(
   new URL("./scoped_worker_job.ts", import.meta.url),

@@ -29,8 +29,13 @@ self.onmessage = async (event: MessageEvent<{ dir: string } | "stop">) => {
       `cannot read /etc/hostname: ${(error as Error).constructor.name}`,
     );
   }
-  const spool = await Spool.load(dir, { queues: ["incoming", "done"] });
-  await using reader = spool.reader("incoming");
+  const spool = await Spool.load(dir, {
+    queues: ["incoming", "done", "failed"],
+  });
+  // A job that fails is tried again after a backoff, then set aside.
+  await using reader = spool.reader("incoming", {
+    retry: { maxAttempts: 3, deadLetter: "failed" },
+  });
   await reader.iter(() => {
     handled++;
     return { action: "save", queue: "done" };

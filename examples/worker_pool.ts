@@ -17,7 +17,7 @@ const workers = Number(Deno.args[0] ?? 4);
 const jobs = Number(Deno.args[1] ?? 200);
 const dir = await Deno.makeTempDir({ prefix: "worker-pool-" });
 const spool = await Spool.create(dir, {
-  queues: ["jobs", "done"],
+  queues: ["jobs", "done", "failed"],
   metadata: jsonMetadata<{ job: number; sha256?: string; worker?: number }>(),
 }, { durability: "relaxed" }); // a demo: speed over power-cut safety
 

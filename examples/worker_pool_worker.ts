@@ -1,6 +1,8 @@
 /**
  * A Worker of `worker_pool.ts`: hashes each job's payload and saves the job
- * to `done` with the digest in its metadata, until told to stop.
+ * to `done` with the digest in its metadata, until told to stop. A job that
+ * fails is tried again after a backoff, and goes to `failed` after three
+ * attempts (`multispool retry` sends it back with a fresh start).
  *
  * @module
  */
@@ -21,10 +23,12 @@ self.onmessage = async (
   }
   const { dir, id } = event.data;
   const spool = await Spool.load(dir, {
-    queues: ["jobs", "done"],
+    queues: ["jobs", "done", "failed"],
     metadata: jsonMetadata<{ job: number; sha256?: string; worker?: number }>(),
   }, { durability: "relaxed" });
-  await using reader = spool.reader("jobs");
+  await using reader = spool.reader("jobs", {
+    retry: { maxAttempts: 3, deadLetter: "failed" },
+  });
   await reader.iter(async (metadata, data) => {
     const payload = await data.load() as Uint8Array<ArrayBuffer>;
     const digest = await crypto.subtle.digest("SHA-256", payload);

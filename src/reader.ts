@@ -668,6 +668,18 @@ export class QueueReaderImpl<Q extends string, M, D>
     }
   }
 
+  /**
+   * Forgets the delayed entries whose due time has come, so that a listing
+   * tries them like any other (`iterAvailable` takes them in name order).
+   */
+  #forgetDue(): void {
+    if (this.#delayed.size === 0) return;
+    const now = this.#core.disk.clock.now().getTime();
+    for (const [name, at] of this.#delayed) {
+      if (at <= now) this.#delayed.delete(name);
+    }
+  }
+
   /** Rechecks every delayed entry when it is time to. */
   #recheckAllWhenDue(): void {
     if (performance.now() - this.#delayedCheckedAt < RECHECK_DUE_MS) return;
@@ -700,6 +712,7 @@ export class QueueReaderImpl<Q extends string, M, D>
 
   async #list(): Promise<string[]> {
     this.#recheckAllWhenDue();
+    this.#forgetDue();
     const names = await protocol.listQueue(this.#core.disk, this.queue);
     if (this.#delayed.size > 0) {
       // Forget the delayed entries that are gone.

@@ -17,8 +17,13 @@ Deno.test("examples: quickstart", async () => {
     "--allow-write",
     "examples/quickstart.ts",
   ]);
-  assert.match(out, /handled \S+: resized photo-1\.jpg/);
-  assert.match(out, /done: 2 waiting\nfailed: 1 waiting/);
+  assert.match(out, /resized photo-1\.jpg\nresized photo-2\.jpg/);
+  assert.match(
+    out,
+    /\S+ is a dead letter after 3 attempts: Error: no mail server here/,
+  );
+  assert.match(out, /retried \S+ from dead to jobs/);
+  assert.match(out, /jobs: 1 waiting\ndone: 2 waiting\ndead: 0 waiting/);
 });
 
 Deno.test("examples: worker pool shares a queue, each job once", async () => {

@@ -378,3 +378,29 @@ Deno.test("enqueueMany: all or nothing; a codec that refuses one writes nothing,
     [{ n: 5 }, { n: 6 }],
   );
 });
+
+Deno.test("retry: iterAvailable takes an entry again once its backoff has passed, on the same reader", async () => {
+  await using dir = await tempDir();
+  const spool = await open(dir.path);
+  await spool.enqueue("in", { n: 1 }, new Uint8Array());
+  await using reader = spool.reader("in", {
+    retry: { maxAttempts: 3, backoff: [30], deadLetter: "dead" },
+  });
+  let calls = 0;
+  const fail = () => {
+    calls++;
+    throw new Error("not yet");
+  };
+  await reader.iterAvailable(fail);
+  assert.equal(calls, 1);
+  // Not due yet: the reader knows it is delayed and skips it.
+  await reader.iterAvailable(fail);
+  assert.equal(calls, 1);
+  const [entry] = await spool.list("in");
+  const due = await entry.direct.readDue();
+  while (due !== undefined && Date.now() <= due.getTime()) {
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+  await reader.iterAvailable(fail);
+  assert.equal(calls, 2, "tried again as soon as it is due");
+});
