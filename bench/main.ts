@@ -7,7 +7,8 @@
 //   deno task bench:quick    smoke test (well under a minute; judges nothing)
 //
 // Options: --quick, --only=SECTION,... (ops, syscalls, enqueue, large,
-// latency, peers, concurrency, schedule, drain, shared), --fs=ext4,xfs,tmpfs,
+// latency, peers, concurrency, schedule, drain, shared, operations),
+// --fs=ext4,xfs,tmpfs,
 // --dir=BASE, --workers=read-write|all (the permissions of Deno workers:
 // read and write, the default, or --allow-all, which spares Deno's path
 // checks, as Node.js peers have none).
@@ -54,6 +55,7 @@ import { drainSection } from "./sections/drain.ts";
 import { enqueueSection } from "./sections/enqueue.ts";
 import { largeSection } from "./sections/large.ts";
 import { latencySection } from "./sections/latency.ts";
+import { operationsSection } from "./sections/operations.ts";
 import { opsSection } from "./sections/ops.ts";
 import { peersSection } from "./sections/peers.ts";
 import { scheduleSection } from "./sections/schedule.ts";
@@ -71,6 +73,7 @@ const SECTIONS = [
   "schedule",
   "drain",
   "shared",
+  "operations",
 ] as const;
 type Section = typeof SECTIONS[number];
 /** Sections measured again on every scratch file system after the first. */
@@ -272,6 +275,7 @@ async function main(): Promise<void> {
         await section("schedule", () => scheduleSection(bench));
         await section("drain", () => drainSection(bench, dirq));
         await section("shared", () => sharedSection(bench));
+        await section("operations", () => operationsSection(bench));
       } finally {
         killAll();
         await stopAllRedis();

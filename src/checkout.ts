@@ -267,7 +267,7 @@ export class CheckedOutEntryImpl<Q extends string, M, D>
    */
   async saveEditing(
     queue: Q,
-    options: DueOptions,
+    options: DueOptions & { historyDurable?: boolean },
     edit: ((history: EntryHistory) => EntryHistory) | undefined,
   ): Promise<void> {
     const operation = "save entry";
@@ -303,6 +303,7 @@ export class CheckedOutEntryImpl<Q extends string, M, D>
         protocol.release(disk, this.queue, this.name, queue, {
           metadata,
           history,
+          historyDurable: options.historyDurable,
           due,
         }),
       "saved",

@@ -227,14 +227,15 @@ export async function actOnWaiting(
       };
     }
     // Read before the checkout, which dates the file with now: a delayed
-    // entry keeps its due time where it goes (but on a fresh start).
-    const due = protocol.dueOf(disk, protocol.statWaiting(disk, from, name));
+    // entry keeps its due time where it goes (but on a fresh start, or
+    // removed: nothing to keep).
+    const keeps = action.kind !== "retry" && action.kind !== "remove";
+    const due = keeps
+      ? protocol.dueOf(disk, protocol.statWaiting(disk, from, name))
+      : undefined;
     const job = await tryCheckout(core, from, name, { evenIfNotDue: true });
     if (job === undefined) return undefined;
-    const kept =
-      action.kind === "retry" || action.kind === "remove" || due === undefined
-        ? null
-        : localTime(disk, due);
+    const kept = due === undefined ? null : localTime(disk, due);
     await carryOut(job, action, to, kept);
     return { name, from, to, due: kept };
   } catch (error) {
@@ -268,9 +269,11 @@ async function carryOut(
           return rest;
         });
       case "retry":
+        // A fresh start lost to a power cut leaves the old count, which the
+        // operator sees and retries again: no flush of its own for it.
         return await job.saveEditing(
           to!,
-          {},
+          { historyDurable: false },
           (history) => withFreshStart(history, job.queue),
         );
       case "due":

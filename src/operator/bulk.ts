@@ -13,6 +13,14 @@
  * @module
  */
 
+import { EntryNotFoundError } from "../errors.ts";
+import {
+  emptyHistory,
+  type EntryHistory,
+  lastFailure,
+  parseHistory,
+} from "../history.ts";
+import { LoopBudget } from "../loop_budget.ts";
 import type { Disk } from "../protocol/mod.ts";
 import * as protocol from "../protocol/mod.ts";
 import {
@@ -25,7 +33,7 @@ import {
   type RawCore,
 } from "./actions.ts";
 import { describeEntry, type EntryInfo, summaryOf } from "./entry_info.ts";
-import type { EntryFilter } from "./filter.ts";
+import { type EntryFilter, nameMatches, namesOnly } from "./filter.ts";
 import { reclaimStale } from "./force.ts";
 import { formatAge } from "./format.ts";
 import { listEntries } from "./listing.ts";
@@ -152,12 +160,19 @@ export async function runAction(
     if (queue === undefined) {
       throw new TypeError("a filter picks entries of one queue: name it");
     }
-    for await (
-      const entry of listEntries(disk, queue, {
-        filter: target.filter,
-        signal: options.signal,
-      })
-    ) picked.push(entry);
+    if (namesOnly(target.filter)) {
+      // Nothing to read to pick them: read only what the action needs.
+      picked.push(
+        ...await pickByName(disk, queue, target.filter, action, options),
+      );
+    } else {
+      for await (
+        const entry of listEntries(disk, queue, {
+          filter: target.filter,
+          signal: options.signal,
+        })
+      ) picked.push(entry);
+    }
     report.matched = picked.length;
   }
   const plans: { entry: EntryInfo; to: string | null; forcedMs?: number }[] =
@@ -224,6 +239,77 @@ function sorted(report: ActionReport): ActionReport {
   report.checkedOut.sort(byName);
   report.refused.sort(byName);
   return report;
+}
+
+/**
+ * The entries waiting in `queue` whose names pass `filter`, described only
+ * as far as `action` needs: where a release or a retry goes by default is
+ * in the history; nothing else is read (the action reads what it needs as
+ * it goes). A queue of 10,000 dead letters costs one read each to retry,
+ * none to move.
+ */
+async function pickByName(
+  disk: Disk,
+  queue: string,
+  filter: EntryFilter,
+  action: OperatorAction,
+  options: ActOptions,
+): Promise<EntryInfo[]> {
+  const budget = new LoopBudget({ signal: options.signal });
+  const needsHistory = (action.kind === "release" || action.kind === "retry") &&
+    action.to === undefined;
+  const picked: EntryInfo[] = [];
+  for (const name of await protocol.listQueue(disk, queue)) {
+    if (!nameMatches(filter, name)) continue;
+    await budget.spend();
+    const entry: EntryInfo = {
+      name,
+      queue,
+      state: "waiting",
+      arrivedAt: null,
+      since: null,
+      ageMs: null,
+      due: null,
+      attempts: null,
+      lastError: null,
+      quarantine: null,
+      heldFrom: null,
+      dataBytes: null,
+      metadata: "",
+    };
+    if (needsHistory) {
+      const history = historyOf(disk, name);
+      if (history === undefined) continue; // gone since the listing
+      const last = lastFailure(history);
+      entry.heldFrom = history.hold?.from ?? null;
+      entry.attempts = history.attempts;
+      entry.lastError = last === undefined ? null : {
+        at: last.at,
+        queue: last.queue,
+        kind: last.kind,
+        message: last.message,
+        beforeRetry: last.beforeRetry === true,
+      };
+    }
+    picked.push(entry);
+  }
+  return picked;
+}
+
+/** An entry's history; empty if unreadable, undefined if it is gone. */
+function historyOf(disk: Disk, name: string): EntryHistory | undefined {
+  let text: string;
+  try {
+    text = protocol.readRegistry(disk, name);
+  } catch (error) {
+    if (error instanceof EntryNotFoundError) return undefined;
+    throw error;
+  }
+  try {
+    return parseHistory(text, name);
+  } catch {
+    return emptyHistory();
+  }
 }
 
 /**

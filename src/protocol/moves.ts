@@ -396,6 +396,17 @@ export interface ReleaseOptions {
   metadata?: string;
   /** The new text of the registry file (the entry's history). */
   history?: string;
+  /**
+   * Whether the new history must survive a power cut in strict durability
+   * (flushed, with its directory, before the entry moves): a failure
+   * counted must stay counted. An operator's fresh start need not: a power
+   * cut that loses it leaves the entry with its old count (or, on a file
+   * system that does not order a replaced file's data before its rename,
+   * an empty history, which is none), never a torn one.
+   *
+   * @default {true}
+   */
+  historyDurable?: boolean;
   /** When it is due in its new queue; now if left out. */
   due?: Date;
 }
@@ -419,8 +430,11 @@ export async function release(
   if (options.history !== undefined) {
     const registry = disk.layout.registry(name);
     const since = disk.mark();
-    await replace(disk, registry, name, options.history, operation);
-    if (disk.strict) {
+    const durable = options.historyDurable ?? true;
+    await replace(disk, registry, name, options.history, operation, {
+      flush: durable,
+    });
+    if (disk.strict && durable) {
       try {
         await disk.flushDir(disk.layout.registryDir, since);
       } catch (error) {
@@ -719,9 +733,9 @@ async function replace(
   name: string,
   content: FileContent,
   operation: string,
-  options: { due?: Date; tmp?: string } = {},
+  options: { due?: Date; tmp?: string; flush?: boolean } = {},
 ): Promise<void> {
-  const { due, tmp = disk.layout.tmp(name) } = options;
+  const { due, tmp = disk.layout.tmp(name), flush = true } = options;
   const { fs } = disk;
   await disk.withTmp(name, async () => {
     try {
@@ -729,7 +743,7 @@ async function replace(
         const file = await writeTmp(disk, tmp, content);
         try {
           if (due !== undefined) setDue(disk, tmp, due);
-          if (disk.strict) await file!.sync();
+          if (disk.strict && flush) await file!.sync();
         } finally {
           file?.close();
         }

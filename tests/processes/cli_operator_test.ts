@@ -571,19 +571,14 @@ Deno.test("cli: --version and version print deno.json's version", async () => {
   assert.match(help.stdout, /multispool --version/);
 });
 
-Deno.test("cli: deno install -g from a checkout makes a working multispool command", async () => {
+Deno.test("cli: deno task install:cli makes a working multispool command, serve included, without a misleading note", async () => {
   await using tmp = await tempDir();
   const root = `${tmp.path}/install`;
-  const installed = await runDeno([
-    "install",
-    "-g",
-    "-n",
-    "multispool",
-    "--allow-read",
-    "--allow-write",
-    "cli/main.ts",
-  ], { env: { DENO_INSTALL_ROOT: root } });
+  const installed = await runDeno(["task", "install:cli"], {
+    env: { DENO_INSTALL_ROOT: root },
+  });
   assert.equal(installed.code, 0, installed.stderr);
+  assert.doesNotMatch(installed.stderr, /will be ignored|Warning/);
   const command = `${root}/bin/multispool`;
   const run = async (...args: string[]) => {
     const output = await new Deno.Command(command, {
@@ -610,6 +605,30 @@ Deno.test("cli: deno install -g from a checkout makes a working multispool comma
   assert.equal(r.code, 0, r.stderr);
   r = await run("ls", spool, "q");
   assert.match(r.stdout, /^-- 1 entry, 2 B$/m);
+  r = await run("--help");
+  assert.doesNotMatch(r.stdout, /repository|deno task/);
+  // serve has what it needs: it listens, and stops on SIGTERM.
+  const serving = new Deno.Command(command, {
+    args: ["serve", spool, "--port", "0"],
+    cwd: tmp.path,
+    env: { NO_COLOR: "1" },
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+  const reader = serving.stdout.pipeThrough(new TextDecoderStream())
+    .getReader();
+  let said = "";
+  while (!said.includes("listening on")) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    said += value;
+  }
+  serving.kill("SIGTERM");
+  const errors = new Response(serving.stderr).text();
+  while (!(await reader.read()).done) { /* drained */ }
+  const { code } = await serving.status;
+  assert.match(said, /listening on http:\/\/127\.0\.0\.1:\d+\//);
+  assert.equal(code, 0, await errors);
 });
 
 Deno.test("cli: --help documents filters, bulk actions, streams and metrics", async () => {
