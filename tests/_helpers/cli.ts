@@ -1,0 +1,46 @@
+// Running the multispool command as a user does: a child process with read
+// and write access to one directory only.
+
+import assert from "node:assert/strict";
+import {
+  type ChildResult,
+  runDeno,
+  type RunningChild,
+  scopedTo,
+  startDeno,
+} from "./children.ts";
+
+/** Runs `multispool ARGS` with access to `dir` only. */
+export function cli(
+  dir: string,
+  args: string[],
+  options: { stdin?: string } = {},
+): Promise<ChildResult> {
+  return runDeno([
+    "run",
+    "--quiet",
+    "--no-prompt",
+    ...scopedTo(dir),
+    "cli/main.ts",
+    ...args,
+  ], options);
+}
+
+/** Runs `multispool ARGS`, expects exit code 0, and returns stdout. */
+export async function ok(dir: string, args: string[]): Promise<string> {
+  const r = await cli(dir, args);
+  assert.equal(r.code, 0, `${args.join(" ")}: ${r.stderr}`);
+  return r.stdout;
+}
+
+/** Starts `multispool ARGS` (a command that runs until stopped). */
+export function startCli(dir: string, args: string[]): RunningChild {
+  return startDeno([
+    "run",
+    "--quiet",
+    "--no-prompt",
+    ...scopedTo(dir),
+    "cli/main.ts",
+    ...args,
+  ]);
+}
