@@ -10,20 +10,19 @@ import {
   startDeno,
 } from "./children.ts";
 
+/** `deno run` arguments for `multispool ARGS` with access to `dir` only. */
+function cliArgs(dir: string, args: string[]): string[] {
+  return ["run", "--quiet", "--no-prompt", ...scopedTo(dir), "cli/main.ts"]
+    .concat(args);
+}
+
 /** Runs `multispool ARGS` with access to `dir` only. */
 export function cli(
   dir: string,
   args: string[],
   options: { stdin?: string } = {},
 ): Promise<ChildResult> {
-  return runDeno([
-    "run",
-    "--quiet",
-    "--no-prompt",
-    ...scopedTo(dir),
-    "cli/main.ts",
-    ...args,
-  ], options);
+  return runDeno(cliArgs(dir, args), options);
 }
 
 /** Runs `multispool ARGS`, expects exit code 0, and returns stdout. */
@@ -35,12 +34,5 @@ export async function ok(dir: string, args: string[]): Promise<string> {
 
 /** Starts `multispool ARGS` (a command that runs until stopped). */
 export function startCli(dir: string, args: string[]): RunningChild {
-  return startDeno([
-    "run",
-    "--quiet",
-    "--no-prompt",
-    ...scopedTo(dir),
-    "cli/main.ts",
-    ...args,
-  ]);
+  return startDeno(cliArgs(dir, args));
 }

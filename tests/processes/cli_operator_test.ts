@@ -10,33 +10,9 @@ import assert from "node:assert/strict";
 import { Spool } from "../../mod.ts";
 import { checkout } from "../../expert.ts";
 import { age } from "../_helpers/ages.ts";
-import {
-  type ChildResult,
-  lines,
-  ROOT,
-  runDeno,
-  scopedTo,
-} from "../_helpers/children.ts";
+import { lines, ROOT, runDeno } from "../_helpers/children.ts";
 import { tempDir } from "../_helpers/temp_dir.ts";
-
-function cli(dir: string, args: string[]): Promise<ChildResult> {
-  // Only the spool: the CLI needs nothing else.
-  return runDeno([
-    "run",
-    "--quiet",
-    "--no-prompt",
-    ...scopedTo(dir),
-    "cli/main.ts",
-    ...args,
-  ]);
-}
-
-/** Runs the CLI and expects exit code 0; returns stdout. */
-async function ok(dir: string, args: string[]): Promise<string> {
-  const r = await cli(dir, args);
-  assert.equal(r.code, 0, `${args.join(" ")}: ${r.stderr}`);
-  return r.stdout;
-}
+import { cli, ok } from "../_helpers/cli.ts";
 
 /** Control characters that must never reach a terminal raw. */
 // deno-lint-ignore no-control-regex

@@ -7,32 +7,9 @@
 import assert from "node:assert/strict";
 import { Spool } from "../../mod.ts";
 import { checkout, tryCheckout } from "../../expert.ts";
-import {
-  type ChildResult,
-  lines,
-  runDeno,
-  scopedTo,
-} from "../_helpers/children.ts";
+import { lines, runDeno } from "../_helpers/children.ts";
 import { tempDir } from "../_helpers/temp_dir.ts";
-
-function cli(dir: string, args: string[]): Promise<ChildResult> {
-  // Only the spool: the CLI needs nothing else.
-  return runDeno([
-    "run",
-    "--quiet",
-    "--no-prompt",
-    ...scopedTo(dir),
-    "cli/main.ts",
-    ...args,
-  ]);
-}
-
-/** Runs the CLI and expects exit code 0; returns stdout. */
-async function ok(dir: string, args: string[]): Promise<string> {
-  const r = await cli(dir, args);
-  assert.equal(r.code, 0, `${args.join(" ")}: ${r.stderr}`);
-  return r.stdout;
-}
+import { cli, ok } from "../_helpers/cli.ts";
 
 /** What `ls --json` and `show --json` say about an entry. */
 interface Listed {

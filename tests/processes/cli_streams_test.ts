@@ -10,37 +10,9 @@ import { relative } from "node:path";
 import { Spool } from "../../mod.ts";
 import { checkout, listCheckoutsUnsafe } from "../../expert.ts";
 import { age } from "../_helpers/ages.ts";
-import {
-  type ChildResult,
-  lines,
-  ROOT,
-  runDeno,
-  scopedTo,
-  startDeno,
-} from "../_helpers/children.ts";
+import { lines, ROOT, scopedTo } from "../_helpers/children.ts";
 import { tempDir } from "../_helpers/temp_dir.ts";
-
-function cli(dir: string, args: string[]): Promise<ChildResult> {
-  return runDeno([
-    "run",
-    "--quiet",
-    "--no-prompt",
-    ...scopedTo(dir),
-    "cli/main.ts",
-    ...args,
-  ]);
-}
-
-function startCli(dir: string, args: string[]) {
-  return startDeno([
-    "run",
-    "--quiet",
-    "--no-prompt",
-    ...scopedTo(dir),
-    "cli/main.ts",
-    ...args,
-  ]);
-}
+import { cli, startCli } from "../_helpers/cli.ts";
 
 /** Control characters that must never reach a terminal raw. */
 // deno-lint-ignore no-control-regex

@@ -4,31 +4,10 @@
 import assert from "node:assert/strict";
 import { Spool } from "../../mod.ts";
 import { checkout } from "../../expert.ts";
-import {
-  type ChildResult,
-  lines,
-  runDeno,
-  scopedTo,
-  startDeno,
-} from "../_helpers/children.ts";
+import { lines, runDeno, startDeno } from "../_helpers/children.ts";
 import { age } from "../_helpers/ages.ts";
 import { tempDir } from "../_helpers/temp_dir.ts";
-
-function cli(
-  dir: string,
-  args: string[],
-  stdin?: string,
-): Promise<ChildResult> {
-  // Only the spool: the CLI needs nothing else.
-  return runDeno([
-    "run",
-    "--quiet",
-    "--no-prompt",
-    ...scopedTo(dir),
-    "cli/main.ts",
-    ...args,
-  ], { stdin });
-}
+import { cli } from "../_helpers/cli.ts";
 
 Deno.test("cli: init, enqueue, ls, show, mv, rm", async () => {
   await using tmp = await tempDir();
@@ -44,7 +23,7 @@ Deno.test("cli: init, enqueue, ls, show, mv, rm", async () => {
     "active",
     "--metadata",
     '{"to":"a@x"}',
-  ], "body from stdin\n");
+  ], { stdin: "body from stdin\n" });
   assert.equal(r.code, 0, r.stderr);
   const first = r.stdout.trim();
   r = await cli(root, [
