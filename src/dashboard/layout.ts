@@ -63,6 +63,11 @@ export function layout(frame: Frame, page: PageParts): Html {
 <span class="mode ${frame.allowActions ? "mode-actions" : "mode-read"}">${
     frame.allowActions ? "actions allowed" : "read-only"
   }</span>
+<a class="health-link" href="${paths.health()}">Health</a>
+<form class="search" method="get" action="${paths.search()}" role="search">
+<input name="name" aria-label="entry name" placeholder="entry name (or its start)" size="30" autocomplete="off" required>
+<button type="submit">Find</button>
+</form>
 ${live}
 </header>
 <nav class="trail">${trail}<span>${visible(page.title)}</span></nav>
