@@ -75,7 +75,7 @@ button.danger { border-color: var(--bad-line); color: var(--bad-line); }
 input, select { font: inherit; padding: .2em .4em; background: var(--panel); color: var(--fg);
   border: 1px solid var(--line); border-radius: 4px; }
 header.top form.search { display: flex; gap: .3em; }
-header.top form.search input { width: 18em; }
+header.top form.search input { width: 14em; }
 .health-link { font-size: .9em; }
 section.health { background: var(--panel); border: 1px solid var(--line); border-left: 4px solid var(--line);
   padding: .2em 1em; margin: 1em 0; border-radius: 3px; }
@@ -94,7 +94,7 @@ td.error .kind { font-weight: 600; }
 td.error .message { color: var(--muted); overflow-wrap: anywhere; }
 td.last-hour { white-space: nowrap; }
 td.last-hour .flow { display: block; font-size: .78em; color: var(--muted); }
-svg.chart { display: block; }
+svg.chart { display: block; background: var(--panel); border: 1px solid var(--line); border-radius: 2px; }
 svg.chart .line { fill: none; stroke: var(--bar); stroke-width: 1.5; }
 svg.chart-in .line { stroke: var(--ok-line); }
 svg.chart-out .line { stroke: var(--warn); }
@@ -180,6 +180,20 @@ export const SCRIPT = `"use strict";
     if (at) {
       at.dateTime = snapshot.at;
       at.textContent = time(snapshot.at);
+    }
+    const health = snapshot.health;
+    const panel = document.querySelector("section.health");
+    if (health && panel) {
+      panel.dataset.state = health.state;
+      for (const field of ["problems", "plan"]) {
+        const cell = panel.querySelector('[data-health="' + field + '"]');
+        if (cell) cell.textContent = health[field];
+      }
+      const checked = panel.querySelector('[data-health="at"]');
+      if (checked) {
+        checked.dateTime = health.at;
+        checked.textContent = time(health.at);
+      }
     }
     const took = document.getElementById("measure-ms");
     if (took) took.textContent = String(snapshot.measureMs);

@@ -40,6 +40,22 @@ export function pointsOf(
   return points;
 }
 
+/**
+ * The last value of `measure` and the largest, rounded: what a caption
+ * says beside the chart (`undefined` without a sample).
+ */
+export function lastAndMax(
+  samples: readonly RateSample[],
+  measure: Measure,
+): { last: number; max: number } | undefined {
+  const points = pointsOf(samples, measure);
+  if (points.length === 0) return undefined;
+  return {
+    last: Math.round(points.at(-1)!.value),
+    max: Math.round(Math.max(...points.map((p) => p.value))),
+  };
+}
+
 /** The label of a measure. */
 const LABELS: Record<Measure, string> = {
   depth: "entries waiting",

@@ -15,6 +15,7 @@ import { FormGuard, readUrlEncoded } from "./csrf.ts";
 import { HttpError } from "./http_error.ts";
 import type { Frame } from "./layout.ts";
 import { HealthWatch } from "./health.ts";
+import { healthSummary } from "./page_health.ts";
 import { LiveShapes } from "./live.ts";
 import { type DashboardOptions, settingsOf } from "./options.ts";
 import { errorPage } from "./page_error.ts";
@@ -133,8 +134,14 @@ export function createDashboard(
   const paths = new Paths(settings.basePath);
   const gate = new Gate(settings);
   const guard = new FormGuard();
-  const live = new LiveShapes(view, settings.refreshMs);
   const health = new HealthWatch(view, settings.monitor);
+  // Each live update carries the health panel's summary, and keeps the
+  // checks going while a page watches.
+  const live = new LiveShapes(view, settings.refreshMs, () => {
+    health.current().catch(() => {});
+    const last = health.latest();
+    return last === undefined ? {} : { health: healthSummary(last) };
+  });
   const rates = new RateSampler(view, settings.sampleEveryMs);
   rates.start();
   const frame: Frame = { paths, dir, allowActions: settings.allowActions };
@@ -256,7 +263,7 @@ export function createDashboard(
 
   const close = async () => {
     live.close();
-    await Promise.all([rates.close(), health.close()]);
+    await Promise.all([live.settled(), rates.close(), health.close()]);
   };
   return { dir, handler, close, [Symbol.asyncDispose]: close };
 }

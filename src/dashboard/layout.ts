@@ -65,7 +65,7 @@ export function layout(frame: Frame, page: PageParts): Html {
   }</span>
 <a class="health-link" href="${paths.health()}">Health</a>
 <form class="search" method="get" action="${paths.search()}" role="search">
-<input name="name" aria-label="entry name" placeholder="entry name (or its start)" size="30" autocomplete="off" required>
+<input name="name" aria-label="entry name" placeholder="entry name, or its start" size="24" autocomplete="off" required>
 <button type="submit">Find</button>
 </form>
 ${live}

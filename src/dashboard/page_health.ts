@@ -165,9 +165,19 @@ function planLine(plan: RepairReport): string {
   }.`;
 }
 
+/** The panel's texts, for the live updates. */
+export function healthSummary(health: Health): Record<string, string> {
+  return {
+    state: health.problems.length === 0 ? "ok" : "problems",
+    problems: problemSummary(health.problems),
+    plan: planLine(health.plan),
+    at: health.at.toISOString(),
+  };
+}
+
 /** When a check was made and what it took. */
 function checkedLine(health: Health): Html {
-  return markup`<span class="meta">Checked <time datetime="${health.at.toISOString()}">${
+  return markup`<span class="meta">Checked <time data-health="at" datetime="${health.at.toISOString()}">${
     formatTime(health.at)
   }</time> in ${formatCount(health.checkMs)} ms.</span>`;
 }
@@ -184,13 +194,16 @@ export function healthPanel(
 ): Html {
   const { paths } = frame;
   if (health === undefined) {
+    // The live updates fill it in once the first check has ended.
     return markup`<section class="health" data-state="unknown" aria-label="health">
 <h2>Health</h2>
-<p>${
+<p class="health-problems"><b data-health="problems">${
       failure === undefined
-        ? "Checking the spool… (the health page waits for the check)."
+        ? "Checking the spool…"
         : `Cannot check the spool: ${visible(failure)}`
-    } <a href="${paths.health()}">Health page</a></p>
+    }</b> <span class="meta">Checked <time data-health="at"></time></span></p>
+<p>${quarantinedLine(frame, shapes)}</p>
+<p><span data-health="plan"></span> <a href="${paths.health()}">Details</a></p>
 </section>`;
   }
   const state = health.problems.length === 0 ? "ok" : "problems";

@@ -13,7 +13,7 @@ import type { EntryInfo } from "../operator/entry_info.ts";
 import type { EntryPage } from "../operator/listing.ts";
 import { AGE_BUCKETS as BUCKETS, type QueueShape } from "../operator/shapes.ts";
 import { ACTION_KINDS } from "./actions.ts";
-import { lineChart } from "./chart.ts";
+import { lastAndMax, lineChart, type Measure } from "./chart.ts";
 import {
   type FilterFields,
   filterQuery,
@@ -183,18 +183,23 @@ function lastHour(queue: string, samples: readonly RateSample[]): Html {
     : `over the last ${formatAge(sum.spanMs)}: ${formatCount(sum.in)} in, ${
       formatCount(sum.out)
     } out`;
+  const figure = (measure: Measure, label: string) => {
+    const values = lastAndMax(samples, measure);
+    const caption = values === undefined
+      ? `${label}: no sample yet`
+      : `${label}: ${formatCount(values.last)} now, ${
+        formatCount(values.max)
+      } at most`;
+    return markup`<figure>${
+      lineChart(queue, samples, measure, size)
+    }<figcaption>${caption}</figcaption></figure>`;
+  };
   return markup`<section class="last-hour" aria-label="last hour">
 <h2>Last hour</h2>
 <div class="charts">
-<figure>${
-    lineChart(queue, samples, "depth", size)
-  }<figcaption>waiting</figcaption></figure>
-<figure>${
-    lineChart(queue, samples, "in", size)
-  }<figcaption>in per minute</figcaption></figure>
-<figure>${
-    lineChart(queue, samples, "out", size)
-  }<figcaption>out per minute</figcaption></figure>
+${figure("depth", "waiting")}
+${figure("in", "in per minute")}
+${figure("out", "out per minute")}
 </div>
 <p class="meta">${span}. Sampled by the server: a name waiting now and not at the look before came in, one gone since went out; an entry that comes and goes between two looks is not seen, so these are floors.</p>
 </section>`;
