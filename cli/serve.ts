@@ -53,7 +53,8 @@ export const serve: Command = {
   name: "serve",
   summary: "serve a web dashboard of the spool (read-only unless allowed)",
   help: `Usage: multispool serve DIR [--port N] [--host ADDR] [--allow-actions]
-       [--token TOKEN] [--hold-queue NAME] [--interval SPAN] [limits]
+       [--token TOKEN] [--hold-queue NAME] [--interval SPAN]
+       [--sample-every SPAN] [limits]
 
 Serves a web dashboard of the spool in DIR until interrupted: the spool's
 health (the monitor's problems, quarantined entries counted apart, the
@@ -91,6 +92,10 @@ Options:
   --hold-queue NAME the queue "hold" proposes ("held"; made when first used)
   --interval SPAN   the shortest time between live updates (1s); longer
                     when measuring the spool takes long
+  --sample-every SPAN
+                    the shortest time between two looks at every queue for
+                    the last hour's charts (10s); longer when a look takes
+                    long
   -h, --help        show this help
 
 The health panel's monitor, as in "check" and "repair":
@@ -110,6 +115,7 @@ token beyond loopback, the port in use, not a spool).`,
       token: { type: "string" },
       "hold-queue": { type: "string" },
       interval: { type: "string" },
+      "sample-every": { type: "string" },
       ...LIMIT_FLAGS,
     });
     const [dir] = positionals(parsed, ["DIR"]);
@@ -137,6 +143,13 @@ token beyond loopback, the port in use, not a spool).`,
       ? 1000
       : parseSpan(interval, "--interval");
     if (refreshMs <= 0) throw new UsageError("--interval: must be above 0");
+    const sample = stringFlag(parsed, "sample-every");
+    const sampleEveryMs = sample === undefined
+      ? 10_000
+      : parseSpan(sample, "--sample-every");
+    if (sampleEveryMs <= 0) {
+      throw new UsageError("--sample-every: must be above 0");
+    }
     const allowActions = boolFlag(parsed, "allow-actions");
     // Not a spool, or unreadable: say so now, not on the first request.
     await Spool.findQueues(dir);
@@ -146,6 +159,7 @@ token beyond loopback, the port in use, not a spool).`,
       refreshMs,
       holdQueue: stringFlag(parsed, "hold-queue"),
       monitor: monitorOptions(parsed),
+      sampleEveryMs,
     });
     using stop = abortOnSignals();
     // The live streams never end by themselves: end them first, so that
