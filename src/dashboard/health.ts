@@ -2,11 +2,11 @@
  * The spool's health as the dashboard shows it: the monitor's problems,
  * the entries quarantined (counted apart: they are not problems), and the
  * repair the monitor would do, from a dry run. A check scans the whole
- * spool twice (the problems, then the plan), so it is shared: pages show
- * the last one, and a new one starts when the last is older than the
- * pause (15 s, or four times what the check took if that is longer);
- * only the first page waits for one. The repair itself runs only when an
- * operator confirms it. Internal.
+ * spool (twice when there are problems: the problems, then the plan), so
+ * it is shared: pages show the last one, and a new one starts when the
+ * last is older than the pause (15 s, or four times what the check took
+ * if that is longer); pages wait for the first one half a second at most.
+ * The repair itself runs only when an operator confirms it. Internal.
  *
  * @module
  */
@@ -160,10 +160,11 @@ export class HealthWatch {
     const monitor = await this.#open();
     const spool = await this.#view.open();
     const found = await findings(monitor, spool);
-    const plan = withoutQuarantined(
-      await monitor.repair({ dryRun: true }),
-      found,
-    );
+    // Repair acts only on problems: a spool without any needs no dry run
+    // (a second scan of the spool).
+    const plan = found.problems.length === 0
+      ? { dryRun: true, actions: [], leftAlone: [] }
+      : withoutQuarantined(await monitor.repair({ dryRun: true }), found);
     const health: Health = {
       ...found,
       plan,

@@ -21,6 +21,8 @@ export interface PageParts {
   content: Html;
   /** Whether the page takes live updates. */
   live?: boolean;
+  /** Reload the page after this many seconds (a page still waiting). */
+  refreshSeconds?: number;
 }
 
 /** What every page shows in its header. */
@@ -50,7 +52,10 @@ export function layout(frame: Frame, page: PageParts): Html {
 <html lang="en">
 <head>
 <meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta name="viewport" content="width=device-width, initial-scale=1">${
+    page.refreshSeconds === undefined ? "" : markup`
+<meta http-equiv="refresh" content="${page.refreshSeconds}">`
+  }
 <title>${visible(page.title)} · multispool</title>
 <link rel="stylesheet" href="${paths.asset("style.css")}">
 <link rel="icon" href="${paths.asset("icon.svg")}" type="image/svg+xml">

@@ -115,8 +115,15 @@ function problemsTable(problems: readonly Problem[], now: Date): Html {
 </table>`;
 }
 
-/** `12 quarantined (dead: 10, mail: 2)`, from the queues' shapes. */
-function quarantinedLine(frame: Frame, shapes: readonly QueueShape[]): Html {
+/**
+ * `12 quarantined (dead: 10, mail: 2)`, from the queues' shapes (not known
+ * before their first measurement).
+ */
+function quarantinedLine(
+  frame: Frame,
+  shapes: readonly QueueShape[] | undefined,
+): Html {
+  if (shapes === undefined) return markup`Quarantined entries: measuring…`;
   const queues = shapes.filter((s) => s.quarantined > 0);
   const total = queues.reduce((sum, s) => sum + s.quarantined, 0);
   if (total === 0) return markup`No entry quarantined.`;
@@ -189,7 +196,7 @@ function checkedLine(health: Health): Html {
 export function healthPanel(
   frame: Frame,
   health: Health | undefined,
-  shapes: readonly QueueShape[],
+  shapes: readonly QueueShape[] | undefined,
   failure?: string,
 ): Html {
   const { paths } = frame;
@@ -222,11 +229,26 @@ export function healthPanel(
 </section>`;
 }
 
+/**
+ * The health page while the first check runs: it says so, and reloads
+ * itself (a refresh, not a script) until the check has ended.
+ */
+export function healthPendingPage(frame: Frame): Html {
+  const { paths } = frame;
+  return layout(frame, {
+    title: "Health",
+    trail: [["Queues", paths.home()]],
+    refreshSeconds: 2,
+    content:
+      markup`<p class="health-problems" data-state="unknown"><b>Checking the spool…</b> The monitor scans every file of the spool; this page shows what it finds once it has ended, and reloads until then.</p>`,
+  });
+}
+
 /** The health page: every problem, the quarantined, the repair plan. */
 export function healthPage(
   frame: Frame,
   health: Health,
-  shapes: readonly QueueShape[],
+  shapes: readonly QueueShape[] | undefined,
   notice?: PageParts["notice"],
 ): Html {
   const { paths } = frame;

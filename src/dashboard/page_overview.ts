@@ -19,6 +19,8 @@ import type { Snapshot } from "./snapshot.ts";
 
 /** What the overview shows besides the queues' shapes. */
 export interface OverviewView {
+  /** The queues of the spool now (rows before their first measurement). */
+  queues: readonly string[];
   /** The last health check, if one has ended. */
   health: Health | undefined;
   /** Why there is none, if the check failed. */
@@ -47,24 +49,29 @@ function lastHourCell(queue: string, samples: readonly RateSample[]): Html {
   }<span class="flow">${flow}</span></td>`;
 }
 
-function row(frame: Frame, shape: QueueShape, view: OverviewView): Html {
-  const q = shape.queue;
+/** A queue's row; `…` in each cell until its first measurement. */
+function row(
+  frame: Frame,
+  q: string,
+  shape: QueueShape | undefined,
+  view: OverviewView,
+): Html {
+  const count = (n: number | undefined) =>
+    n === undefined ? "…" : formatCount(n);
+  const age = (ms: number | null | undefined) =>
+    ms === undefined ? "…" : formatAgeOrNone(ms);
   return markup`<tr>
 <th scope="row"><a href="${frame.paths.queue(q)}">${visible(q)}</a></th>
-${numberCell(q, "ready", formatCount(shape.ready))}
-${numberCell(q, "delayed", formatCount(shape.delayed))}
-${numberCell(q, "quarantined", formatCount(shape.quarantined))}
-${numberCell(q, "checkedOut", formatCount(shape.checkedOut))}
-${numberCell(q, "oldestWaitingMs", formatAgeOrNone(shape.oldestWaitingMs))}
-${
-    numberCell(
-      q,
-      "oldestCheckedOutMs",
-      formatAgeOrNone(shape.oldestCheckedOutMs),
-    )
-  }
+${numberCell(q, "ready", count(shape?.ready))}
+${numberCell(q, "delayed", count(shape?.delayed))}
+${numberCell(q, "quarantined", count(shape?.quarantined))}
+${numberCell(q, "checkedOut", count(shape?.checkedOut))}
+${numberCell(q, "oldestWaitingMs", age(shape?.oldestWaitingMs))}
+${numberCell(q, "oldestCheckedOutMs", age(shape?.oldestCheckedOutMs))}
 ${lastHourCell(q, view.samples(q))}
-<td>${histogram(q, shape.buckets)}</td>
+<td>${
+    histogram(q, shape?.buckets ?? new Array(BUCKETS.length + 1).fill(0))
+  }</td>
 </tr>`;
 }
 
@@ -72,49 +79,62 @@ ${lastHourCell(q, view.samples(q))}
 const TOTAL_TITLE =
   "Every entry of the spool, counted once: those waiting in any queue (ready, delayed or quarantined) and those checked out. Ready entries are not added up across queues: a dead-letter queue's ready entries are no one's work.";
 
-/** The Total row: the spool's entries, each once, and its oldest. */
-function totalRow(queues: readonly QueueShape[]): Html {
+/**
+ * The Total row: the spool's entries, each once, and its oldest (`…`
+ * before the first measurement).
+ */
+function totalRow(queues: readonly QueueShape[] | undefined): Html {
   const sum = (f: (s: QueueShape) => number) =>
-    queues.reduce((n, s) => n + f(s), 0);
+    queues === undefined
+      ? "…"
+      : formatCount(queues.reduce((n, s) => n + f(s), 0));
   const oldest = (f: (s: QueueShape) => number | null) => {
+    if (queues === undefined) return "…";
     const ages = queues.map(f).filter((a): a is number => a !== null);
-    return ages.length === 0 ? null : Math.max(...ages);
+    return formatAgeOrNone(ages.length === 0 ? null : Math.max(...ages));
   };
-  const waiting = sum((s) => s.waiting);
-  const checkedOut = sum((s) => s.checkedOut);
   return markup`<tfoot><tr title="${TOTAL_TITLE}">
 <th scope="row">Whole spool</th>
 <td class="num" colspan="3"><b data-total="waiting">${
-    formatCount(waiting)
+    sum((s) => s.waiting)
   }</b> waiting, <span data-total="quarantined">${
-    formatCount(sum((s) => s.quarantined))
+    sum((s) => s.quarantined)
   }</span> of them quarantined</td>
-<td class="num" data-total="checkedOut">${formatCount(checkedOut)}</td>
+<td class="num" data-total="checkedOut">${sum((s) => s.checkedOut)}</td>
 <td class="num" data-total="oldestWaitingMs">${
-    formatAgeOrNone(oldest((s) => s.oldestWaitingMs))
+    oldest((s) => s.oldestWaitingMs)
   }</td>
 <td class="num" data-total="oldestCheckedOutMs">${
-    formatAgeOrNone(oldest((s) => s.oldestCheckedOutMs))
+    oldest((s) => s.oldestCheckedOutMs)
   }</td>
 <td colspan="2"><b data-total="entries">${
-    formatCount(waiting + checkedOut)
+    sum((s) => s.waiting + s.checkedOut)
   }</b> entries in all <span class="legend">· bars: under 5 min … over 21 h</span></td>
 </tr></tfoot>`;
 }
 
-/** The overview page. */
+/**
+ * The overview page; without a snapshot yet (measuring a big spool takes
+ * a while), the queues' numbers are `…` until the live updates bring
+ * them.
+ */
 export function overviewPage(
   frame: Frame,
-  snapshot: Snapshot,
+  snapshot: Snapshot | undefined,
   view: OverviewView,
   notice?: PageParts["notice"],
 ): Html {
   const ages = [...BUCKETS, 0].map((_, i) => bucketLabel(i)).join(", ");
-  const names = snapshot.queues.map((s) => s.queue).join("/");
-  const at = new Date(snapshot.at);
-  const queues = snapshot.queues.length === 0
+  const shapes = new Map(snapshot?.queues.map((s) => [s.queue, s]));
+  const names = snapshot?.queues.map((s) => s.queue) ?? view.queues;
+  const measured = snapshot === undefined
+    ? markup`Measured <time id="measured-at">not yet (measuring the spool…)</time> in <span id="measure-ms">…</span> ms.`
+    : markup`Measured <time id="measured-at" datetime="${snapshot.at}">${
+      formatTime(new Date(snapshot.at))
+    }</time> in <span id="measure-ms">${snapshot.measureMs}</span> ms.`;
+  const queues = names.length === 0
     ? markup`<p>This spool has no queues yet.</p>`
-    : markup`<table class="queues" data-queues="${names}">
+    : markup`<table class="queues" data-queues="${names.join("/")}">
 <thead><tr>
 <th scope="col">Queue</th>
 <th scope="col" class="num" title="waiting and due: a consumer may take them now">Ready</th>
@@ -127,17 +147,15 @@ export function overviewPage(
 <th scope="col" title="waiting entries by age: ${ages}">Waiting, by age</th>
 </tr></thead>
 <tbody>
-${snapshot.queues.map((shape) => row(frame, shape, view))}
+${names.map((q) => row(frame, q, shapes.get(q), view))}
 </tbody>
-${totalRow(snapshot.queues)}
+${totalRow(snapshot?.queues)}
 </table>
-<p class="meta">Measured <time id="measured-at" datetime="${snapshot.at}">${
-      formatTime(at)
-    }</time> in <span id="measure-ms">${snapshot.measureMs}</span> ms. Times are UTC.
+<p class="meta">${measured} Times are UTC.
 <noscript>Reload the page to measure again (live updates need JavaScript).</noscript>
 <span id="queues-changed" hidden>The queues have changed: <a href="">reload</a>.</span></p>`;
   const content = markup`${
-    healthPanel(frame, view.health, snapshot.queues, view.healthFailure)
+    healthPanel(frame, view.health, snapshot?.queues, view.healthFailure)
   }
 <h2>Queues</h2>
 ${queues}`;

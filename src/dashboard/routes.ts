@@ -32,6 +32,7 @@ import { confirmPage } from "./page_confirm.ts";
 import { entryPage } from "./page_entry.ts";
 import {
   healthPage,
+  healthPendingPage,
   repairConfirmPage,
   repairReportPage,
 } from "./page_health.ts";
@@ -63,8 +64,11 @@ export interface RouteContext {
   rates: RateSampler;
 }
 
-/** How long the overview waits for a first health check before it shows. */
-const HEALTH_WAIT_MS = 500;
+/**
+ * How long a page waits for a first measurement or health check (a big
+ * spool takes seconds) before it shows without it.
+ */
+const WAIT_MS = 500;
 
 /** How many matches per queue a search by the start of names lists. */
 const SEARCH_MATCHES = 10;
@@ -226,7 +230,7 @@ export function routes(context: RouteContext): Router {
     { health: Health | undefined; failure?: string }
   > => {
     try {
-      return { health: await within(health.current(), HEALTH_WAIT_MS) };
+      return { health: await within(health.current(), WAIT_MS) };
     } catch (error) {
       return {
         health: undefined,
@@ -267,10 +271,14 @@ export function routes(context: RouteContext): Router {
 
   return new Router()
     .add("GET", "/", async (_request, _params, url) => {
-      const snapshot = await live.current();
-      const { health, failure } = await healthSoon();
+      const spool = await view.open();
+      const [snapshot, { health, failure }] = await Promise.all([
+        within(live.current(), WAIT_MS),
+        healthSoon(),
+      ]);
       return htmlResponse(
         overviewPage(frame, snapshot, {
+          queues: spool.queues,
           health,
           healthFailure: failure,
           samples: (queue) => rates.samples(queue),
@@ -426,10 +434,14 @@ export function routes(context: RouteContext): Router {
     })
     .add("GET", "/health", async () => {
       const [checked, snapshot] = await Promise.all([
-        health.current(),
-        live.current(),
+        within(health.current(), WAIT_MS),
+        within(live.current(), WAIT_MS),
       ]);
-      return htmlResponse(healthPage(frame, checked, snapshot.queues));
+      return htmlResponse(
+        checked === undefined
+          ? healthPendingPage(frame)
+          : healthPage(frame, checked, snapshot?.queues),
+      );
     })
     .add("GET", "/health/repair", async () => {
       expectActions();
