@@ -71,9 +71,6 @@ export function parseAction(
   form: URLSearchParams,
   holdQueue: string,
 ): ActionRequest {
-  if (!spool.queues.includes(queue)) {
-    throw new HttpError(404, `there is no queue ${JSON.stringify(queue)}`);
-  }
   const problem = nameProblem(name);
   if (problem !== undefined) {
     throw new HttpError(404, `not an entry name (it ${problem})`);
@@ -87,7 +84,8 @@ export function parseAction(
  * none is named (made when first used), release and retry have defaults
  * of their own (the queue held from, the queue of the last failure).
  *
- * @throws {HttpError} 400 for an unknown action or a bad destination.
+ * @throws {HttpError} 404 for an unknown queue, 400 for an unknown action
+ * or a bad destination.
  */
 export function parseKindAndDestination(
   spool: OperatorSpool,
@@ -95,6 +93,9 @@ export function parseKindAndDestination(
   form: URLSearchParams,
   holdQueue: string,
 ): { kind: ActionKind; queue: string; to?: string } {
+  if (!spool.queues.includes(queue)) {
+    throw new HttpError(404, `there is no queue ${JSON.stringify(queue)}`);
+  }
   const kind = form.get("action") ?? "";
   if (!(ACTION_KINDS as readonly string[]).includes(kind)) {
     throw new HttpError(

@@ -46,9 +46,6 @@ export function parseBulk(
   params: URLSearchParams,
   holdQueue: string,
 ): BulkRequest {
-  if (!spool.queues.includes(queue)) {
-    throw new HttpError(404, `there is no queue ${JSON.stringify(queue)}`);
-  }
   return {
     ...parseKindAndDestination(spool, queue, params, holdQueue),
     filter: readFilter(params),

@@ -30,8 +30,11 @@ import { nameProblem } from "../names.ts";
  *   token: "4f3c2a1b0e9d8c7f6a5b4c3d",
  *   basePath: "/spool",
  *   holdQueue: "frozen",
+ *   // The health panel's monitor: checkouts are stale after 30 minutes.
+ *   monitor: { limits: { maxCheckedOutAgeMs: 30 * 60_000 } },
  * };
  * assert.equal(options.pageSize, undefined); // 50
+ * assert.equal(options.sampleEveryMs, undefined); // 10000
  * ```
  */
 export interface DashboardOptions {
