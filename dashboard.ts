@@ -1,11 +1,19 @@
 /**
- * A web dashboard for operators, in the spirit of Bull Board and of
- * Postfix's `qshape`, `postcat` and `postsuper`: every queue with its depth
- * (ready, delayed, checked out) and the ages of its entries, updated live;
- * an entry browser that pages through queues of any length by name; each
- * entry's metadata, payload, due time and failed attempts; and, when
- * allowed, actions on entries (move, hold, release, make due now, remove),
- * each confirmed first.
+ * A web dashboard for operators, in the spirit of Bull Board, Sidekiq's web
+ * page and Postfix's `qshape`, `postcat` and `postsuper`: the spool's
+ * health (the monitor's problems, quarantined entries counted apart, the
+ * repair it would do); every queue with its depth (ready, delayed,
+ * quarantined, checked out), the ages of its entries and its last hour
+ * (depth, entries in and out, sampled by the server), updated live; an
+ * entry browser that pages through queues of any length by name, jumps to
+ * a position or a name, and filters as the command line does (name
+ * prefix, metadata field, last error, due or delayed, age), with each
+ * entry's last error; a search by name and a link per entry that follows
+ * it wherever it goes; each entry's metadata, payload, due time and
+ * failures; and, when allowed, actions on one entry or on every entry the
+ * filter picks (retry with a fresh start, move, hold, release back where
+ * it was held from, make due now, remove) and the repair, each confirmed
+ * first, after a dry run that says how many and where.
  *
  * {@linkcode createDashboard} gives a request handler, to serve with
  * `Deno.serve` (the `multispool serve` command does) or to mount in an
@@ -17,9 +25,10 @@
  * answers only requests addressed to `localhost` from this host; every
  * action goes through the library's protocol (a checkout, then a save or a
  * remove), so it races correctly with consumers, and an entry a consumer
- * took meanwhile is a clear refusal, never a half-done change; forms carry
- * a secret and are refused from other origins; everything the spool holds
- * is escaped.
+ * took meanwhile is a clear refusal, never a half-done change; a bulk
+ * action runs on the filter its confirmation showed, and on no entry that
+ * arrived since; forms carry a secret and are refused from other origins;
+ * everything the spool holds is escaped.
  *
  * It needs read and write access to the spool (write for actions, and to
  * read the file system's clock), and network access to serve.
@@ -65,3 +74,4 @@ export {
 } from "./src/dashboard/create_dashboard.ts";
 export type { DashboardOptions } from "./src/dashboard/options.ts";
 export type { PeerInfo } from "./src/dashboard/auth.ts";
+export type { MonitorLimits, MonitorOptions } from "./src/monitor_options.ts";

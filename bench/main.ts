@@ -7,7 +7,8 @@
 //   deno task bench:quick    smoke test (well under a minute; judges nothing)
 //
 // Options: --quick, --only=SECTION,... (ops, syscalls, enqueue, large,
-// latency, peers, concurrency, schedule, drain, shared, operations),
+// latency, peers, concurrency, schedule, dashboard, drain, shared,
+// operations),
 // --fs=ext4,xfs,tmpfs,
 // --dir=BASE, --workers=read-write|all (the permissions of Deno workers:
 // read and write, the default, or --allow-all, which spares Deno's path
@@ -51,6 +52,7 @@ import {
   whyNoScratch,
 } from "./lib/scratch.ts";
 import { concurrencySection } from "./sections/concurrency.ts";
+import { dashboardSection } from "./sections/dashboard.ts";
 import { drainSection } from "./sections/drain.ts";
 import { enqueueSection } from "./sections/enqueue.ts";
 import { largeSection } from "./sections/large.ts";
@@ -71,6 +73,7 @@ const SECTIONS = [
   "peers",
   "concurrency",
   "schedule",
+  "dashboard",
   "drain",
   "shared",
   "operations",
@@ -273,6 +276,7 @@ async function main(): Promise<void> {
           () => concurrencySection(bench, scratch.devices, quick ? 1 : 3),
         );
         await section("schedule", () => scheduleSection(bench));
+        await section("dashboard", () => dashboardSection(bench));
         await section("drain", () => drainSection(bench, dirq));
         await section("shared", () => sharedSection(bench));
         await section("operations", () => operationsSection(bench));

@@ -17,6 +17,7 @@ import {
   UsageError,
 } from "./args.ts";
 import type { Command } from "./command.ts";
+import { LIMIT_FLAGS, LIMIT_HELP, monitorOptions } from "./health.ts";
 import { escapeText } from "./output.ts";
 
 /** The port when none is given. */
@@ -53,15 +54,24 @@ export const serve: Command = {
   summary: "serve a web dashboard of the spool (read-only unless allowed)",
   help: `Usage: multispool serve DIR [--port N] [--host ADDR] [--allow-actions]
        [--token TOKEN] [--hold-queue NAME] [--interval SPAN]
+       [--sample-every SPAN] [limits]
 
-Serves a web dashboard of the spool in DIR until interrupted: every queue
-with its ready, delayed and checked-out entries and their ages (qshape's
-buckets), updated live; an entry browser that pages by name; each entry's
-metadata, payload (the beginning: JSON indented, text, or hex), due time and
-failed attempts. With --allow-actions, entries can be moved to another
-queue, held (moved to a queue you name, "held" by default) and released,
-made due now and removed, each after a confirmation, as a consumer would:
-an entry a consumer took meanwhile is left alone, and said so.
+Serves a web dashboard of the spool in DIR until interrupted: the spool's
+health (the monitor's problems, quarantined entries counted apart, the
+repair it would do); every queue with its ready, delayed, quarantined and
+checked-out entries, their ages (qshape's buckets) and its last hour (depth,
+entries in and out, sampled by the server), updated live; an entry browser
+that pages by name, jumps to a position or a name, and filters as "ls" does
+(name prefix, metadata field, last error, due or delayed, age), with each
+entry's last error; a search by name, and a link per entry that follows it
+from queue to queue; each entry's metadata, payload (the beginning: JSON
+indented, text, or hex), due time and failures. With --allow-actions,
+entries can be retried with a fresh start, moved, held (in a queue you
+name, "held" by default) and released (back where they were held from),
+made due now and removed, one at a time or every entry the filter picks,
+and the spool repaired; each after a confirmation (a dry run, for the
+filter's entries and the repair), as a consumer would: an entry a consumer
+took meanwhile is left alone, and said so.
 
 Safe by default: it listens on 127.0.0.1 and answers only requests
 addressed to localhost; it refuses to listen beyond loopback without a
@@ -74,15 +84,22 @@ Options:
   --port N          the port to listen on (${DEFAULT_PORT}; 0 for any free port)
   --host ADDR       the address to listen on (127.0.0.1); any address that is
                     not loopback needs a token
-  --allow-actions   allow moving, holding, releasing, making due and removing
-                    entries (read-only without it)
+  --allow-actions   allow retrying, moving, holding, releasing, making due and
+                    removing entries, and repairing (read-only without it)
   --token TOKEN     the access token, at least 16 characters (or set
                     ${TOKEN_VARIABLE}, readable with --allow-env=${TOKEN_VARIABLE});
                     make one with: openssl rand -hex 16
   --hold-queue NAME the queue "hold" proposes ("held"; made when first used)
   --interval SPAN   the shortest time between live updates (1s); longer
                     when measuring the spool takes long
+  --sample-every SPAN
+                    the shortest time between two looks at every queue for
+                    the last hour's charts (10s); longer when a look takes
+                    long
   -h, --help        show this help
+
+The health panel's monitor, as in "check" and "repair":
+${LIMIT_HELP}
 
 It prints the address it listens on ("listening on http://..."), and stops
 on Ctrl-C or SIGTERM. It needs network access (--allow-net) besides read and
@@ -98,6 +115,8 @@ token beyond loopback, the port in use, not a spool).`,
       token: { type: "string" },
       "hold-queue": { type: "string" },
       interval: { type: "string" },
+      "sample-every": { type: "string" },
+      ...LIMIT_FLAGS,
     });
     const [dir] = positionals(parsed, ["DIR"]);
     const portText = stringFlag(parsed, "port");
@@ -124,6 +143,13 @@ token beyond loopback, the port in use, not a spool).`,
       ? 1000
       : parseSpan(interval, "--interval");
     if (refreshMs <= 0) throw new UsageError("--interval: must be above 0");
+    const sample = stringFlag(parsed, "sample-every");
+    const sampleEveryMs = sample === undefined
+      ? 10_000
+      : parseSpan(sample, "--sample-every");
+    if (sampleEveryMs <= 0) {
+      throw new UsageError("--sample-every: must be above 0");
+    }
     const allowActions = boolFlag(parsed, "allow-actions");
     // Not a spool, or unreadable: say so now, not on the first request.
     await Spool.findQueues(dir);
@@ -132,6 +158,8 @@ token beyond loopback, the port in use, not a spool).`,
       token,
       refreshMs,
       holdQueue: stringFlag(parsed, "hold-queue"),
+      monitor: monitorOptions(parsed),
+      sampleEveryMs,
     });
     using stop = abortOnSignals();
     // The live streams never end by themselves: end them first, so that

@@ -71,12 +71,30 @@ export function parseAction(
   form: URLSearchParams,
   holdQueue: string,
 ): ActionRequest {
-  if (!spool.queues.includes(queue)) {
-    throw new HttpError(404, `there is no queue ${JSON.stringify(queue)}`);
-  }
   const problem = nameProblem(name);
   if (problem !== undefined) {
     throw new HttpError(404, `not an entry name (it ${problem})`);
+  }
+  return { ...parseKindAndDestination(spool, queue, form, holdQueue), name };
+}
+
+/**
+ * Checks what a form asks to do to entries of `queue` (`action`), and
+ * where they go (`to`): move needs a queue, hold takes `holdQueue` if
+ * none is named (made when first used), release and retry have defaults
+ * of their own (the queue held from, the queue of the last failure).
+ *
+ * @throws {HttpError} 404 for an unknown queue, 400 for an unknown action
+ * or a bad destination.
+ */
+export function parseKindAndDestination(
+  spool: OperatorSpool,
+  queue: string,
+  form: URLSearchParams,
+  holdQueue: string,
+): { kind: ActionKind; queue: string; to?: string } {
+  if (!spool.queues.includes(queue)) {
+    throw new HttpError(404, `there is no queue ${JSON.stringify(queue)}`);
   }
   const kind = form.get("action") ?? "";
   if (!(ACTION_KINDS as readonly string[]).includes(kind)) {
@@ -87,7 +105,7 @@ export function parseAction(
       })`,
     );
   }
-  const request: ActionRequest = { kind: kind as ActionKind, queue, name };
+  const request = { kind: kind as ActionKind, queue };
   if (kind === "due" || kind === "remove") return request;
   let to = (form.get("to") ?? "").trim();
   if (kind === "hold" && to === "") to = holdQueue;
@@ -116,7 +134,9 @@ export function parseAction(
 }
 
 /** The operator layer's action for a request. */
-export function operatorAction(request: ActionRequest): OperatorAction {
+export function operatorAction(
+  request: Pick<ActionRequest, "kind" | "to">,
+): OperatorAction {
   const { kind, to } = request;
   switch (kind) {
     case "move":

@@ -74,6 +74,41 @@ button:hover { border-color: var(--accent); }
 button.danger { border-color: var(--bad-line); color: var(--bad-line); }
 input, select { font: inherit; padding: .2em .4em; background: var(--panel); color: var(--fg);
   border: 1px solid var(--line); border-radius: 4px; }
+header.top form.search { display: flex; gap: .3em; }
+header.top form.search input { width: 14em; }
+.health-link { font-size: .9em; }
+section.health { background: var(--panel); border: 1px solid var(--line); border-left: 4px solid var(--line);
+  padding: .2em 1em; margin: 1em 0; border-radius: 3px; }
+section.health[data-state="ok"] { border-left-color: var(--ok-line); }
+section.health[data-state="problems"] { border-left-color: var(--bad-line); }
+section.health h2 { margin: .5em 0 .2em; }
+section.health p { margin: .35em 0; }
+p.health-problems[data-state="problems"] b, section.health[data-state="problems"] [data-health="problems"] { color: var(--bad-line); }
+a.button { display: inline-block; padding: .2em .9em; border: 1px solid var(--bad-line); border-radius: 4px;
+  color: var(--bad-line); text-decoration: none; margin-left: .5em; }
+.tag { font-size: .78em; padding: 0 .45em; border: 1px solid var(--line); border-radius: 1em;
+  color: var(--muted); white-space: nowrap; }
+.tag-quarantine { border-color: var(--warn); color: var(--warn); }
+td.error { font-size: .85em; max-width: 22em; }
+td.error .kind { font-weight: 600; }
+td.error .message { color: var(--muted); overflow-wrap: anywhere; }
+td.last-hour { white-space: nowrap; }
+td.last-hour .flow { display: block; font-size: .78em; color: var(--muted); }
+svg.chart { display: block; background: var(--panel); border: 1px solid var(--line); border-radius: 2px; }
+svg.chart .line { fill: none; stroke: var(--bar); stroke-width: 1.5; }
+svg.chart-in .line { stroke: var(--ok-line); }
+svg.chart-out .line { stroke: var(--warn); }
+svg.chart .axis { stroke: var(--line); }
+.charts { display: flex; gap: 1.5em; flex-wrap: wrap; }
+.charts figure { margin: 0; }
+.charts figcaption { font-size: .8em; color: var(--muted); }
+section.last-hour h2 { margin-top: .6em; }
+form.filter, form.jump, form.bulk { flex-wrap: wrap; }
+form.jump, form.bulk { margin: .5em 0; display: flex; gap: .6em; align-items: center; }
+form.bulk { padding: .4em .6em; border: 1px dashed var(--warn); border-radius: 4px; }
+tr.before-retry td { color: var(--muted); }
+ul.refused { margin-top: 0; }
+.matches h2 { font-size: 1em; }
 `;
 
 /**
@@ -99,6 +134,8 @@ export const SCRIPT = `"use strict";
     if (m > 0) return sec > 0 ? m + "m " + sec + "s" : m + "m";
     return sec + "s";
   };
+  // Times as everywhere else: ISO 8601, UTC, to the second.
+  const time = (iso) => new Date(iso).toISOString().slice(0, 19) + "Z";
   const show = (state, text) => {
     if (!status) return;
     status.dataset.state = state;
@@ -114,7 +151,12 @@ export const SCRIPT = `"use strict";
     }
     for (const cell of document.querySelectorAll("[data-total]")) {
       const field = cell.dataset.total;
-      cell.textContent = count(snapshot.queues.reduce((sum, s) => sum + s[field], 0));
+      const values = snapshot.queues.map((s) =>
+        field === "entries" ? s.waiting + s.checkedOut : s[field]);
+      if (field.endsWith("Ms")) {
+        const ages = values.filter((v) => v !== null);
+        cell.textContent = age(ages.length === 0 ? null : Math.max(...ages));
+      } else cell.textContent = count(values.reduce((sum, v) => sum + v, 0));
     }
     for (const svg of document.querySelectorAll("svg[data-histogram]")) {
       const shape = shapes.get(svg.dataset.queue);
@@ -137,12 +179,26 @@ export const SCRIPT = `"use strict";
     const at = document.getElementById("measured-at");
     if (at) {
       at.dateTime = snapshot.at;
-      at.textContent = snapshot.at.replace("T", " ").replace(/\\.\\d+Z$/, " UTC");
+      at.textContent = time(snapshot.at);
+    }
+    const health = snapshot.health;
+    const panel = document.querySelector("section.health");
+    if (health && panel) {
+      panel.dataset.state = health.state;
+      for (const field of ["problems", "plan"]) {
+        const cell = panel.querySelector('[data-health="' + field + '"]');
+        if (cell) cell.textContent = health[field];
+      }
+      const checked = panel.querySelector('[data-health="at"]');
+      if (checked) {
+        checked.dateTime = health.at;
+        checked.textContent = time(health.at);
+      }
     }
     const took = document.getElementById("measure-ms");
     if (took) took.textContent = String(snapshot.measureMs);
     body.dataset.updated = snapshot.at;
-    show("on", "live · " + new Date(snapshot.at).toLocaleTimeString());
+    show("on", "live · " + time(snapshot.at));
   };
   show("retry", "connecting…");
   const source = new EventSource(url);

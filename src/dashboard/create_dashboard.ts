@@ -14,11 +14,14 @@ import { Gate, type PeerInfo } from "./auth.ts";
 import { FormGuard, readUrlEncoded } from "./csrf.ts";
 import { HttpError } from "./http_error.ts";
 import type { Frame } from "./layout.ts";
+import { HealthWatch } from "./health.ts";
+import { healthSummary } from "./page_health.ts";
 import { LiveShapes } from "./live.ts";
 import { type DashboardOptions, settingsOf } from "./options.ts";
 import { errorPage } from "./page_error.ts";
 import { loginPage } from "./page_login.ts";
 import { Paths } from "./paths.ts";
+import { RateSampler } from "./rates.ts";
 import {
   bodyResponse,
   htmlResponse,
@@ -63,18 +66,26 @@ export interface Dashboard extends AsyncDisposable {
    */
   readonly handler: (request: Request, info?: PeerInfo) => Promise<Response>;
   /**
-   * Ends the live-update streams and stops measuring, so that a server
-   * can shut down; the handler still answers afterwards, without live
-   * updates.
+   * Ends the live-update streams, stops measuring and sampling, and waits
+   * for a health check under way, so that a server can shut down; the
+   * handler still answers afterwards, without live updates or new
+   * samples.
    */
   close(): Promise<void>;
 }
 
 /**
- * Makes a web dashboard over the spool in `dir`: the queues with their
- * depth and ages (updated live by Server-Sent Events), an entry browser
- * that pages by name, each entry's page, and, when allowed, actions on
- * entries, each confirmed first and done through the library.
+ * Makes a web dashboard over the spool in `dir`: its health (the
+ * monitor's problems, quarantined entries apart, the repair planned), the
+ * queues with their depth, ages and last hour (updated live by
+ * Server-Sent Events), an entry browser that pages by name, jumps and
+ * filters, a search by name, each entry's page, and, when allowed,
+ * actions on one entry or on every entry a filter picks, and the repair,
+ * each confirmed first and done through the library.
+ *
+ * From its creation until closed, it lists every queue at an interval
+ * (`sampleEveryMs`) to draw the last hour; a health check runs when a
+ * page wants one and the last is older than 15 s.
  *
  * It is read-only unless `allowActions`; without a `token` it answers only
  * requests addressed to a loopback name from this host. Pages carry a
@@ -123,10 +134,19 @@ export function createDashboard(
   const paths = new Paths(settings.basePath);
   const gate = new Gate(settings);
   const guard = new FormGuard();
-  const live = new LiveShapes(view, settings.refreshMs);
+  const health = new HealthWatch(view, settings.monitor);
+  // Each live update carries the health panel's summary, and keeps the
+  // checks going while a page watches.
+  const live = new LiveShapes(view, settings.refreshMs, () => {
+    health.current().catch(() => {});
+    const last = health.latest();
+    return last === undefined ? {} : { health: healthSummary(last) };
+  });
+  const rates = new RateSampler(view, settings.sampleEveryMs);
+  rates.start();
   const frame: Frame = { paths, dir, allowActions: settings.allowActions };
 
-  const router = routes({ view, settings, frame, guard, live });
+  const router = routes({ view, settings, frame, guard, live, health, rates });
 
   const assets: Record<string, [string, string]> = {
     "style.css": [STYLE, "text/css; charset=utf-8"],
@@ -241,16 +261,9 @@ export function createDashboard(
     });
   };
 
-  return {
-    dir,
-    handler,
-    close: () => {
-      live.close();
-      return Promise.resolve();
-    },
-    [Symbol.asyncDispose]: () => {
-      live.close();
-      return Promise.resolve();
-    },
+  const close = async () => {
+    live.close();
+    await Promise.all([live.settled(), rates.close(), health.close()]);
   };
+  return { dir, handler, close, [Symbol.asyncDispose]: close };
 }

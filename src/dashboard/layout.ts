@@ -21,6 +21,8 @@ export interface PageParts {
   content: Html;
   /** Whether the page takes live updates. */
   live?: boolean;
+  /** Reload the page after this many seconds (a page still waiting). */
+  refreshSeconds?: number;
 }
 
 /** What every page shows in its header. */
@@ -50,7 +52,10 @@ export function layout(frame: Frame, page: PageParts): Html {
 <html lang="en">
 <head>
 <meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta name="viewport" content="width=device-width, initial-scale=1">${
+    page.refreshSeconds === undefined ? "" : markup`
+<meta http-equiv="refresh" content="${page.refreshSeconds}">`
+  }
 <title>${visible(page.title)} · multispool</title>
 <link rel="stylesheet" href="${paths.asset("style.css")}">
 <link rel="icon" href="${paths.asset("icon.svg")}" type="image/svg+xml">
@@ -63,6 +68,11 @@ export function layout(frame: Frame, page: PageParts): Html {
 <span class="mode ${frame.allowActions ? "mode-actions" : "mode-read"}">${
     frame.allowActions ? "actions allowed" : "read-only"
   }</span>
+<a class="health-link" href="${paths.health()}">Health</a>
+<form class="search" method="get" action="${paths.search()}" role="search">
+<input name="name" aria-label="entry name" placeholder="entry name, or its start" size="24" autocomplete="off" required>
+<button type="submit">Find</button>
+</form>
 ${live}
 </header>
 <nav class="trail">${trail}<span>${visible(page.title)}</span></nav>

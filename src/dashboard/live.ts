@@ -5,7 +5,12 @@
  * listener and every page drawn meanwhile; none is made while no one
  * listens. The pause between two measurements is the refresh interval, or
  * four times the last measurement if that is longer, so that watching a
- * big spool costs at most about a fifth of a core. Internal.
+ * big spool costs at most about a fifth of a core. A page drawn when the
+ * last snapshot is older than that pause waits for a new one, unless
+ * measuring is slow (a big spool): then it is drawn with the last one
+ * (dated), and the next is measured meanwhile for the live updates. Each
+ * event also carries the health panel's summary, when there is one.
+ * Internal.
  *
  * @module
  */
@@ -15,6 +20,12 @@ import type { SpoolView } from "./spool_view.ts";
 
 /** How many unsent events a slow listener may have before it is dropped. */
 const MAX_BACKLOG = 16;
+
+/**
+ * A measurement this slow or slower makes pages take the last snapshot
+ * rather than wait for a new one.
+ */
+const SLOW_MS = 250;
 
 const encoder = new TextEncoder();
 
@@ -35,13 +46,21 @@ export class LiveShapes {
   /** Snapshots sent, and their bytes, since the start (for measurements). */
   readonly sent = { events: 0, bytes: 0 };
 
+  readonly #extra: () => Record<string, unknown>;
+
   /**
    * @param view The spool.
    * @param refreshMs The shortest pause between two measurements.
+   * @param extra What else each event carries (the health summary).
    */
-  constructor(view: SpoolView, refreshMs: number) {
+  constructor(
+    view: SpoolView,
+    refreshMs: number,
+    extra: () => Record<string, unknown> = () => ({}),
+  ) {
     this.#view = view;
     this.#refreshMs = refreshMs;
+    this.#extra = extra;
   }
 
   /** How many event streams are open. */
@@ -65,14 +84,24 @@ export class LiveShapes {
    */
   current(): Promise<Snapshot> {
     const latest = this.#latest;
-    if (
-      latest !== undefined &&
-      performance.now() - latest.takenAt <
-        this.#pauseAfter(latest.snapshot.measureMs)
-    ) {
+    if (latest === undefined) return this.#measure();
+    const { measureMs } = latest.snapshot;
+    if (performance.now() - latest.takenAt < this.#pauseAfter(measureMs)) {
       return Promise.resolve(latest.snapshot);
     }
-    return this.#measure();
+    if (measureMs < SLOW_MS || this.#stop.signal.aborted) {
+      return this.#measure();
+    }
+    // Slow to measure: the page takes the last one, dated.
+    this.#measure().catch(() => {
+      // The next page or event tells.
+    });
+    return Promise.resolve(latest.snapshot);
+  }
+
+  /** Waits for a measurement under way, if any, to end. */
+  async settled(): Promise<void> {
+    await this.#measuring?.catch(() => {});
   }
 
   #measure(): Promise<Snapshot> {
@@ -151,7 +180,9 @@ export class LiveShapes {
   }
 
   #event(snapshot: Snapshot): string {
-    return `event: shapes\ndata: ${JSON.stringify(snapshot)}\n\n`;
+    return `event: shapes\ndata: ${
+      JSON.stringify({ ...snapshot, ...this.#extra() })
+    }\n\n`;
   }
 
   #send(listener: Listener, event: string): void {

@@ -13,6 +13,7 @@ import {
   rangeError,
   show,
 } from "../arguments.ts";
+import type { MonitorOptions } from "../monitor_options.ts";
 import { nameProblem } from "../names.ts";
 
 /**
@@ -29,8 +30,11 @@ import { nameProblem } from "../names.ts";
  *   token: "4f3c2a1b0e9d8c7f6a5b4c3d",
  *   basePath: "/spool",
  *   holdQueue: "frozen",
+ *   // The health panel's monitor: checkouts are stale after 30 minutes.
+ *   monitor: { limits: { maxCheckedOutAgeMs: 30 * 60_000 } },
  * };
  * assert.equal(options.pageSize, undefined); // 50
+ * assert.equal(options.sampleEveryMs, undefined); // 10000
  * ```
  */
 export interface DashboardOptions {
@@ -97,6 +101,23 @@ export interface DashboardOptions {
    * @default {"held"}
    */
   holdQueue?: string;
+  /**
+   * How the health panel's monitor checks the spool: its age limits, and
+   * a metadata codec to report undecodable metadata as damage (see
+   * `MonitorOptions` in the `./monitor` entry point; its queues are always
+   * those found on disk).
+   *
+   * @default {{}} (the monitor's defaults)
+   */
+  monitor?: Omit<MonitorOptions, "queues">;
+  /**
+   * The shortest time between two looks at every queue for the charts of
+   * the last hour, in milliseconds (longer when a look takes long: at most
+   * a tenth of a core). The dashboard keeps an hour of samples.
+   *
+   * @default {10000}
+   */
+  sampleEveryMs?: number;
 }
 
 /** The options with every default filled in, checked. */
@@ -109,6 +130,8 @@ export interface Settings {
   pageSize: number;
   previewBytes: number;
   holdQueue: string;
+  monitor: Omit<MonitorOptions, "queues">;
+  sampleEveryMs: number;
 }
 
 const ACTION = "create dashboard";
@@ -129,6 +152,8 @@ export function settingsOf(options: DashboardOptions): Settings {
     pageSize = 50,
     previewBytes = 65536,
     holdQueue = "held",
+    monitor = {},
+    sampleEveryMs = 10_000,
   } = options;
   if (typeof allowActions !== "boolean") {
     throw new TypeError(
@@ -171,6 +196,12 @@ export function settingsOf(options: DashboardOptions): Settings {
     checkNonEmptyString(ACTION, "allowedHosts", host);
   }
   checkPositiveNumber(ACTION, "refreshMs", refreshMs);
+  checkPositiveNumber(ACTION, "sampleEveryMs", sampleEveryMs);
+  if (typeof monitor !== "object" || monitor === null) {
+    throw new TypeError(
+      message(ACTION, "monitor", "an object", show(monitor)),
+    );
+  }
   checkPositiveInteger(ACTION, "pageSize", pageSize);
   if (pageSize > 1000) {
     throw rangeError(ACTION, "pageSize", "at most 1000", pageSize);
@@ -195,5 +226,7 @@ export function settingsOf(options: DashboardOptions): Settings {
     pageSize,
     previewBytes,
     holdQueue,
+    monitor: { limits: monitor.limits, metadata: monitor.metadata },
+    sampleEveryMs,
   };
 }

@@ -93,20 +93,41 @@ function historyBlock(details: EntryDetails): Html {
     ? `; the last ${failures.length}`
     : "";
   const rows = failures.map((f) =>
-    markup`<tr><td class="when">${formatTime(f.at)}</td><td>${
+    markup`<tr${
+      f.beforeRetry ? markup` class="before-retry"` : ""
+    }><td class="when">${formatTime(f.at)}</td><td>${
       visible(f.queue)
-    }</td><td>${f.kind}</td><td class="message">${visible(f.message)}</td></tr>`
+    }</td><td>${f.kind}${
+      f.beforeRetry
+        ? markup` <span class="tag" title="recorded before the entry's last retry with a fresh start: no longer counted">before retry</span>`
+        : ""
+    }</td><td class="message">${visible(f.message)}</td></tr>`
   );
-  return markup`<p>${attempts} failed attempt${plural}${kept}, oldest first:</p>
+  const retried = history.lastRetry === undefined
+    ? ""
+    : markup`<p>Retried with a fresh start ${
+      formatTime(history.lastRetry.at)
+    } from ${
+      visible(history.lastRetry.from)
+    }, after ${history.lastRetry.attempts} failed attempt${
+      history.lastRetry.attempts === 1 ? "" : "s"
+    }: the failures before it stay here, marked, and no longer count.</p>`;
+  return markup`${retried}<p>${attempts} failed attempt${plural}${kept}, oldest first:</p>
 <table class="failures">
 <thead><tr><th scope="col">When</th><th scope="col">Queue</th><th scope="col">Kind</th><th scope="col">Error</th></tr></thead>
 <tbody>${rows}</tbody>
 </table>`;
 }
 
-function queueOptions(queues: readonly string[], except: string): Html[] {
+function queueOptions(
+  queues: readonly string[],
+  except: string,
+  selected?: string,
+): Html[] {
   return queues.filter((q) => q !== except).map((q) =>
-    markup`<option value="${q}">${visible(q)}</option>`
+    markup`<option value="${q}"${q === selected ? " selected" : ""}>${
+      visible(q)
+    }</option>`
   );
 }
 
@@ -116,7 +137,7 @@ function actionsBlock(
   context: EntryPageContext,
 ): Html {
   if (!frame.allowActions) {
-    return markup`<p class="meta">Read-only: start the dashboard with --allow-actions to move, hold, release, remove or make entries due.</p>`;
+    return markup`<p class="meta">Read-only: start the dashboard with --allow-actions to retry, move, hold, release, remove or make entries due.</p>`;
   }
   if (details.state !== "waiting") {
     return markup`<p class="meta">A consumer has this entry checked out: nothing can be done to it until the consumer saves or removes it.</p>`;
@@ -129,28 +150,60 @@ function actionsBlock(
     button: string,
     danger = false,
   ) =>
-    markup`<form method="get" action="${confirm}" class="action">
+    markup`<form method="get" action="${confirm}" class="action action-${action}">
 <input type="hidden" name="action" value="${action}">${body}
 <button type="submit"${danger ? markup` class="danger"` : ""}>${button}</button>
 </form>`;
   const choose = (label: string) =>
     markup`<label>${label} <select name="to">${others}</select></label>`;
+  const failedIn = details.lastError?.queue;
+  const retry = failedIn === undefined
+    ? form(
+      "retry",
+      markup`<label>Retry in <select name="to">${
+        queueOptions(context.queues, "", details.queue)
+      }</select></label>`,
+      "Retry…",
+    )
+    : form(
+      "retry",
+      markup`<label>Retry in <select name="to"><option value="">${
+        visible(failedIn)
+      } (where it last failed)</option>${
+        queueOptions(context.queues, failedIn)
+      }</select></label>`,
+      "Retry…",
+    );
   const move = others.length === 0
     ? ""
     : form("move", choose("Move to"), "Move…");
-  const holdOrRelease = details.queue === context.holdQueue
-    ? others.length === 0
-      ? ""
-      : form("release", choose("Release to"), "Release…")
-    : form(
-      "hold",
-      markup`<label>Hold in <input name="to" value="${context.holdQueue}" size="12" required></label>`,
-      "Hold…",
-    );
+  const held = details.heldFrom !== null ||
+    details.queue === context.holdQueue;
+  const release = !held || others.length === 0 ? "" : form(
+    "release",
+    markup`<label>Release to <select name="to" required>${
+      details.heldFrom === null
+        ? markup`<option value="" selected disabled>choose a queue</option>`
+        : ""
+    }${
+      queueOptions(context.queues, details.queue, details.heldFrom ?? "")
+    }</select></label>${
+      details.heldFrom === null
+        ? markup` <span class="meta">no origin recorded: it was not held by the dashboard or the command line</span>`
+        : markup` <span class="meta">where it was held from</span>`
+    }`,
+    "Release…",
+  );
+  const hold = held ? "" : form(
+    "hold",
+    markup`<label>Hold in <input name="to" value="${context.holdQueue}" size="12" required></label>`,
+    "Hold…",
+  );
   const due = details.due === null ? "" : form("due", "", "Make due now…");
   return markup`<div class="actions">
+${retry}
 ${move}
-${holdOrRelease}
+${release}${hold}
 ${due}
 ${form("remove", "", "Remove…", true)}
 </div>`;
@@ -186,6 +239,22 @@ export function entryPage(
 <dt>Due</dt><dd>${due}</dd>
 <dt>Attempts</dt><dd>${attempts}</dd>
 <dt>Payload</dt><dd>${size}</dd>
+${
+    details.quarantine === null
+      ? ""
+      : markup`<dt>Quarantined</dt><dd class="quarantine">since ${
+        formatTime(details.quarantine.at)
+      }: ${visible(details.quarantine.reason)}</dd>`
+  }${
+    details.heldFrom === null
+      ? ""
+      : markup`<dt>Held from</dt><dd><a href="${
+        paths.queue(details.heldFrom)
+      }">${visible(details.heldFrom)}</a> (release sends it back there)</dd>`
+  }
+<dt>Link</dt><dd><a class="permalink" href="${paths.named(details.name)}">${
+    paths.named(details.name)
+  }</a> <span class="meta">(follows the entry wherever it goes)</span></dd>
 </dl>
 <section><h2>Actions</h2>${actionsBlock(frame, details, context)}</section>
 <section><h2>Failures</h2>${historyBlock(details)}</section>

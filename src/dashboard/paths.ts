@@ -5,6 +5,9 @@
  * @module
  */
 
+/** A query: a value per key, several for a repeated field. */
+export type Query = Record<string, string | readonly string[] | undefined>;
+
 /** Builds the dashboard's URLs. */
 export class Paths {
   /** The path the dashboard is mounted at (`""` at the root). */
@@ -36,7 +39,7 @@ export class Paths {
   }
 
   /** A queue's entry browser, with a query. */
-  queue(queue: string, query: Record<string, string | undefined> = {}): string {
+  queue(queue: string, query: Query = {}): string {
     return `${this.base}/queues/${encodeURIComponent(queue)}${queryOf(query)}`;
   }
 
@@ -44,7 +47,7 @@ export class Paths {
   entry(
     queue: string,
     name: string,
-    query: Record<string, string | undefined> = {},
+    query: Query = {},
   ): string {
     return `${this.base}/queues/${encodeURIComponent(queue)}/entries/${
       encodeURIComponent(name)
@@ -60,13 +63,44 @@ export class Paths {
   confirm(queue: string, name: string): string {
     return `${this.entry(queue, name)}/confirm`;
   }
+
+  /**
+   * An entry by its name alone: the page it has wherever it is now (a
+   * link that follows it from queue to queue).
+   */
+  named(name: string): string {
+    return `${this.base}/entries/${encodeURIComponent(name)}`;
+  }
+
+  /** The search by name, with a query. */
+  search(query: Query = {}): string {
+    return `${this.base}/search${queryOf(query)}`;
+  }
+
+  /** The health page: the monitor's problems and the repair plan. */
+  health(): string {
+    return `${this.base}/health`;
+  }
+
+  /** The repair: its confirmation (GET), and where it is posted. */
+  repair(): string {
+    return `${this.base}/health/repair`;
+  }
+
+  /** A bulk action on a queue: its confirmation (GET), where it is posted. */
+  bulk(queue: string, query: Query = {}): string {
+    return `${this.base}/queues/${encodeURIComponent(queue)}/bulk${
+      queryOf(query)
+    }`;
+  }
 }
 
-/** `?a=1&b=2` for the defined values, or `""`. */
-function queryOf(query: Record<string, string | undefined>): string {
+/** `?a=1&b=2` for the defined values (a list: repeated), or `""`. */
+function queryOf(query: Query): string {
   const params = new URLSearchParams();
   for (const [key, value] of Object.entries(query)) {
-    if (value !== undefined) params.set(key, value);
+    if (typeof value === "string") params.set(key, value);
+    else for (const each of value ?? []) params.append(key, each);
   }
   const text = params.toString();
   return text === "" ? "" : `?${text}`;

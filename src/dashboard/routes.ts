@@ -7,22 +7,41 @@
  */
 
 import { parseAction, performAction } from "./actions.ts";
-import { entriesJson, entryJson, queuesJson } from "./api.ts";
+import {
+  entriesJson,
+  entryJson,
+  healthJson,
+  queuesJson,
+  ratesJson,
+} from "./api.ts";
+import { parseBulk, performBulk, planBulk } from "./bulk.ts";
+import { delay } from "../delay.ts";
 import type { EntryState } from "../operator/entry_info.ts";
 import type { PageRequest } from "../operator/listing.ts";
 import type { OperatorSpool } from "../operator/operator_spool.ts";
 import type { FormGuard } from "./csrf.ts";
+import { type FilterFields, readFilter } from "./filter_query.ts";
+import type { Health, HealthWatch } from "./health.ts";
 import { markup, visible } from "./html.ts";
 import { HttpError } from "./http_error.ts";
 import type { Frame, PageParts } from "./layout.ts";
 import type { LiveShapes } from "./live.ts";
 import type { Settings } from "./options.ts";
+import { bulkConfirmPage, bulkReportPage } from "./page_bulk.ts";
 import { confirmPage } from "./page_confirm.ts";
 import { entryPage } from "./page_entry.ts";
+import {
+  healthPage,
+  healthPendingPage,
+  repairConfirmPage,
+  repairReportPage,
+} from "./page_health.ts";
 import { overviewPage } from "./page_overview.ts";
 import { queuePage } from "./page_queue.ts";
+import { searchPage } from "./page_search.ts";
 import { bodyResponse, htmlResponse, redirect } from "./responses.ts";
 import { previewView } from "./preview_view.ts";
+import type { RateSampler } from "./rates.ts";
 import { Router } from "./router.ts";
 import { nameProblem } from "../names.ts";
 import type { SpoolView } from "./spool_view.ts";
@@ -39,31 +58,92 @@ export interface RouteContext {
   guard: FormGuard;
   /** The measurements and their event streams. */
   live: LiveShapes;
+  /** The health checks. */
+  health: HealthWatch;
+  /** The samples of the last hour. */
+  rates: RateSampler;
 }
 
-/** Turns the query of the browser into a page request. */
-function pageRequest(url: URL): PageRequest {
+/**
+ * How long a page waits for a first measurement or health check (a big
+ * spool takes seconds) before it shows without it.
+ */
+const WAIT_MS = 500;
+
+/** How many matches per queue a search by the start of names lists. */
+const SEARCH_MATCHES = 10;
+
+/**
+ * Turns the query of the browser into a page request: the cursor
+ * (`after`, `before`, `last`), a jump (`position`, from 1, or `from`, a
+ * name), the tab (`state=checked-out`) and the filter.
+ *
+ * @throws {HttpError} 400 for a malformed filter or position.
+ */
+function pageRequest(url: URL): { request: PageRequest; fields: FilterFields } {
   const params = url.searchParams;
-  const text = (name: string) => params.get(name) ?? undefined;
+  const text = (name: string) => {
+    const value = params.get(name) ?? "";
+    return value === "" ? undefined : value;
+  };
   const state: EntryState = params.get("state") === "checked-out"
     ? "checked out"
     : "waiting";
-  const prefix = text("prefix");
+  const { fields, filter } = readFilter(params);
+  const positionText = text("position")?.trim();
+  let position: number | undefined;
+  if (positionText !== undefined) {
+    position = Number(positionText);
+    if (!Number.isSafeInteger(position) || position < 1) {
+      throw new HttpError(
+        400,
+        `position: ${
+          JSON.stringify(positionText)
+        } is not an entry's position (1 is the first)`,
+      );
+    }
+  }
   return {
-    state,
-    after: text("after"),
-    before: text("before"),
-    last: params.has("last"),
-    filter: prefix === undefined || prefix === "" ? undefined : { prefix },
+    fields,
+    request: {
+      state,
+      after: text("after"),
+      before: text("before"),
+      last: params.has("last"),
+      position: position === undefined ? undefined : position - 1,
+      from: text("from"),
+      filter,
+    },
   };
 }
 
+/** `promise`'s value if it comes within `ms`, else undefined. */
+async function within<T>(
+  promise: Promise<T>,
+  ms: number,
+): Promise<T | undefined> {
+  const stop = new AbortController();
+  promise.catch(() => {}); // Its failure is the caller's, when it waits.
+  try {
+    return await Promise.race([
+      promise,
+      delay(ms, { signal: stop.signal }).then(() => undefined),
+    ]);
+  } finally {
+    stop.abort();
+  }
+}
+
 /** The notice a page shows after an action (named by a fixed word). */
-function doneNotice(url: URL, queue: string): PageParts["notice"] {
+function doneNotice(
+  url: URL,
+  queue: string,
+  entry?: string,
+): PageParts["notice"] {
   const params = url.searchParams;
   const done = params.get("done");
   const from = params.get("from") ?? "";
-  const name = params.get("name") ?? "";
+  const name = entry ?? params.get("name") ?? "";
   switch (done) {
     case "move":
       return {
@@ -80,6 +160,13 @@ function doneNotice(url: URL, queue: string): PageParts["notice"] {
         kind: "ok",
         text: markup`Released from ${visible(from)} to ${visible(queue)}.`,
       };
+    case "retry":
+      return {
+        kind: "ok",
+        text: markup`Retried from ${visible(from)} to ${
+          visible(queue)
+        } with a fresh start: 0 attempts, due now.`,
+      };
     case "due":
       return { kind: "ok", text: "Made due now." };
     case "was-due":
@@ -90,8 +177,18 @@ function doneNotice(url: URL, queue: string): PageParts["notice"] {
         text: markup`Removed ${visible(name)} from ${visible(queue)}.`,
       };
     default:
-      return undefined;
+      break;
   }
+  const was = params.get("was");
+  if (was !== null) {
+    return {
+      kind: "ok",
+      text: markup`${visible(name)} is in ${
+        visible(queue)
+      } now (the link named ${visible(was)}).`,
+    };
+  }
+  return undefined;
 }
 
 /** Throws a 404 unless `queue` is a queue of `spool`. */
@@ -116,7 +213,7 @@ function downloadName(name: string): string {
 
 /** The routes of a dashboard (paths relative to where it is mounted). */
 export function routes(context: RouteContext): Router {
-  const { view, settings, frame, guard, live } = context;
+  const { view, settings, frame, guard, live, health, rates } = context;
   const { paths } = frame;
 
   const expectActions = () => {
@@ -128,46 +225,122 @@ export function routes(context: RouteContext): Router {
     }
   };
 
+  /** The last health check, waiting a little for the first one. */
+  const healthSoon = async (): Promise<
+    { health: Health | undefined; failure?: string }
+  > => {
+    try {
+      return { health: await within(health.current(), WAIT_MS) };
+    } catch (error) {
+      return {
+        health: undefined,
+        failure: error instanceof Error ? error.message : String(error),
+      };
+    }
+  };
+
+  /** Entry `name` in `queue`: its page, or where it has gone. */
+  const entryAt = async (queue: string, name: string, url: URL) => {
+    const spool = await view.open();
+    expectName(name);
+    const details = spool.queues.includes(queue)
+      ? await spool.details(name, queue)
+      : undefined;
+    if (details === undefined) {
+      // A link kept from before: follow the entry where it is now.
+      const now = await spool.find(name);
+      if (now !== undefined) {
+        return redirect(paths.entry(now.queue, name, { was: queue }));
+      }
+      expectQueue(spool, queue);
+      throw new HttpError(
+        404,
+        `${name} is not in ${queue}, nor anywhere in the spool: removed`,
+      );
+    }
+    const preview = previewView(
+      await spool.preview(name, settings.previewBytes),
+    );
+    return htmlResponse(
+      entryPage(frame, details, preview, {
+        queues: spool.queues,
+        holdQueue: settings.holdQueue,
+      }, doneNotice(url, queue, name)),
+    );
+  };
+
   return new Router()
     .add("GET", "/", async (_request, _params, url) => {
-      const snapshot = await live.current();
-      return htmlResponse(overviewPage(frame, snapshot, doneNotice(url, "")));
+      const spool = await view.open();
+      const [snapshot, { health, failure }] = await Promise.all([
+        within(live.current(), WAIT_MS),
+        healthSoon(),
+      ]);
+      return htmlResponse(
+        overviewPage(frame, snapshot, {
+          queues: spool.queues,
+          health,
+          healthFailure: failure,
+          samples: (queue) => rates.samples(queue),
+        }, doneNotice(url, "")),
+      );
     })
     .add("GET", "/queues/:queue", async (_request, { queue }, url) => {
       const spool = await view.open();
       expectQueue(spool, queue);
-      const request = pageRequest(url);
+      const { request, fields } = pageRequest(url);
       const page = await spool.page(queue, request, settings.pageSize);
       const shape = live.latest()?.queues.find((s) => s.queue === queue);
       return htmlResponse(
-        queuePage(frame, page, request, shape, doneNotice(url, queue)),
+        queuePage(frame, page, {
+          fields,
+          shape,
+          samples: rates.samples(queue),
+          queues: spool.queues,
+          holdQueue: settings.holdQueue,
+        }, doneNotice(url, queue)),
       );
     })
     .add(
       "GET",
       "/queues/:queue/entries/:name",
-      async (_request, { queue, name }, url) => {
-        const spool = await view.open();
-        expectQueue(spool, queue);
-        expectName(name);
-        const details = await spool.details(name, queue);
-        if (details === undefined) {
-          throw new HttpError(
-            404,
-            `${name} is not in ${queue} (taken by a consumer, moved, or removed)`,
-          );
-        }
-        const preview = previewView(
-          await spool.preview(name, settings.previewBytes),
-        );
-        return htmlResponse(
-          entryPage(frame, details, preview, {
-            queues: spool.queues,
-            holdQueue: settings.holdQueue,
-          }, doneNotice(url, queue)),
-        );
-      },
+      (_request, { queue, name }, url) => entryAt(queue, name, url),
     )
+    .add("GET", "/entries/:name", async (_request, { name }) => {
+      expectName(name);
+      const spool = await view.open();
+      const found = await spool.find(name);
+      if (found === undefined) {
+        throw new HttpError(
+          404,
+          `${name} is not in the spool: removed, or never there`,
+        );
+      }
+      return redirect(paths.entry(found.queue, name));
+    })
+    .add("GET", "/search", async (_request, _params, url) => {
+      const text = (url.searchParams.get("name") ?? "").trim();
+      const spool = await view.open();
+      if (text !== "" && nameProblem(text) === undefined) {
+        const found = await spool.find(text);
+        if (found !== undefined) {
+          return redirect(paths.entry(found.queue, found.name));
+        }
+      }
+      const matches = [];
+      if (text !== "" && !text.includes("/")) {
+        for (const queue of spool.queues) {
+          for (const state of ["waiting", "checked out"] as const) {
+            const page = await spool.page(queue, {
+              state,
+              filter: { prefix: text },
+            }, SEARCH_MATCHES);
+            if ((page.total ?? 0) > 0) matches.push(page);
+          }
+        }
+      }
+      return htmlResponse(searchPage(frame, text, matches));
+    })
     .add(
       "GET",
       "/queues/:queue/entries/:name/payload",
@@ -239,6 +412,50 @@ export function routes(context: RouteContext): Router {
         );
       },
     )
+    .add("GET", "/queues/:queue/bulk", async (_request, { queue }, url) => {
+      expectActions();
+      const spool = await view.open();
+      const request = parseBulk(
+        spool,
+        queue,
+        url.searchParams,
+        settings.holdQueue,
+      );
+      const plan = await planBulk(spool, request);
+      return htmlResponse(bulkConfirmPage(frame, plan, guard.token));
+    })
+    .add("POST", "/queues/:queue/bulk", async (request, { queue }, url) => {
+      expectActions();
+      const form = await guard.readForm(request, url);
+      const spool = await view.open();
+      const bulk = parseBulk(spool, queue, form, settings.holdQueue);
+      const result = await performBulk(view, spool, bulk, form);
+      return htmlResponse(bulkReportPage(frame, result));
+    })
+    .add("GET", "/health", async () => {
+      const [checked, snapshot] = await Promise.all([
+        within(health.current(), WAIT_MS),
+        within(live.current(), WAIT_MS),
+      ]);
+      return htmlResponse(
+        checked === undefined
+          ? healthPendingPage(frame)
+          : healthPage(frame, checked, snapshot?.queues),
+      );
+    })
+    .add("GET", "/health/repair", async () => {
+      expectActions();
+      // The plan confirmed is the one of a check made now.
+      return htmlResponse(
+        repairConfirmPage(frame, await health.check(), guard.token),
+      );
+    })
+    .add("POST", "/health/repair", async (request, _params, url) => {
+      expectActions();
+      await guard.readForm(request, url);
+      const { report, after } = await health.repair();
+      return htmlResponse(repairReportPage(frame, report, after));
+    })
     .add(
       "GET",
       "/events",
@@ -248,6 +465,16 @@ export function routes(context: RouteContext): Router {
         }),
     )
     .add("GET", "/api/queues", async () => queuesJson(await live.current()))
+    .add("GET", "/api/health", async () => healthJson(await health.current()))
+    .add("GET", "/api/rates", async () => {
+      const spool = await view.open();
+      return ratesJson(
+        spool.queues.map((queue) => ({
+          queue,
+          samples: rates.samples(queue),
+        })),
+      );
+    })
     .add(
       "GET",
       "/api/queues/:queue/entries",
@@ -255,7 +482,7 @@ export function routes(context: RouteContext): Router {
         const spool = await view.open();
         expectQueue(spool, queue);
         return entriesJson(
-          await spool.page(queue, pageRequest(url), settings.pageSize),
+          await spool.page(queue, pageRequest(url).request, settings.pageSize),
         );
       },
     )
@@ -276,5 +503,17 @@ export function routes(context: RouteContext): Router {
         );
       },
     )
+    .add("GET", "/api/entries/:name", async (_request, { name }) => {
+      const spool = await view.open();
+      expectName(name);
+      const details = await spool.details(name);
+      if (details === undefined) {
+        throw new HttpError(404, `${name} is not in the spool`);
+      }
+      return entryJson(
+        details,
+        previewView(await spool.preview(name, settings.previewBytes)),
+      );
+    })
     .add("GET", "/login", () => redirect(paths.home()));
 }

@@ -26,6 +26,7 @@ import {
   describeEntry,
   type EntryDetails,
   type EntryInfo,
+  type EntryState,
 } from "./entry_info.ts";
 import {
   type EntryPage,
@@ -160,6 +161,30 @@ export interface OperatorSpool {
    * @throws {QueueNotFoundError} If `queue` is not a queue of the spool.
    */
   entries(queue: string, options?: ListOptions): AsyncGenerator<EntryInfo>;
+  /**
+   * The names of the entries waiting in `queue` (or, with `state:
+   * "checked out"`, checked out of it), sorted: one directory read, no
+   * entry read. What a sampler compares from one look to the next.
+   *
+   * @throws {QueueNotFoundError} If `queue` is not a queue of the spool.
+   *
+   * @example
+   * ```ts
+   * import assert from "node:assert/strict";
+   * import { Spool } from "@multispool/multispool";
+   * import { OperatorSpool } from "@multispool/multispool/operator";
+   *
+   * const dir = await Deno.makeTempDir();
+   * const spool = await Spool.create(dir, { queues: ["jobs"] });
+   * const a = await spool.enqueue("jobs", {}, new Uint8Array());
+   * const b = await spool.enqueue("jobs", {}, new Uint8Array());
+   * const operator = await OperatorSpool.open(dir);
+   * assert.deepEqual(await operator.names("jobs"), [a.name, b.name]);
+   * assert.deepEqual(await operator.names("jobs", { state: "checked out" }), []);
+   * await Deno.remove(dir, { recursive: true });
+   * ```
+   */
+  names(queue: string, options?: { state?: EntryState }): Promise<string[]>;
   /**
    * A page of the entries of `queue`: `size` entries after or before a
    * name, at a position or a name, the last ones, or the first.
@@ -338,6 +363,16 @@ class OperatorSpoolImpl implements OperatorSpool {
   entries(queue: string, options: ListOptions = {}): AsyncGenerator<EntryInfo> {
     this.#known([queue], "list entries");
     return listEntries(this.#core.disk, queue, options);
+  }
+
+  async names(
+    queue: string,
+    options: { state?: EntryState } = {},
+  ): Promise<string[]> {
+    this.#known([queue], "list entries");
+    return options.state === "checked out"
+      ? await protocol.listCheckouts(this.#core.disk, queue)
+      : await protocol.listQueue(this.#core.disk, queue);
   }
 
   async page(

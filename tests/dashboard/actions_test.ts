@@ -5,7 +5,15 @@
 import assert from "node:assert/strict";
 import { checkout } from "../../expert.ts";
 import { Spool } from "../../mod.ts";
-import { entryPath, formSecret, postForm, type Rig, rig } from "./_helpers.ts";
+import { OperatorSpool } from "../../operator.ts";
+import {
+  entryPath,
+  failed,
+  formSecret,
+  postForm,
+  type Rig,
+  rig,
+} from "./_helpers.ts";
 
 /** Confirms and posts an action as a browser would; the response. */
 async function act(
@@ -154,4 +162,59 @@ Deno.test("dashboard actions: bad requests are refused with the reason", async (
     assert.equal(response.status, status, query);
     assert.match(await response.text(), message, query);
   }
+});
+
+Deno.test("dashboard actions: retry one entry, by default to the queue of its last failure", async () => {
+  await using r = await rig(["jobs", "dead"], { allowActions: true });
+  const name = await failed(r, "jobs", "{}", "421 timeout");
+  const operator = await OperatorSpool.open(r.dir);
+  await operator.act({ names: [name] }, { kind: "move", to: "dead" });
+  const page = await r.page(entryPath("dead", name));
+  assert.match(
+    page,
+    /<label>Retry in <select name="to"><option value="">jobs \(where it last failed\)<\/option>/,
+  );
+  const confirm = await r.page(
+    `${entryPath("dead", name)}/confirm?action=retry&to=`,
+  );
+  assert.match(
+    confirm,
+    /Retry <b class="name">[^<]+<\/b> from <b>dead<\/b> with a fresh start, to the queue of its last failure\?/,
+  );
+  const response = await act(r, "dead", name, { action: "retry", to: "" });
+  assert.equal(response.status, 303);
+  const location = response.headers.get("location")!;
+  assert.equal(location, `${entryPath("jobs", name)}?done=retry&from=dead`);
+  assert.match(
+    await r.page(location),
+    /Retried from dead to jobs with a fresh start: 0 attempts, due now\./,
+  );
+  const found = await operator.find(name);
+  assert.equal(found?.attempts, 0);
+  assert.equal(found?.lastError?.beforeRetry, true);
+});
+
+Deno.test("dashboard actions: release proposes where the entry was held from, and says when nothing was recorded", async () => {
+  await using r = await rig(["alpha", "beta", "held"], { allowActions: true });
+  const entry = await r.spool.enqueue("beta", "{}", new Uint8Array());
+  const operator = await OperatorSpool.open(r.dir);
+  await operator.act({ names: [entry.name] }, { kind: "hold", to: "held" });
+  const page = await r.page(entryPath("held", entry.name));
+  // beta, not alpha (the first queue by name), is selected.
+  assert.match(page, /<option value="beta" selected>beta<\/option>/);
+  assert.doesNotMatch(page, /<option value="alpha" selected>/);
+  assert.match(
+    page,
+    /<dt>Held from<\/dt><dd><a href="\/queues\/beta">beta<\/a>/,
+  );
+  // Moved into the held queue by hand: no origin recorded, none chosen.
+  const other = await r.spool.enqueue("held", "{}", new Uint8Array());
+  const bare = await r.page(entryPath("held", other.name));
+  assert.match(
+    bare,
+    /<option value="" selected disabled>choose a queue<\/option>/,
+  );
+  assert.match(bare, /no origin recorded/);
+  const release = /class="action action-release">[^]*?<\/form>/.exec(bare)![0];
+  assert.doesNotMatch(release, /<option value="[a-z]+" selected>/);
 });

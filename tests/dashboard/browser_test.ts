@@ -1,9 +1,12 @@
 // The dashboard in a real browser: headless Chromium from Debian, driven
 // by puppeteer-core, against `multispool serve` started as a child process
-// on a free loopback port. It loads the overview, sees the depth change
-// live when another process enqueues, browses to the entry, moves it with
-// the confirmation, finds a read-only server refusing and a server with a
-// token asking for it; no page breaks its Content-Security-Policy.
+// on a free loopback port. It walks an operator's path: the overview's
+// health panel shows a problem and the repair plan, the depth changes live
+// when another process enqueues; the search box finds an entry by name;
+// the dead letters are filtered by error and retried in bulk after a
+// confirmation that counts them; the repair runs from the panel; an entry
+// is moved with its confirmation; a read-only server refuses and a server
+// with a token asks for it; no page breaks its Content-Security-Policy.
 //
 // Run with `deno test --allow-all tests/dashboard/` (CI runs it after
 // tests/dashboard/install.sh has installed Chromium). Where Chromium or the
@@ -102,7 +105,32 @@ Deno.test({
   async fn(t) {
     await using dir = await tempDir();
     const spoolDir = `${dir.path}/spool`;
-    const spool = await Spool.create(spoolDir, { queues: ["active", "done"] });
+    const spool = await Spool.create(spoolDir, {
+      queues: ["active", "done", "dead"],
+    });
+    // Three dead letters (two timed out), as a consumer with a retry
+    // policy leaves them; and a file a crashed producer left in .tmp/ an
+    // hour ago, for the health panel.
+    for (const to of ["ann@x.org", "bob@y.org", "cy@z.org"]) {
+      await spool.enqueue("active", { to }, new TextEncoder().encode("hi"));
+    }
+    {
+      await using consumer = spool.reader("active", {
+        retry: { maxAttempts: 1, deadLetter: "dead" },
+      });
+      await consumer.iterAvailable((meta) => {
+        const { to } = meta as { to: string };
+        throw new Error(
+          to === "bob@y.org"
+            ? `550 <${to}>: no such user`
+            : `421 timeout talking to ${to}`,
+        );
+      });
+    }
+    const stale = `${spoolDir}/.tmp/01KBSTALE00000000000000000`;
+    await Deno.writeTextFile(stale, "{}");
+    const hourAgo = new Date(Date.now() - 3_600_000);
+    await Deno.utime(stale, hourAgo, hourAgo);
     const shots = Deno.env.get("MULTISPOOL_SCREENSHOTS");
     const { default: puppeteer } = await import("puppeteer-core");
     let browser: Browser;
@@ -124,11 +152,13 @@ Deno.test({
       "--allow-actions",
       "--interval",
       "100ms",
+      "--sample-every",
+      "100ms",
     ]);
     const problems: string[] = [];
     try {
       const page = await browser.newPage();
-      await page.setViewport({ width: 1100, height: 700 });
+      await page.setViewport({ width: 1280, height: 720 });
       // What the page's policy refused, and the script's own errors. (The
       // refused requests and the servers this test stops log errors of
       // their own, which are expected.)
@@ -138,18 +168,49 @@ Deno.test({
         }
       });
       page.on("pageerror", (error) => problems.push(String(error)));
-      const shoot = async (name: string) => {
-        if (shots) await page.screenshot({ path: `${shots}/${name}.png` });
+      const shoot = async (name: string, fullPage = false) => {
+        if (shots) {
+          await page.screenshot({ path: `${shots}/${name}.png`, fullPage });
+        }
+      };
+      const go = async (click: () => Promise<unknown>) => {
+        await Promise.all([page.waitForNavigation(), click()]);
       };
       const ready = '[data-queue="active"][data-field="ready"]';
       let name = "";
 
       await t.step(
-        "the overview shows the depth, and takes it live when another process enqueues",
+        "the overview's health panel shows the problem and the repair plan",
         async () => {
           await page.goto(url);
           assert.equal(await page.title(), "Queues · multispool");
+          assert.equal(
+            await page.$eval(
+              "section.health",
+              (e) => e.getAttribute("data-state"),
+            ),
+            "problems",
+          );
+          assert.equal(
+            await textOf(page, '[data-health="problems"]'),
+            "2 problems: 1 orphaned in .tmp, 1 too-old in .tmp",
+          );
+          assert.equal(
+            await textOf(page, '[data-health="plan"]'),
+            "Repair would make 1 change.",
+          );
+          assert.ok(await page.$('section.health a[href="/health/repair"]'));
+        },
+      );
+
+      await t.step(
+        "the overview shows the depth, and takes it live when another process enqueues",
+        async () => {
           assert.equal(await textOf(page, ready), "0");
+          assert.equal(
+            await textOf(page, '[data-queue="dead"][data-field="ready"]'),
+            "3",
+          );
           // The script is connected once a first update has come.
           await page.waitForSelector("body[data-updated]");
           const enqueued = await runDeno([
@@ -176,7 +237,7 @@ Deno.test({
           );
           // The numbers shown are the spool's.
           assert.equal((await spool.list("active")).length, 1);
-          assert.equal(await textOf(page, '[data-total="ready"]'), "1");
+          assert.equal(await textOf(page, '[data-total="entries"]'), "4");
           assert.equal(
             await page.$eval(
               'svg[data-queue="active"] rect',
@@ -184,7 +245,85 @@ Deno.test({
             ),
             "36",
           );
+          // The clock, as everywhere: ISO 8601, UTC.
+          assert.match(
+            await textOf(page, "#live"),
+            /^live · \d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/,
+          );
           await shoot("overview");
+        },
+      );
+
+      await t.step("the search box finds the entry by its name", async () => {
+        await page.type('header form.search input[name="name"]', name);
+        await go(() => page.click('header form.search button[type="submit"]'));
+        assert.equal(
+          new URL(page.url()).pathname,
+          `/queues/active/entries/${name}`,
+        );
+        assert.equal(await textOf(page, "dd.name"), name);
+        await page.goto(url);
+      });
+
+      await t.step(
+        "filter the dead letters by error, and retry them in bulk after a confirmation that counts them",
+        async () => {
+          await go(() => page.click('a[href="/queues/dead"]'));
+          await page.type('form.filter input[name="error"]', "timeout");
+          await go(() => page.click('form.filter button[type="submit"]'));
+          const errors = await page.$$eval(
+            "table.entries td.error .message",
+            (cells) => cells.map((c) => c.textContent ?? ""),
+          );
+          assert.equal(errors.length, 2);
+          assert.ok(errors.every((e) => /421 timeout/.test(e)), errors.join());
+          await shoot("queue", true);
+          // The bulk form acts on this filter: retry, to where each failed.
+          await page.select('form.bulk select[name="action"]', "retry");
+          await go(() => page.click('form.bulk button[type="submit"]'));
+          assert.equal(
+            await textOf(page, "form.confirm p.question"),
+            "Retry 2 entries from dead to active?",
+          );
+          // Nothing has moved before the confirmation.
+          assert.equal((await spool.list("dead")).length, 3);
+          await shoot("bulk-confirm");
+          await go(() => page.click("#confirm"));
+          assert.match(
+            await textOf(page, ".notice"),
+            /^Retried 2 entries from dead to active \(of 2 confirmed\)\.$/,
+          );
+          assert.equal((await spool.list("dead")).length, 1);
+          assert.equal((await spool.list("active")).length, 3);
+        },
+      );
+
+      await t.step(
+        "repair from the health panel, after its confirmation",
+        async () => {
+          await page.goto(url);
+          await page.waitForSelector("body[data-updated]");
+          // The problem, its repair offered, and the retries of the last
+          // step in the charts.
+          await shoot("overview-health");
+          await go(() => page.click('section.health a[href="/health/repair"]'));
+          assert.match(
+            await textOf(page, "form.confirm"),
+            /delete-tmp\s*\.tmp\/01KBSTALE00000000000000000/,
+          );
+          await Deno.stat(stale);
+          await go(() => page.click("#confirm"));
+          assert.match(
+            await textOf(page, ".notice"),
+            /^Repair done: 1 change made\.$/,
+          );
+          await assert.rejects(Deno.stat(stale), Deno.errors.NotFound);
+          await page.goto(url);
+          assert.equal(
+            await textOf(page, '[data-health="problems"]'),
+            "No problems",
+          );
+          await page.goto(url);
         },
       );
 
@@ -195,9 +334,8 @@ Deno.test({
         ]);
         assert.match(
           await textOf(page, ".pager .position"),
-          /entries 1–1 of 1/,
+          /entries 1–3 of 3/,
         );
-        await shoot("queue");
         await Promise.all([
           page.waitForNavigation(),
           page.click(`a[href="/queues/active/entries/${name}"]`),
@@ -220,17 +358,17 @@ Deno.test({
       });
 
       await t.step("move it to done, after the confirmation", async () => {
-        await page.select('form.action select[name="to"]', "done");
+        await page.select('form.action-move select[name="to"]', "done");
         await Promise.all([
           page.waitForNavigation(),
-          page.click('form.action:first-of-type button[type="submit"]'),
+          page.click('form.action-move button[type="submit"]'),
         ]);
         assert.match(
           await textOf(page, "form.confirm p"),
           new RegExp(`^Move ${name} from active to done\\?`),
         );
         // Nothing has moved before the confirmation.
-        assert.equal((await spool.list("active")).length, 1);
+        assert.equal((await spool.list("active")).length, 3);
         await shoot("confirm");
         await Promise.all([page.waitForNavigation(), page.click("#confirm")]);
         assert.equal(
@@ -242,8 +380,12 @@ Deno.test({
           "Moved from active to done.",
         );
         assert.deepEqual((await spool.list("done")).map((e) => e.name), [name]);
-        assert.deepEqual(await spool.list("active"), []);
+        assert.ok(!(await spool.list("active")).some((e) => e.name === name));
         await shoot("moved");
+        // The overview after the walk: its charts have the last seconds.
+        await page.goto(url);
+        await page.waitForSelector("body[data-updated]");
+        await shoot("overview-after");
       });
 
       await t.step(

@@ -70,6 +70,40 @@ Deno.test("dashboard escaping: hostile names, metadata, payloads and errors are 
   );
 });
 
+Deno.test("dashboard escaping: hostile filters, searches, stray files and bulk forms are text", async () => {
+  await using r = await rig(["in", "out"], { allowActions: true });
+  const entry = await r.spool.enqueue(
+    "in",
+    HOSTILE_METADATA,
+    new Uint8Array(),
+    { reserve: HOSTILE_NAME },
+  );
+  const job = await checkout(r.spool, entry);
+  await job.save("in", { failure: new Error(`<script>alert(5)</script>`) });
+  // A stray file with a hostile name, an hour old: a problem to show.
+  const stray = `${r.dir}/.tmp/${HOSTILE_NAME.replace("/", "_")}`;
+  await Deno.writeTextFile(stray, "x");
+  const hourAgo = new Date(Date.now() - 3_600_000);
+  await Deno.utime(stray, hourAgo, hourAgo);
+  const hostile = encodeURIComponent(HOSTILE_NAME);
+  const where = encodeURIComponent(`to=<script>alert(1)</script>`);
+  for (
+    const path of [
+      "/",
+      "/health",
+      "/health/repair",
+      `/queues/in?error=${hostile}&where=${where}&prefix=${hostile}`,
+      `/queues/in?error=script`,
+      `/search?name=${hostile}`,
+      `/search?name=${encodeURIComponent(HOSTILE_NAME.slice(0, 5))}`,
+      `/queues/in/bulk?action=move&to=out&error=${hostile}&where=${where}`,
+      `/queues/in/bulk?action=move&to=out&error=script`,
+    ]
+  ) {
+    assertNoInjection(await r.page(path));
+  }
+});
+
 Deno.test("dashboard escaping: a hostile queue name is text too", async () => {
   const queue = `<i>q<b>&"'`;
   await using r = await rig([queue]);

@@ -3,6 +3,7 @@
 
 import assert from "node:assert/strict";
 import { createDashboard } from "../../dashboard.ts";
+import { checkout } from "../../expert.ts";
 import { entryPath, rig } from "./_helpers.ts";
 
 Deno.test("dashboard routes: the overview, a queue, an entry, the API", async () => {
@@ -150,4 +151,30 @@ Deno.test("dashboard routes: a directory that is not a spool is a clear error, n
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
+});
+
+Deno.test("dashboard overview: the Total row counts each entry of the spool once, and ready entries per queue only", async () => {
+  await using r = await rig(["jobs", "dead"]);
+  await r.spool.enqueue("jobs", "{}", new Uint8Array());
+  await r.spool.enqueue("jobs", "{}", new Uint8Array(), { delay: 60_000 });
+  const held = await r.spool.enqueue("jobs", "{}", new Uint8Array());
+  await r.spool.enqueue("dead", "{}", new Uint8Array());
+  const job = await checkout(r.spool, held);
+  const page = await r.page("/");
+  const total = /<tfoot>[^]*<\/tfoot>/.exec(page)![0];
+  assert.match(total, /<tr title="Every entry of the spool, counted once/);
+  assert.match(total, /<b data-total="waiting">3<\/b> waiting/);
+  assert.match(total, /data-total="checkedOut">1</);
+  assert.match(total, /<b data-total="entries">4<\/b> entries in all/);
+  // No sum of ready entries across queues.
+  assert.doesNotMatch(total, /data-total="ready"/);
+  // Times: ISO 8601, UTC, to the second, as everywhere.
+  assert.match(
+    page,
+    /Measured <time id="measured-at" datetime="[^"]+">\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ<\/time>/,
+  );
+  const script = await (await r.fetch("/static/app.js")).text();
+  assert.match(script, /toISOString\(\)\.slice\(0, 19\) \+ "Z"/);
+  assert.doesNotMatch(script, /toLocaleTimeString/);
+  await job.remove();
 });

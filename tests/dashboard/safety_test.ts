@@ -24,6 +24,23 @@ Deno.test("dashboard safety: read-only refuses every action and offers none", as
     await confirm.body?.cancel();
   }
   assert.deepEqual((await r.spool.list("in")).map((e) => e.name), [entry.name]);
+  // Nor in bulk, nor a repair.
+  assert.doesNotMatch(await r.page("/queues/in"), /<form class="bulk"/);
+  for (
+    const [method, path] of [
+      ["GET", "/queues/in/bulk?action=remove"],
+      ["POST", "/queues/in/bulk"],
+      ["GET", "/health/repair"],
+      ["POST", "/health/repair"],
+    ]
+  ) {
+    const response = method === "GET"
+      ? await r.fetch(path)
+      : await postForm(r, path, { action: "remove", csrf: "x" });
+    assert.equal(response.status, 403, `${method} ${path}`);
+    assert.match(await response.text(), /read-only/);
+  }
+  assert.deepEqual((await r.spool.list("in")).map((e) => e.name), [entry.name]);
 });
 
 Deno.test("dashboard safety: without a token, only localhost names from this host", async () => {
