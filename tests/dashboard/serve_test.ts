@@ -47,7 +47,7 @@ Deno.test("multispool serve: bad input is a one-line error and exit 2", async ()
     [["--port", "http"], /--port: "http" is not a whole number/],
     [["--port", "70000"], /--port: 70000 is not a port/],
     [["--interval", "soon"], /--interval: "soon" is not a span of time/],
-    [["--frobnicate"], /Unknown option '--frobnicate'/],
+    [["--frobnicate"], /unknown option --frobnicate /],
   ];
   for (const [flags, message] of cases) {
     const { code, stderr } = await runDeno([
