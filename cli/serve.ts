@@ -49,6 +49,10 @@ function urlHost(host: string): string {
   return host.includes(":") && !host.startsWith("[") ? `[${host}]` : host;
 }
 
+/** The install line that grants what every command needs, serve included. */
+const INSTALL_LINE =
+  "deno install -g -f -n multispool --allow-read --allow-write --allow-net --allow-env=MULTISPOOL_TOKEN jsr:@multispool/multispool/cli";
+
 export const serve: Command = {
   name: "serve",
   summary: "serve a web dashboard of the spool (read-only unless allowed)",
@@ -197,6 +201,11 @@ token beyond loopback, the port in use, not a spool).`,
       if (error instanceof Deno.errors.AddrInUse) {
         throw new Error(
           `cannot listen on ${host}:${port}: the address is in use (--port 0 takes a free port)`,
+        );
+      }
+      if (error instanceof Deno.errors.NotCapable) {
+        throw new Error(
+          `cannot listen on ${host}:${port}: serve needs network access, which this command was not given; install it with ${INSTALL_LINE} (in a checkout: deno task install:cli), or run it with deno run --allow-net`,
         );
       }
       throw error;

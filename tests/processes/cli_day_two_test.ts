@@ -216,3 +216,15 @@ Deno.test("cli polish: --at takes a day alone; init names every queue and the on
     'multispool ls: unknown option --nope (an argument that starts with "-" goes after "--": -- --nope)',
   );
 });
+
+Deno.test("cli serve without network access says how to install the command with it", async () => {
+  await using tmp = await tempDir();
+  const dir = tmp.path;
+  await Spool.create(dir, { queues: ["q"] });
+  const r = await cli(dir, ["serve", dir, "--port", "0"]);
+  assert.equal(r.code, 2);
+  assert.match(
+    r.stderr,
+    /serve needs network access.*deno install -g -f -n multispool --allow-read --allow-write --allow-net --allow-env=MULTISPOOL_TOKEN jsr:@multispool\/multispool\/cli/,
+  );
+});
