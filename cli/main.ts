@@ -51,57 +51,9 @@
 
 import { EntryNotFoundError, SpoolError } from "../mod.ts";
 import { UsageError } from "./args.ts";
-import type { Command } from "./command.ts";
-import {
-  enqueue,
-  hold,
-  init,
-  ls,
-  mv,
-  release,
-  retry,
-  rm,
-  show,
-  tail,
-} from "./entries.ts";
-import { flush } from "./flush.ts";
-import { check, monitor, repair } from "./health.ts";
+import { COMMANDS, HELP } from "./commands.ts";
 import { escapeText, toJson } from "./output.ts";
-import { serve } from "./serve.ts";
-import { stats } from "./stats.ts";
 import { version } from "./version.ts";
-
-const COMMANDS: Command[] = [
-  init,
-  ls,
-  show,
-  tail,
-  enqueue,
-  mv,
-  rm,
-  hold,
-  release,
-  retry,
-  flush,
-  check,
-  repair,
-  monitor,
-  stats,
-  serve,
-  version,
-];
-
-const HELP = `multispool: a queue in a directory, shared by processes.
-
-Usage: multispool COMMAND [ARGS] [OPTIONS]
-       multispool COMMAND --help
-       multispool --version
-
-Commands:
-${COMMANDS.map((c) => `  ${c.name.padEnd(9)} ${c.summary}`).join("\n")}
-
-Exit codes: 0 success; 1 check found problems, repair left some alone, or
-the entry named is not there; 2 usage, input or access error.`;
 
 /**
  * Runs the CLI with `args` and returns the exit code; errors become one line
