@@ -378,14 +378,32 @@ export function historyWith(
   name: string,
   failure: Omit<EntryFailure, "at">,
 ): string {
+  let text = "";
+  try {
+    text = protocol.readRegistry(disk, name);
+  } catch {
+    // Started again, below.
+  }
+  return historyTextWith(text, failure);
+}
+
+/**
+ * The text of a registry file whose text was `text`, with one more failure
+ * recorded (and with `edit` applied, if given). A history that cannot be
+ * read is started again.
+ */
+export function historyTextWith(
+  text: string,
+  failure: Omit<EntryFailure, "at">,
+  edit: (history: EntryHistory) => EntryHistory = (history) => history,
+): string {
   let history: EntryHistory;
   try {
-    history = parseHistory(
-      protocol.readRegistry(disk, name),
-      disk.layout.registry(name),
-    );
+    history = parseHistory(text, "");
   } catch {
     history = emptyHistory();
   }
-  return encodeHistory(withFailure(history, { at: new Date(), ...failure }));
+  return encodeHistory(
+    edit(withFailure(history, { at: new Date(), ...failure })),
+  );
 }

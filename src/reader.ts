@@ -591,7 +591,7 @@ export class QueueReaderImpl<Q extends string, M, D>
         this.#delayed.set(name, claim.due.getTime());
         return undefined;
       case "undecodable":
-        await this.#poisoned(name, claim.error);
+        await this.#poisoned(name, claim.error, claim.stamp);
         return undefined;
     }
     const entry = claim.entry;
@@ -610,13 +610,17 @@ export class QueueReaderImpl<Q extends string, M, D>
   }
 
   /** Deals with a held entry whose metadata cannot be decoded. */
-  async #poisoned(name: string, error: DecodeError): Promise<void> {
+  async #poisoned(
+    name: string,
+    error: DecodeError,
+    stamp: Date,
+  ): Promise<void> {
     const { disk } = this.#core;
     const poison = this.#policy.poison;
     this.#onError(error);
     if (poison === "skip") {
       this.#skipped.add(name);
-      await protocol.release(disk, this.queue, name, this.queue);
+      await protocol.release(disk, this.queue, name, this.queue, { stamp });
       return;
     }
     const history = historyWith(disk, name, {
@@ -626,6 +630,7 @@ export class QueueReaderImpl<Q extends string, M, D>
     });
     await protocol.release(disk, this.queue, name, poison.queue, {
       history,
+      stamp,
     });
   }
 

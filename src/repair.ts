@@ -4,7 +4,7 @@
  * @module
  */
 
-import { historyWith } from "./history.ts";
+import { historyTextWith } from "./history.ts";
 import { type Dir, dirName } from "./layout.ts";
 import {
   findProblems,
@@ -208,11 +208,21 @@ export async function repairSpool(
     for (const p of [action.problem, ...also]) fixed.add(problemKey(p));
   };
   const now = () => disk.clock.now().getTime();
-  const stale = (dir: Dir, name: string) => {
+  /**
+   * A checkout judged stale: what it is judged on (its stamp), to be proved
+   * again at the moment of the act (see `protocol.stillJudged`).
+   */
+  const judge = (dir: Dir, name: string): protocol.Judged | undefined => {
     const mtime = protocol.mtime(disk, dir, name, FRESH);
     return mtime !== undefined &&
-      now() - mtime.getTime() > limits.maxCheckedOutAgeMs;
+        now() - mtime.getTime() > limits.maxCheckedOutAgeMs
+      ? { mtime, olderThanMs: limits.maxCheckedOutAgeMs }
+      : undefined;
   };
+  const stale = (dir: Dir, name: string) => judge(dir, name) !== undefined;
+  /** Why an act failed, for a `leftAlone` reason. */
+  const failed = (error: unknown) =>
+    error instanceof Error ? error.message : String(error);
 
   /** Two different files under one name: each extra copy gets its own. */
   const splitCopies = (problem: Problem) => {
@@ -272,19 +282,26 @@ export async function repairSpool(
       for (const p of related) fixed.add(problemKey(p));
       return;
     }
-    if (dir.checkout && !stale(dir, name)) {
+    const judged = dir.checkout ? judge(dir, name) : undefined;
+    if (dir.checkout && judged === undefined) {
       leave(problem, "checked out: its consumer is dealing with it");
       return;
     }
     if (!dryRun) {
-      const history = damagedHistory(disk, dir.queue, name, problem);
-      const moved = await protocol.moveDamaged(
-        disk,
-        dir,
-        name,
-        damagedTo,
-        history,
-      );
+      let moved: boolean;
+      try {
+        moved = await protocol.moveDamaged(
+          disk,
+          dir,
+          name,
+          damagedTo,
+          (text) => damagedHistory(text, dir.queue, problem),
+          { judged, stillDamaged: (path) => stillDamaged(problem, path) },
+        );
+      } catch (error) {
+        leave(problem, `it could not be moved: ${failed(error)}`);
+        return;
+      }
       if (!moved) {
         leave(problem, "it changed during the repair; look again");
         return;
@@ -294,6 +311,20 @@ export async function repairSpool(
       { kind: "move-damaged", name, dir, queue: damagedTo, problem },
       related,
     );
+  };
+
+  /** Whether the entry judged damaged for `problem` is so still. */
+  const stillDamaged = (problem: Problem, path: string): boolean => {
+    if (problem.reason?.includes("payload")) {
+      return protocol.statIn(disk, "data", problem.name)?.isFile !== true;
+    }
+    if (options.decode === undefined) return true;
+    try {
+      options.decode(disk.fs.readText(path));
+      return false;
+    } catch {
+      return true;
+    }
   };
 
   for (const problem of problems) {
@@ -316,16 +347,19 @@ export async function repairSpool(
       const related = (byName.get(name) ?? []).filter((p) =>
         p.kind === "too-old" && dirName(p.dirs[0]) === dirName(held)
       );
-      const mtime = protocol.mtime(disk, held, name, FRESH);
-      if (
-        mtime === undefined ||
-        now() - mtime.getTime() <= limits.maxCheckedOutAgeMs
-      ) {
+      const judged = judge(held, name);
+      if (judged === undefined) {
         leave(
           problem,
           "a claim in progress, or cut short less than the checkout limit ago",
         );
-      } else if (!dryRun && !protocol.finishClaim(disk, queue, name)) {
+      } else if (
+        !dryRun &&
+        !protocol.finishClaim(disk, queue, name, {
+          ...judged,
+          linkedOlderThanMs: limits.workInProgressMs,
+        })
+      ) {
         leave(problem, "it changed during the repair; look again");
       } else {
         act({ kind: "finish-claim", name, queue, problem }, related);
@@ -343,14 +377,32 @@ export async function repairSpool(
       } else if (dryRun) {
         act({ kind: "requeue", name, queue: dir.queue, problem });
       } else {
-        // Its consumer may have touched it since the scan: check again.
-        const mtime = protocol.mtime(disk, dir, name, FRESH);
-        const stale = mtime !== undefined &&
-          now() - mtime.getTime() > limits.maxCheckedOutAgeMs;
-        // The attempt counts: a consumer that dies on this entry every time
-        // must not keep it forever (see RetryPolicy). Best effort.
-        if (stale) await recordAbandoned(disk, dir.queue, name).catch(() => {});
-        if (stale && protocol.requeue(disk, dir.queue, name)) {
+        // Its consumer may have touched it since the scan: judged again,
+        // and proved once more as it is put back (see protocol.moveStale).
+        const judged = judge(dir, name);
+        let moved = false;
+        let failure: unknown;
+        try {
+          // The attempt counts: a consumer that dies on this entry every
+          // time must not keep it forever (see RetryPolicy). Recorded with
+          // the move, or neither happens.
+          moved = judged !== undefined &&
+            await protocol.requeue(
+              disk,
+              dir.queue,
+              name,
+              judged,
+              (text) => abandonedHistory(text, dir.queue),
+            );
+        } catch (error) {
+          failure = error;
+        }
+        if (failure !== undefined) {
+          // Nothing moved; the attempt was recorded only if the move was
+          // cut short after it (then the entry is in two places, which a
+          // later repair finishes).
+          leave(problem, `not requeued: ${failed(failure)}`);
+        } else if (moved) {
           act({ kind: "requeue", name, queue: dir.queue, problem });
         } else {
           leave(problem, "it changed during the repair; look again");
@@ -466,19 +518,17 @@ function claimCutShort(problem: Problem): string | undefined {
   return a.queue;
 }
 
-/** Records in an entry's history that its last attempt was abandoned. */
-async function recordAbandoned(
-  disk: protocol.Disk,
-  queue: string,
-  name: string,
-): Promise<void> {
-  const history = historyWith(disk, name, {
+/**
+ * An entry's history (its registry file's text) with its last attempt
+ * recorded as abandoned.
+ */
+export function abandonedHistory(text: string, queue: string): string {
+  return historyTextWith(text, {
     queue,
     kind: "abandoned",
     message:
-      "its consumer stopped without saving or removing it (the checkout went stale); repair put it back",
+      "its consumer stopped without saving or removing it (the checkout went stale); it was put back",
   });
-  await protocol.writeRegistryForRepair(disk, name, history);
 }
 
 /** A new name for a copy of `name`: the name, `-copy-`, 8 hex digits. */
@@ -489,14 +539,13 @@ function copyName(name: string): string {
   return name.slice(0, 255 - suffix.length) + suffix;
 }
 
-/** An entry's history with its damage recorded. */
+/** An entry's history (its registry file's text) with its damage recorded. */
 function damagedHistory(
-  disk: protocol.Disk,
+  text: string,
   queue: string,
-  name: string,
   problem: Problem,
 ): string {
-  return historyWith(disk, name, {
+  return historyTextWith(text, {
     queue,
     kind: "damaged",
     message: `repair: ${problem.reason ?? "damaged"}`,

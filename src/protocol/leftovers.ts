@@ -8,15 +8,16 @@
  */
 
 import { NotASpoolError, toSpoolError } from "../errors.ts";
-import { CLOCK_PROBE_PREFIX, type Dir } from "../layout.ts";
+import { CLOCK_PROBE_PREFIX, type Dir, REPAIR_TMP_PREFIX } from "../layout.ts";
 import { type Disk, withoutDotFiles } from "./disk.ts";
-import { claim, release, stampPhase, writeRegistryForRepair } from "./moves.ts";
+import { claim, release, stampPhase, writeNewFile } from "./moves.ts";
 
 /**
  * Names of the regular files in `dir`, unsorted; the names of anything else
  * there (symbolic links, directories, ...) go to `others`, if given. Dot
  * files are skipped, except in `.tmp/` the probes of the file system's
- * clock: one left by a crash is an abandoned tmp file like any other.
+ * clock and repair's own files: one left by a crash is an abandoned tmp
+ * file like any other.
  */
 export async function namesIn(
   disk: Disk,
@@ -33,7 +34,8 @@ export async function namesIn(
   if (others !== undefined) withoutDotFiles(others);
   if (dir !== "tmp") return withoutDotFiles(names);
   return names.filter((name) =>
-    !name.startsWith(".") || name.startsWith(CLOCK_PROBE_PREFIX)
+    !name.startsWith(".") || name.startsWith(CLOCK_PROBE_PREFIX) ||
+    name.startsWith(REPAIR_TMP_PREFIX)
   );
 }
 
@@ -65,19 +67,67 @@ export function sameFile(disk: Disk, dirs: Dir[], name: string): boolean {
 }
 
 /**
+ * What repair (or an operator's force) judged of a file it is about to act
+ * on, so that it can prove at the moment it acts that the file is still
+ * the one it judged: the same stamp, and old enough still.
+ */
+export interface Judged {
+  /** The file's modification time (its last stamp) when it was judged. */
+  mtime: Date;
+  /**
+   * How old that stamp must be, on the file system's clock, to be acted
+   * on: the checkout limit.
+   */
+  olderThanMs: number;
+  /**
+   * For a name a claim or a split linked and did not unlink: how long ago
+   * its last link must be (its change time), so that one in progress, a
+   * matter of microseconds, is never taken for one cut short.
+   */
+  linkedOlderThanMs?: number;
+}
+
+/**
+ * Whether `info` is still the file judged: it carries the very stamp that
+ * was judged (every claim, requeue, finish and touch stamps anew before
+ * it unlinks anything, so any of them in between shows), that stamp is
+ * still old enough, and so is its last link if that matters.
+ */
+export function stillJudged(
+  disk: Disk,
+  info: Deno.FileInfo | undefined,
+  judged: Judged,
+): boolean {
+  const mtime = info?.mtime?.getTime();
+  if (mtime !== judged.mtime.getTime()) return false;
+  const now = disk.clock.now().getTime();
+  if (now - mtime <= judged.olderThanMs) return false;
+  if (judged.linkedOlderThanMs === undefined) return true;
+  const linked = Math.max(mtime, info?.ctime?.getTime() ?? 0);
+  return now - linked > judged.linkedOlderThanMs;
+}
+
+/**
  * Finishes a claim that a crash cut short between its link and its unlink:
  * the file is in `QUEUE/` and in `QUEUE/.checkout/`, and nobody holds the
  * checkout (repair waits for the checkout limit to say so). The
  * `.checkout/` name goes, so the entry waits in its queue again, as it did
  * before the claim (or after a repair's requeue, the other claim that
  * leaves this state). False, doing nothing, unless both names are still
- * that one file (see {@linkcode sameFile}).
+ * that one file, as judged (see {@linkcode stillJudged}): proved in the same
+ * turn as the unlink.
  */
-export function finishClaim(disk: Disk, queue: string, name: string): boolean {
+export function finishClaim(
+  disk: Disk,
+  queue: string,
+  name: string,
+  judged: Judged,
+): boolean {
   const both: Dir[] = [{ queue, checkout: false }, { queue, checkout: true }];
-  if (!sameFile(disk, both, name)) return false;
   const path = disk.layout.checkoutFile(queue, name);
   try {
+    if (!sameFile(disk, both, name)) return false;
+    if (!stillJudged(disk, disk.fs.lstat(path), judged)) return false;
     stampPhase(disk, path, name);
     disk.fs.remove(path);
     return true;
@@ -130,18 +180,108 @@ export function statIn(
 
 /**
  * Puts a stale checkout back in its queue, claiming it there as a consumer
- * claims an entry (a new phase: stamped first). Returns false, doing
- * nothing, if the checkout is gone or the queue already holds a file of
- * that name.
+ * claims an entry (a new phase: stamped first), with `history` (given the
+ * registry file's text, the new one: the abandoned attempt recorded).
+ * False, doing nothing, if the checkout
+ * is not the file judged any more (see {@linkcode moveStale}).
  */
-export function requeue(disk: Disk, queue: string, name: string): boolean {
-  return claim(
+export async function requeue(
+  disk: Disk,
+  queue: string,
+  name: string,
+  judged: Judged,
+  history?: (registry: string) => string,
+): Promise<boolean> {
+  const { layout } = disk;
+  return await moveStale(
     disk,
-    disk.layout.checkoutFile(queue, name),
-    disk.layout.queueFile(queue, name),
+    layout.checkoutFile(queue, name),
+    layout.queueFile(queue, name),
     name,
     "requeue checkout",
+    judged,
+    history,
   );
+}
+
+/**
+ * Moves a checkout judged stale from `from` to `to` with a claim, for a
+ * process that does not hold it, proving at the moment it acts that it
+ * acts on the file it judged. A consumer whose checkout went stale may
+ * still be alive; it, or the entry's next consumer, may act at any time:
+ *
+ * 1. The checkout must still carry the stamp judged, old enough (see
+ *    {@linkcode stillJudged}); else nothing is done.
+ * 2. The entry's new history, if any, is written to a file of repair's own
+ *    in `.tmp/` (`.repair-UUID`: any entry name fits), from the registry
+ *    file's text read now.
+ * 3. The claim links `to`. Then, in the same turn, the linked file must
+ *    still be the one judged, have no other name (a split cut short), and
+ *    the registry file must still hold the text the history was made
+ *    from: only then is the history renamed over it, and the file stamped
+ *    and unlinked from `from`. A consumer that took the entry meanwhile
+ *    stamped it first (see `claim`), so it shows; the link is undone.
+ *    So the abandoned attempt is recorded if and only if the entry moves.
+ * A `check`, given, also looks at the linked file in step 3.
+ *
+ * @returns True if the entry moved.
+ * @throws {SpoolError} If the history cannot be written: then nothing
+ * moved.
+ */
+export async function moveStale(
+  disk: Disk,
+  from: string,
+  to: string,
+  name: string,
+  operation: string,
+  judged: Judged,
+  history?: (registry: string) => string,
+  check?: (linked: string) => boolean,
+): Promise<boolean> {
+  const { fs, layout } = disk;
+  const seen = lstatQuietly(disk, from);
+  if (!stillJudged(disk, seen, judged)) return false;
+  const registry = layout.registry(name);
+  let tmp: string | undefined;
+  let before: string | undefined;
+  try {
+    if (history !== undefined) {
+      try {
+        before = fs.readText(registry);
+      } catch (error) {
+        if (error instanceof Deno.errors.NotFound) return false;
+        throw error;
+      }
+      tmp = layout.tmp(`${REPAIR_TMP_PREFIX}${crypto.randomUUID()}`);
+      await writeNewFile(disk, tmp, history(before));
+    }
+    const stamp = claim(disk, from, to, name, operation, (linked) => {
+      const info = fs.lstat(linked);
+      if (!stillJudged(disk, info, judged) || (info.nlink ?? 1) > 2) {
+        return false;
+      }
+      if (check !== undefined && !check(linked)) return false;
+      if (tmp !== undefined) {
+        if (fs.readText(registry) !== before) return false;
+        fs.rename(tmp, registry);
+        tmp = undefined;
+      }
+      return true;
+    });
+    return stamp !== undefined;
+  } catch (error) {
+    throw toSpoolError(error, operation, from);
+  } finally {
+    if (tmp !== undefined) disk.unlinkQuietly(tmp);
+  }
+}
+
+function lstatQuietly(disk: Disk, path: string): Deno.FileInfo | undefined {
+  try {
+    return disk.fs.lstat(path);
+  } catch {
+    return undefined;
+  }
 }
 
 /**
@@ -224,7 +364,7 @@ export function splitDuplicate(
       newName,
       operation,
     );
-    if (moved) return true;
+    if (moved !== undefined) return true;
   } catch (error) {
     disk.unlinkQuietly(layout.data(newName));
     disk.unlinkQuietly(registry);
@@ -237,37 +377,55 @@ export function splitDuplicate(
 
 /**
  * Moves a damaged entry out of its consumers' way, to `toQueue`, with its
- * new history: claimed from its queue (whatever its due time) and saved
- * there, or, from a stale checkout, claimed straight into `toQueue`. False,
- * doing nothing, if it moved meanwhile.
+ * new history (`history`, given the registry file's text): claimed from its
+ * queue (whatever its due time) and saved there, or, from a stale checkout,
+ * moved straight into `toQueue` (see {@linkcode moveStale}, which proves it
+ * is still the checkout judged). `stillDamaged`, given the path of the
+ * file claimed, proves at the moment of the claim that it is still
+ * damaged. False, doing nothing, if it moved or changed meanwhile.
  */
 export async function moveDamaged(
   disk: Disk,
   from: Dir & object,
   name: string,
   toQueue: string,
-  history: string,
+  history: (registry: string) => string,
+  options: { judged?: Judged; stillDamaged?: (path: string) => boolean } = {},
 ): Promise<boolean> {
   const { layout } = disk;
   const operation = "move damaged entry";
+  const { stillDamaged = () => true } = options;
   if (from.checkout) {
-    await writeRegistryForRepair(disk, name, history);
-    return claim(
+    if (options.judged === undefined) return false;
+    return await moveStale(
       disk,
       layout.checkoutFile(from.queue, name),
       layout.queueFile(toQueue, name),
       name,
       operation,
+      options.judged,
+      history,
+      stillDamaged,
     );
   }
-  const held = claim(
+  const stamp = claim(
     disk,
     layout.queueFile(from.queue, name),
     layout.checkoutFile(from.queue, name),
     name,
     operation,
+    stillDamaged,
   );
-  if (!held) return false;
-  await release(disk, from.queue, name, toQueue, { history });
+  if (stamp === undefined) return false;
+  let text = "";
+  try {
+    text = disk.fs.readText(layout.registry(name));
+  } catch {
+    // No history to keep: a new one.
+  }
+  await release(disk, from.queue, name, toQueue, {
+    history: history(text),
+    stamp,
+  });
   return true;
 }

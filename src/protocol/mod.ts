@@ -53,13 +53,14 @@ export {
   removeWaiting,
   reserve,
   touchCheckout,
+  verifyStamp,
   writeData,
   writeQueueMetadata,
-  writeRegistryForRepair,
 } from "./moves.ts";
 export {
   listCheckouts,
   listQueue,
+  readCheckout,
   readData,
   readDataStream,
   readMetadata,
@@ -71,7 +72,9 @@ export {
 } from "./reads.ts";
 export {
   finishClaim,
+  type Judged,
   moveDamaged,
+  moveStale,
   mtime,
   namesIn,
   removeLeftovers,
@@ -81,4 +84,5 @@ export {
   sameFile,
   splitDuplicate,
   statIn,
+  stillJudged,
 } from "./leftovers.ts";

@@ -270,8 +270,11 @@ function undoPublish(
 
 /** What {@linkcode checkout} found. */
 export type CheckoutResult =
-  /** This process holds the entry; `text` is its metadata. */
-  | { held: true; text: string }
+  /**
+   * This process holds the entry; `text` is its metadata, `stamp` the time
+   * its claim stamped the checkout file with (see {@linkcode verifyStamp}).
+   */
+  | { held: true; text: string; stamp: Date }
   /**
    * It was not taken: another process has it or it is gone, or (with `due`)
    * it waits in its queue until then.
@@ -298,7 +301,7 @@ export function checkout(
 ): CheckoutResult {
   let text = "";
   let due: Date | undefined;
-  const held = claim(
+  const stamp = claim(
     disk,
     disk.layout.queueFile(queue, name),
     disk.layout.checkoutFile(queue, name),
@@ -318,7 +321,9 @@ export function checkout(
       return true;
     },
   );
-  return held ? { held, text } : { held, due };
+  return stamp !== undefined
+    ? { held: true, text, stamp }
+    : { held: false, due };
 }
 
 /**
@@ -362,12 +367,13 @@ export function dueOf(disk: Disk, info: Deno.FileInfo): Date | undefined {
  * system that keeps coarser times than asked (sshfs keeps whole seconds)
  * gets the next whole second, so that no rounding makes an entry due early.
  */
-export function setDue(disk: Disk, path: string, due: Date): void {
+export function setDue(disk: Disk, path: string, due: Date): Date {
   const { fs } = disk;
   fs.touch(path, due);
   const kept = fs.stat(path).mtime;
-  if (kept === null || kept.getTime() >= due.getTime()) return;
-  fs.touch(path, new Date(Math.ceil(due.getTime() / 1000) * 1000));
+  if (kept === null || kept.getTime() >= due.getTime()) return due;
+  const rounded = new Date(Math.ceil(due.getTime() / 1000) * 1000);
+  fs.touch(path, rounded);
   // Still early: the file system cannot date a file that far ahead (ext4
   // stops in 2446, or in 2038 with small inodes); an entry must not become
   // due centuries early without a word.
@@ -378,15 +384,66 @@ export function setDue(disk: Disk, path: string, due: Date): void {
       { operation: "set due time", path },
     );
   }
+  return rounded;
 }
 
-/** Refreshes a checkout's age, for long jobs. */
-export function touchCheckout(disk: Disk, queue: string, name: string): void {
+/**
+ * Refreshes a checkout's age, for long jobs, once it has proved the
+ * checkout is still this process's (see {@linkcode verifyStamp}). Returns
+ * the new stamp.
+ */
+export function touchCheckout(
+  disk: Disk,
+  queue: string,
+  name: string,
+  stamp?: Date,
+): Date {
+  const operation = "touch checkout";
   const path = disk.layout.checkoutFile(queue, name);
+  verifyStamp(disk, path, stamp, operation);
   try {
-    stampPhase(disk, path, name);
+    return stampPhase(disk, path, name);
   } catch (error) {
-    throw toSpoolError(error, "touch checkout", path, EntryNotFoundError);
+    throw toSpoolError(error, operation, path, EntryNotFoundError);
+  }
+}
+
+/**
+ * Proves that the checkout file at `path` is still the one this process
+ * holds: it is there, and carries the stamp this process gave it (or an
+ * older time: a file system with coarser times than asked keeps less).
+ * Throws {@linkcode EntryNotFoundError} otherwise.
+ *
+ * A later stamp means the entry was taken away meanwhile: repair (or an
+ * operator's force) put it back in its queue, which stamps it, and another
+ * consumer may have claimed it since, which stamps it again, under this
+ * very name (a claim moves one file between names, so its identity is no
+ * proof). Saving, rewriting or removing that file would rob that consumer.
+ * Every act of a holder on its checkout file is preceded by this proof, in
+ * the same turn of the event loop; between the two system calls another
+ * process can still act, a window of microseconds that no POSIX call
+ * closes (there is no unlink-if-unchanged). Without `stamp` (a checkout
+ * this process did not make), only its existence is proved.
+ */
+export function verifyStamp(
+  disk: Disk,
+  path: string,
+  stamp: Date | undefined,
+  operation: string,
+): void {
+  let mtime: Date | null;
+  try {
+    mtime = disk.fs.lstat(path).mtime;
+  } catch (error) {
+    throw toSpoolError(error, operation, path, EntryNotFoundError);
+  }
+  if (
+    stamp !== undefined && mtime !== null && mtime.getTime() > stamp.getTime()
+  ) {
+    throw new EntryNotFoundError(
+      "the checkout was taken away: it was stamped again since this process held it (repair or an operator's --force put it back, and another consumer may hold it now)",
+      { operation, path },
+    );
   }
 }
 
@@ -398,6 +455,18 @@ export interface ReleaseOptions {
   history?: string;
   /** When it is due in its new queue; now if left out. */
   due?: Date;
+  /**
+   * The stamp this process's claim (or last touch) gave the checkout file:
+   * each step first proves the checkout is still this process's (see
+   * {@linkcode verifyStamp}).
+   */
+  stamp?: Date;
+  /**
+   * Told the new stamp as soon as the checkout file is stamped for its
+   * move: should the move then fail, the holder still holds it, with that
+   * stamp.
+   */
+  restamped?: (stamp: Date) => void;
 }
 
 /**
@@ -416,10 +485,17 @@ export async function release(
   const operation = "save entry";
   const from = disk.layout.checkoutFile(queue, name);
   const to = disk.layout.queueFile(toQueue, name);
+  const { stamp } = options;
+  // Each step proves the checkout is still this process's just before it
+  // changes anything: an await separates them, and repair may have put the
+  // entry back meanwhile.
+  const held = () => verifyStamp(disk, from, stamp, operation);
   if (options.history !== undefined) {
     const registry = disk.layout.registry(name);
     const since = disk.mark();
-    await replace(disk, registry, name, options.history, operation);
+    await replace(disk, registry, name, options.history, operation, {
+      verify: held,
+    });
     if (disk.strict) {
       try {
         await disk.flushDir(disk.layout.registryDir, since);
@@ -429,9 +505,21 @@ export async function release(
     }
   }
   if (options.metadata !== undefined) {
-    await replace(disk, from, name, options.metadata, operation);
+    // The new file keeps the checkout's stamp: it is still the same
+    // checkout, and its holder's proof of it.
+    await replace(disk, from, name, options.metadata, operation, {
+      verify: held,
+      date: stamp,
+    });
   }
-  if (!moveToPhase(disk, from, to, name, operation, options.due)) {
+  // Proved just now, if the metadata was replaced.
+  const verify = options.metadata === undefined ? held : undefined;
+  if (
+    !moveToPhase(disk, from, to, name, operation, options.due, {
+      verify,
+      restamped: options.restamped,
+    })
+  ) {
     throw new EntryNotFoundError("not found", { operation, path: from });
   }
 }
@@ -456,6 +544,12 @@ export interface RemoveOptions {
    * their unlinks overlap.
    */
   overlapped?: boolean;
+  /**
+   * The stamp this process's claim (or last touch) gave the checkout file:
+   * the removal first proves the checkout is still this process's (see
+   * {@linkcode verifyStamp}).
+   */
+  stamp?: Date;
 }
 
 /** Removes a checked-out entry: metadata, then payload, then registry. */
@@ -466,15 +560,17 @@ export async function removeCheckedOut(
   options: RemoveOptions = {},
 ): Promise<void> {
   const stampedAt = options.registryStampedAt;
+  const path = disk.layout.checkoutFile(queue, name);
   await remove(
     disk,
-    disk.layout.checkoutFile(queue, name),
+    path,
     disk.layout.checkoutDir(queue),
     name,
     {
       registryFresh: stampedAt !== undefined &&
         performance.now() - stampedAt < FRESH_STAMP_MS,
       overlapped: options.overlapped,
+      verify: () => verifyStamp(disk, path, options.stamp, "remove entry"),
     },
   );
 }
@@ -514,31 +610,6 @@ export async function writeQueueMetadata(
   await replace(disk, path, name, metadata, operation, { due });
 }
 
-/**
- * Replaces an entry's registry file (its history) for a process that does
- * not hold the entry: repair, about to put back a checkout whose consumer
- * is presumed dead. It writes through `.tmp/NAME.repair`, not `.tmp/NAME`,
- * which that consumer, should it be alive after all, may be using.
- */
-export async function writeRegistryForRepair(
-  disk: Disk,
-  name: string,
-  text: string,
-): Promise<void> {
-  const operation = "record abandoned attempt";
-  const path = disk.layout.registry(name);
-  const tmp = `${disk.layout.tmp(name)}.repair`;
-  const since = disk.mark();
-  await replace(disk, path, name, text, operation, { tmp });
-  if (disk.strict) {
-    try {
-      await disk.flushDir(disk.layout.registryDir, since);
-    } catch (error) {
-      throw toSpoolError(error, operation, path);
-    }
-  }
-}
-
 /** Replaces a payload atomically through `.tmp/NAME`. */
 export async function writeData(
   disk: Disk,
@@ -561,6 +632,8 @@ export async function writeData(
  * Moves an entry's metadata file to a new phase, for the process that holds
  * it: stamps it and the registry file (or dates the file with its due
  * time), then renames it. False if it was gone (taken away by repair).
+ * `options.verify`, given, runs first and throws if the holder holds it no
+ * more; `options.restamped` is told the new stamp.
  *
  * A due time needs no flush of its own: it changes the file before the
  * rename does, and a journaled file system keeps the changes to one file in
@@ -573,10 +646,14 @@ export function moveToPhase(
   name: string,
   operation: string,
   due?: Date,
+  options: { verify?: () => void; restamped?: (stamp: Date) => void } = {},
 ): boolean {
+  options.verify?.();
   try {
-    stampPhase(disk, from, name);
-    if (due !== undefined) setDue(disk, from, due);
+    const stamp = stampPhase(disk, from, name);
+    options.restamped?.(stamp);
+    // Dated, it carries its due time: its holder's proof from then on.
+    if (due !== undefined) options.restamped?.(setDue(disk, from, due));
     renameVerified(disk, from, to);
     return true;
   } catch (error) {
@@ -609,11 +686,20 @@ export function moveToPhase(
  * the unlink changes the file after the link did, and a journaled file
  * system keeps the changes to one file in order.
  *
+ * THE STAMP COMES BEFORE THE UNLINK. Whoever judges a checkout stale
+ * (repair, an operator's force) re-proves it at the moment it acts by
+ * looking at the file it has linked: still the old stamp it judged, or
+ * not. A claim that unlinked `from` before stamping would, for a moment,
+ * hold a fresh checkout that still looks abandoned, and could lose it.
+ * Stamped first, a checkout is fresh from the instant it is anyone's.
+ *
  * A `check`, given, looks at the file once linked and before it is
  * stamped; if it says no, or throws, the link is undone and the file stays
- * where it was, untouched.
+ * where it was, untouched. It runs in the same turn as the link and the
+ * unlink: whoever judges and then acts re-proves its judgement there.
  *
- * @returns True if this process now holds the entry at `to`.
+ * @returns The time the entry was stamped with, if this process now holds
+ * it at `to`; undefined otherwise.
  */
 export function claim(
   disk: Disk,
@@ -622,9 +708,9 @@ export function claim(
   name: string,
   operation: string,
   check?: (to: string) => boolean,
-): boolean {
+): Date | undefined {
   const { fs } = disk;
-  if (!link(disk, from, to, operation)) return false;
+  if (!link(disk, from, to, operation)) return undefined;
   if (check !== undefined) {
     let keep = false;
     try {
@@ -632,12 +718,12 @@ export function claim(
     } finally {
       if (!keep) disk.unlinkQuietly(to);
     }
-    if (!keep) return false;
+    if (!keep) return undefined;
   }
   try {
-    stampPhase(disk, to, name);
+    const stamp = stampPhase(disk, to, name);
     fs.remove(from);
-    return true;
+    return stamp;
   } catch (error) {
     // Both names stand: the monitor reports it, repair finishes the move.
     if (!(error instanceof Deno.errors.NotFound) && exists(disk, from)) {
@@ -648,10 +734,10 @@ export function claim(
   try {
     links = fs.lstat(to).nlink ?? 1;
   } catch {
-    return false;
+    return undefined;
   }
   if (links > 1) disk.unlinkQuietly(to);
-  return false;
+  return undefined;
 }
 
 /**
@@ -709,9 +795,11 @@ function exists(disk: Disk, path: string): boolean {
 }
 
 /**
- * Replaces `target` (which must exist) by writing `.tmp/NAME` (or
- * `options.tmp`), dating it with `options.due` if given, flushing it
- * (strict) and renaming it over `target`.
+ * Replaces `target` (which must exist) by writing `.tmp/NAME`, dating it
+ * with `options.due` (a due time) or `options.date` (a stamp to keep) if
+ * given, flushing it (strict) and renaming it over `target`. Just before
+ * the rename, `options.verify` (if given) proves the caller may still
+ * replace it, and throws if not.
  */
 async function replace(
   disk: Disk,
@@ -719,9 +807,10 @@ async function replace(
   name: string,
   content: FileContent,
   operation: string,
-  options: { due?: Date; tmp?: string } = {},
+  options: { due?: Date; date?: Date; verify?: () => void } = {},
 ): Promise<void> {
-  const { due, tmp = disk.layout.tmp(name) } = options;
+  const { due, date } = options;
+  const tmp = disk.layout.tmp(name);
   const { fs } = disk;
   await disk.withTmp(name, async () => {
     try {
@@ -729,14 +818,17 @@ async function replace(
         const file = await writeTmp(disk, tmp, content);
         try {
           if (due !== undefined) setDue(disk, tmp, due);
+          else if (date !== undefined) fs.touch(tmp, date);
           if (disk.strict) await file!.sync();
         } finally {
           file?.close();
         }
       });
-      // Check the target is still there just before replacing it, so that
-      // an entry taken away meanwhile is not recreated.
-      fs.stat(target);
+      // Check the target is still there (or still the caller's) just
+      // before replacing it, so that an entry taken away meanwhile is not
+      // recreated.
+      if (options.verify !== undefined) options.verify();
+      else fs.stat(target);
       fs.rename(tmp, target);
     } catch (error) {
       disk.unlinkQuietly(tmp);
@@ -755,12 +847,19 @@ async function remove(
   metadataPath: string,
   metadataDir: string,
   name: string,
-  options: { registryFresh?: boolean; overlapped?: boolean } = {},
+  options: {
+    registryFresh?: boolean;
+    overlapped?: boolean;
+    verify?: () => void;
+  } = {},
 ): Promise<void> {
   const { registryFresh = false, overlapped = false } = options;
   const operation = "remove entry";
   const { fs, layout } = disk;
   const since = disk.mark();
+  // Before anything changes: a checkout taken away is not this caller's to
+  // remove.
+  options.verify?.();
   try {
     if (!registryFresh) {
       try {
@@ -820,6 +919,25 @@ async function writeNew(
   if (disk.strict) return await disk.fs.createFile(path, content);
   await disk.fs.writeFile(path, content, { createNew: true });
   return undefined;
+}
+
+/**
+ * Writes a new file exclusively, flushed in strict durability, and closes
+ * it: a file to be renamed over another later.
+ */
+export async function writeNewFile(
+  disk: Disk,
+  path: string,
+  content: FileContent,
+): Promise<void> {
+  await disk.io(async () => {
+    const file = await writeNew(disk, path, content);
+    try {
+      if (disk.strict) await file!.sync();
+    } finally {
+      file?.close();
+    }
+  });
 }
 
 /** A new file being written by {@linkcode writeFlushed}. */
@@ -890,7 +1008,7 @@ async function settleAll(promises: Promise<unknown>[]): Promise<void> {
  * Stamps a file that enters a new phase, and the entry's registry file,
  * with now on the file system's clock: the monitor dates phases by it.
  */
-export function stampPhase(disk: Disk, path: string, name: string): void {
+export function stampPhase(disk: Disk, path: string, name: string): Date {
   const now = disk.clock.now();
   disk.fs.touch(path, now);
   try {
@@ -900,4 +1018,5 @@ export function stampPhase(disk: Disk, path: string, name: string): void {
     // it does not stop the entry from moving on.
     if (!(error instanceof Deno.errors.NotFound)) throw error;
   }
+  return now;
 }

@@ -1,0 +1,201 @@
+// Repair while consumers live: every act of repair on a checkout re-proves,
+// at the moment it acts, that the file it acts on is the stale one it
+// judged. Each test holds a repair at the await between its judgement and
+// its act (tests/_helpers/gate_fs.ts) and lets consumers move the entry on
+// meanwhile, as a slow consumer, a second repair or the next consumer
+// would.
+
+import assert from "node:assert/strict";
+import { type CheckedOutEntry, EntryNotFoundError, Spool } from "../../mod.ts";
+import { checkout, tryCheckout } from "../../expert.ts";
+import { Monitor } from "../../monitor.ts";
+import { type FileSystem, realFileSystem } from "../../src/fs.ts";
+import { openMonitor } from "../../src/monitor.ts";
+import { age } from "../_helpers/ages.ts";
+import { GateFs } from "../_helpers/gate_fs.ts";
+import { tempDir } from "../_helpers/temp_dir.ts";
+import { tree } from "../_helpers/tree.ts";
+
+const QUEUES = ["q", "dead"];
+/** Repair's history write for an entry it does not hold. */
+const historyWrite = (path: string) => path.includes("repair");
+
+/** The files left in the spool, directories aside. */
+function files(dir: string): string[] {
+  return tree(dir).filter((line) => !line.endsWith("/"));
+}
+
+Deno.test("live repair: a requeue held before its act leaves alone a checkout that went back and was taken again", async () => {
+  await using tmp = await tempDir();
+  const dir = tmp.path;
+  const spool = await Spool.create(dir, { queues: QUEUES });
+  const { name } = await spool.enqueue("q", {}, new Uint8Array([1]));
+  // A slow consumer, its checkout older than the limit.
+  const slow = await checkout(spool, spool.entry("q", name));
+  age(`${dir}/q/.checkout/${name}`);
+  const gates = new GateFs();
+  const monitor = await openMonitor(gates.fs, dir);
+  const held = gates.hold("writeFile", historyWrite);
+  const repairing = monitor.repair({ dryRun: false });
+  await held.reached;
+  // Meanwhile the slow consumer puts it back, and another consumer takes it.
+  await slow.save("q");
+  const taker = await checkout(spool, spool.entry("q", name));
+  held.open();
+  const report = await repairing;
+  assert.deepEqual(report.actions, []);
+  assert.match(report.leftAlone[0]?.reason ?? "", /changed/);
+  // Its consumer still holds it: nobody else can take it, and no abandoned
+  // attempt was recorded against it.
+  assert.equal(await tryCheckout(spool, spool.entry("q", name)), undefined);
+  assert.equal((await taker.history()).attempts, 0);
+  await taker.remove();
+  assert.deepEqual(files(dir), []);
+});
+
+Deno.test("live repair: of two repairs at once, the one held before its act leaves alone the checkout the other put back", async () => {
+  await using tmp = await tempDir();
+  const dir = tmp.path;
+  const spool = await Spool.create(dir, { queues: QUEUES });
+  const { name } = await spool.enqueue("q", {}, new Uint8Array([1]));
+  // A consumer died holding it.
+  await checkout(spool, spool.entry("q", name));
+  age(`${dir}/q/.checkout/${name}`);
+  const gates = new GateFs();
+  const first = await openMonitor(gates.fs, dir);
+  const held = gates.hold("writeFile", historyWrite);
+  const repairing = first.repair({ dryRun: false });
+  await held.reached;
+  // The second repair puts it back; the next consumer takes it.
+  const second = await (await Monitor.create(dir)).repair({ dryRun: false });
+  assert.deepEqual(second.actions.map((a) => a.kind), ["requeue"]);
+  const taker = await checkout(spool, spool.entry("q", name));
+  held.open();
+  const report = await repairing;
+  assert.deepEqual(report.actions, []);
+  assert.equal(await tryCheckout(spool, spool.entry("q", name)), undefined);
+  // One abandoned attempt, recorded once.
+  const history = await taker.history();
+  assert.equal(history.attempts, 1);
+  assert.deepEqual(history.failures.map((f) => f.kind), ["abandoned"]);
+  await taker.remove();
+  assert.deepEqual(files(dir), []);
+});
+
+Deno.test("live repair: moving a damaged checkout, held before its act, leaves alone a checkout taken again meanwhile", async () => {
+  await using tmp = await tempDir();
+  const dir = tmp.path;
+  const spool = await Spool.create(dir, { queues: QUEUES });
+  const { name } = await spool.enqueue("q", {}, new Uint8Array([1]));
+  const slow = await checkout(spool, spool.entry("q", name));
+  Deno.removeSync(`${dir}/.data/${name}`);
+  age(`${dir}/q/.checkout/${name}`);
+  const gates = new GateFs();
+  const monitor = await openMonitor(gates.fs, dir, {
+    limits: { workInProgressMs: 0 },
+  });
+  const held = gates.hold("writeFile", historyWrite);
+  const repairing = monitor.repair({ dryRun: false, damagedTo: "dead" });
+  await held.reached;
+  await slow.save("q");
+  const taker = await checkout(spool, spool.entry("q", name));
+  held.open();
+  const report = await repairing;
+  assert.deepEqual(report.actions, []);
+  assert.deepEqual(await spool.list("dead"), []);
+  await taker.save("q");
+  assert.equal((await spool.list("q")).length, 1);
+});
+
+Deno.test("live repair: a consumer whose stale checkout was put back cannot touch, save or remove the next consumer's", async () => {
+  await using tmp = await tempDir();
+  const dir = tmp.path;
+  const spool = await Spool.create(dir, { queues: QUEUES });
+  const monitor = await Monitor.create(dir);
+  const acts = {
+    touch: (job: CheckedOutEntry<string, unknown, Uint8Array>) => job.touch(),
+    save: (job: CheckedOutEntry<string, unknown, Uint8Array>) =>
+      job.update(() => ({ n: 2 })).save("dead"),
+    remove: (job: CheckedOutEntry<string, unknown, Uint8Array>) => job.remove(),
+  };
+  for (const [act, run] of Object.entries(acts)) {
+    const { name } = await spool.enqueue("q", { n: 1 }, new Uint8Array([1]));
+    // Alive, but silent for longer than the limit: repair may take it.
+    const slow = await checkout(spool, spool.entry("q", name));
+    age(`${dir}/q/.checkout/${name}`);
+    const report = await monitor.repair({ dryRun: false });
+    assert.deepEqual(report.actions.map((a) => a.kind), ["requeue"], act);
+    const taker = await checkout(spool, spool.entry("q", name));
+    await assert.rejects(run(slow), EntryNotFoundError, act);
+    // The next consumer's checkout is whole, and its own.
+    assert.deepEqual(taker.metadata, { n: 1 }, act);
+    assert.deepEqual(await taker.dataFile.load(), new Uint8Array([1]), act);
+    await taker.touch();
+    await taker.remove();
+    assert.deepEqual(files(dir), [], act);
+  }
+});
+
+Deno.test("live repair: an abandoned attempt that cannot be recorded is not requeued, and says why", async () => {
+  await using tmp = await tempDir();
+  const dir = tmp.path;
+  const spool = await Spool.create(dir, { queues: QUEUES });
+  const { name } = await spool.enqueue("q", {}, new Uint8Array([1]));
+  await checkout(spool, spool.entry("q", name));
+  age(`${dir}/q/.checkout/${name}`);
+  const full: FileSystem = {
+    ...realFileSystem,
+    writeFile(path, content, options) {
+      if (historyWrite(path)) {
+        throw Object.assign(
+          new Error(`No space left on device (os error 28): ${path}`),
+          { code: "ENOSPC" },
+        );
+      }
+      return realFileSystem.writeFile(path, content, options);
+    },
+  };
+  const monitor = await openMonitor(full, dir);
+  const report = await monitor.repair({ dryRun: false });
+  assert.deepEqual(report.actions, []);
+  assert.match(report.leftAlone[0].reason, /not requeued.*no space left/);
+  assert.deepEqual(await spool.list("q"), []);
+  assert.ok(Deno.lstatSync(`${dir}/q/.checkout/${name}`).isFile);
+  assert.deepEqual([...Deno.readDirSync(`${dir}/.tmp`)], []);
+});
+
+Deno.test("repair: names of 249 to 255 bytes keep their history: an abandoned attempt counts, a damaged entry moves", async () => {
+  await using tmp = await tempDir();
+  const dir = tmp.path;
+  const spool = await Spool.create(dir, { queues: QUEUES });
+  const monitor = await Monitor.create(dir, {
+    limits: { workInProgressMs: 0 },
+  });
+  for (const length of [249, 255]) {
+    // The default names: the input, then a ULID of 26 characters.
+    const reserve = "x".repeat(length - 26);
+    const stale = await spool.enqueue("q", {}, new Uint8Array([1]), {
+      reserve,
+    });
+    assert.equal(stale.name.length, length);
+    await checkout(spool, stale);
+    age(`${dir}/q/.checkout/${stale.name}`);
+    const damaged = await spool.enqueue("q", {}, new Uint8Array([2]), {
+      reserve,
+    });
+    Deno.removeSync(`${dir}/.data/${damaged.name}`);
+    const report = await monitor.repair({ dryRun: false, damagedTo: "dead" });
+    assert.deepEqual(report.leftAlone, [], `${length} bytes`);
+    assert.deepEqual(
+      report.actions.map((a) => `${a.kind} ${a.name}`).sort(),
+      [`move-damaged ${damaged.name}`, `requeue ${stale.name}`].sort(),
+    );
+    const history = await stale.direct.readHistory();
+    assert.deepEqual(history.failures.map((f) => f.kind), ["abandoned"]);
+    const moved = await spool.entry("dead", damaged.name).direct.readHistory();
+    assert.deepEqual(moved.failures.map((f) => f.kind), ["damaged"]);
+    await (await checkout(spool, stale)).remove();
+    await spool.entry("dead", damaged.name).direct.remove();
+  }
+  assert.deepEqual(files(dir), []);
+});
