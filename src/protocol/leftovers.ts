@@ -113,7 +113,8 @@ export function stillJudged(
  * checkout (repair waits for the checkout limit to say so). The
  * `.checkout/` name goes, so the entry waits in its queue again, as it did
  * before the claim (or after a repair's requeue, the other claim that
- * leaves this state). False, doing nothing, unless both names are still
+ * leaves this state), and the queue's readers are woken for it (see
+ * {@linkcode wake}). False, doing nothing, unless both names are still
  * that one file, as judged (see {@linkcode stillJudged}): proved in the same
  * turn as the unlink.
  */
@@ -128,12 +129,33 @@ export function finishClaim(
   try {
     if (!sameFile(disk, both, name)) return false;
     if (!stillJudged(disk, disk.fs.lstat(path), judged)) return false;
-    stampPhase(disk, path, name);
+    const stamp = stampPhase(disk, path, name);
     disk.fs.remove(path);
+    wake(disk, disk.layout.queueFile(queue, name), stamp);
     return true;
   } catch (error) {
     if (error instanceof Deno.errors.NotFound) return false;
     throw toSpoolError(error, "finish claim", path);
+  }
+}
+
+/**
+ * Gives the watchers of a queue an event for an entry that has just become
+ * claimable there by an unlink in a `.checkout/`, which they do not watch:
+ * a reader that lost the race for it while both names stood would
+ * otherwise not look again. Sets its times once more to `stamp`, the stamp
+ * it was just given, and only if it carries no later time (a consumer that
+ * claimed it meanwhile stamped it again; an entry saved with a due time
+ * carries that), so that nothing but the event changes.
+ */
+export function wake(disk: Disk, path: string, stamp: Date): void {
+  try {
+    const mtime = disk.fs.lstat(path).mtime;
+    if (mtime !== null && mtime.getTime() <= stamp.getTime()) {
+      disk.fs.touch(path, mtime);
+    }
+  } catch {
+    // Gone, taken or moved on: nobody waits for it here.
   }
 }
 
@@ -181,8 +203,8 @@ export function statIn(
 /**
  * Puts a stale checkout back in its queue, claiming it there as a consumer
  * claims an entry (a new phase: stamped first), with `history` (given the
- * registry file's text, the new one: the abandoned attempt recorded).
- * False, doing nothing, if the checkout
+ * registry file's text, the new one: the abandoned attempt recorded). The
+ * queue's readers are woken for it. False, doing nothing, if the checkout
  * is not the file judged any more (see {@linkcode moveStale}).
  */
 export async function requeue(
@@ -222,6 +244,8 @@ export async function requeue(
  *    and unlinked from `from`. A consumer that took the entry meanwhile
  *    stamped it first (see `claim`), so it shows; the link is undone.
  *    So the abandoned attempt is recorded if and only if the entry moves.
+ * 4. The readers of `to`'s queue are woken (see {@linkcode wake}).
+ *
  * A `check`, given, also looks at the linked file in step 3.
  *
  * @returns True if the entry moved.
@@ -268,7 +292,9 @@ export async function moveStale(
       }
       return true;
     });
-    return stamp !== undefined;
+    if (stamp === undefined) return false;
+    wake(disk, to, stamp);
+    return true;
   } catch (error) {
     throw toSpoolError(error, operation, from);
   } finally {
@@ -357,14 +383,14 @@ export function splitDuplicate(
     } catch (error) {
       if (!(error instanceof Deno.errors.NotFound)) throw error;
     }
-    const moved = claim(
-      disk,
-      layout.file(from, name),
-      layout.queueFile(from.queue, newName),
-      newName,
-      operation,
-    );
-    if (moved !== undefined) return true;
+    const to = layout.queueFile(from.queue, newName);
+    const stamp = claim(disk, layout.file(from, name), to, newName, operation);
+    if (stamp !== undefined) {
+      // Readers that tried the new name while the old one stood lost it:
+      // they look again.
+      wake(disk, to, stamp);
+      return true;
+    }
   } catch (error) {
     disk.unlinkQuietly(layout.data(newName));
     disk.unlinkQuietly(registry);

@@ -85,4 +85,5 @@ export {
   splitDuplicate,
   statIn,
   stillJudged,
+  wake,
 } from "./leftovers.ts";
