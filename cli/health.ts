@@ -180,6 +180,10 @@ function actionLine(action: RepairAction, dryRun: boolean): string {
       return `${verb("split", "would split")} ${
         dirName(action.dir)
       }/${action.name}: a second copy, now entry ${action.newName}`;
+    case "finish-split":
+      return `${verb("finished", "would finish")} ${
+        dirName(action.dir)
+      }/${action.name}: a split cut short; the copy is entry ${action.newName}`;
     case "move-damaged":
       return `${verb("moved", "would move")} ${
         dirName(action.dir)

@@ -39,6 +39,9 @@ import type { Disk } from "./protocol/mod.ts";
  *   each extra copy gets a name of its own (`NAME-copy-XXXXXXXX`), with the
  *   payload, and waits in its queue; nothing is lost, and removing one no
  *   longer takes the other's payload.
+ * - `finish-split`: such a split that a crash cut short (the copy is one
+ *   file under its old name and its new one): the old name is unlinked,
+ *   never split again.
  * - `move-damaged`: with `damagedTo`, an entry whose payload is missing or
  *   not a regular file, or whose metadata cannot be decoded, moved to that
  *   queue with the reason in its history.
@@ -110,6 +113,18 @@ export type RepairAction =
     /** Where the copy was. */
     dir: Dir;
     /** Its new name (it now waits in its queue under it). */
+    newName: string;
+    /** The problem this fixes. */
+    problem: Problem;
+  }
+  | {
+    /** A split cut short finished: the copy keeps only its new name. */
+    kind: "finish-split";
+    /** The entry's name, kept by the other copy. */
+    name: string;
+    /** Where the copy's old name was. */
+    dir: Dir;
+    /** The copy's name, which it keeps. */
     newName: string;
     /** The problem this fixes. */
     problem: Problem;
@@ -225,10 +240,36 @@ export async function repairSpool(
     error instanceof Error ? error.message : String(error);
 
   /** Two different files under one name: each extra copy gets its own. */
-  const splitCopies = (problem: Problem) => {
+  const splitCopies = async (problem: Problem) => {
     const { name } = problem;
+    let dirs = problem.dirs.filter((d) => typeof d === "object");
+    // A copy whose split a crash cut short (its old name and its new one
+    // are one file): the split is finished, never made again (the copy
+    // would be two entries, handled twice).
+    for (const dir of [...dirs]) {
+      const newName = await protocol.splitCutShort(disk, dir, name);
+      if (newName === undefined) continue;
+      const mtime = protocol.mtime(disk, dir, name, FRESH);
+      const judged = mtime && {
+        mtime,
+        olderThanMs: 0,
+        linkedOlderThanMs: limits.workInProgressMs,
+      };
+      if (
+        !dryRun &&
+        !(judged && protocol.finishSplit(disk, dir, name, newName, judged))
+      ) {
+        leave(
+          problem,
+          "a split in progress, or one cut short that changed during the repair; look again",
+        );
+        return;
+      }
+      act({ kind: "finish-split", name, dir, newName, problem });
+      dirs = dirs.filter((d) => d !== dir);
+    }
+    if (dirs.length < 2) return;
     // The copy a consumer may hold keeps the name; so does the first.
-    const dirs = problem.dirs.filter((d) => typeof d === "object");
     const keep = dirs.find((d) => d.checkout && !stale(d, name)) ?? dirs[0];
     const copies = dirs.filter((d) => d !== keep);
     const held = copies.find((d) => d.checkout && !stale(d, name));
@@ -340,7 +381,7 @@ export async function repairSpool(
     if (problem.kind === "duplicated") {
       const queue = claimCutShort(problem);
       if (queue === undefined) {
-        splitCopies(problem);
+        await splitCopies(problem);
         continue;
       }
       const held: Dir = { queue, checkout: true };
@@ -533,10 +574,7 @@ export function abandonedHistory(text: string, queue: string): string {
 
 /** A new name for a copy of `name`: the name, `-copy-`, 8 hex digits. */
 function copyName(name: string): string {
-  const suffix = `-copy-${crypto.randomUUID().slice(0, 8)}`;
-  // Names are at most 255 bytes; ASCII names, as the default, count one
-  // byte a character.
-  return name.slice(0, 255 - suffix.length) + suffix;
+  return protocol.copyPrefix(name) + crypto.randomUUID().slice(0, 8);
 }
 
 /** An entry's history (its registry file's text) with its damage recorded. */

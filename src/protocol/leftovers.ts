@@ -402,6 +402,87 @@ export function splitDuplicate(
 }
 
 /**
+ * The new name of a copy of `name` that a split gives (see
+ * {@linkcode splitDuplicate}) begins with this: the name, cut to leave
+ * room, then `-copy-`.
+ */
+export function copyPrefix(name: string): string {
+  // Names are at most 255 bytes; the suffix is `-copy-` and 8 hex digits.
+  // ASCII names, as the default, count one byte a character.
+  return `${name.slice(0, 255 - COPY_SUFFIX_LENGTH)}-copy-`;
+}
+
+const COPY_SUFFIX_LENGTH = "-copy-".length + 8;
+
+/**
+ * The new name of a split of `name` in `from` that a crash cut short
+ * between its link and its unlink: a name beginning with
+ * {@linkcode copyPrefix} in the queue of `from` that is the same file (see
+ * {@linkcode sameFile}). Undefined if there is none.
+ */
+export async function splitCutShort(
+  disk: Disk,
+  from: Dir & object,
+  name: string,
+): Promise<string | undefined> {
+  const prefix = copyPrefix(name);
+  const waiting: Dir = { queue: from.queue, checkout: false };
+  const names = await namesIn(disk, waiting);
+  for (const candidate of names) {
+    if (!candidate.startsWith(prefix) || candidate === name) continue;
+    const { layout } = disk;
+    try {
+      const a = disk.fs.lstat(layout.file(from, name));
+      const b = disk.fs.lstat(layout.file(waiting, candidate));
+      if (!a.isFile || !b.isFile) continue;
+      if (a.dev === b.dev && a.ino === b.ino) return candidate;
+      // Where names are numbered apart (sshfs), the same time and contents.
+      if (
+        a.mtime?.getTime() === b.mtime?.getTime() && a.size === b.size &&
+        disk.fs.readText(layout.file(from, name)) ===
+          disk.fs.readText(layout.file(waiting, candidate))
+      ) return candidate;
+    } catch {
+      // Gone meanwhile.
+    }
+  }
+  return undefined;
+}
+
+/**
+ * Finishes a split that a crash cut short (see {@linkcode splitCutShort}):
+ * the copy's old name in `from` goes, its new name `newName` stays, with
+ * its own registry file and payload, made before the claim. Stamped and
+ * woken for, as the split would have. False, doing nothing, unless the two
+ * names are still one file, as judged (see {@linkcode stillJudged}).
+ */
+export function finishSplit(
+  disk: Disk,
+  from: Dir & object,
+  name: string,
+  newName: string,
+  judged: Judged,
+): boolean {
+  const { fs, layout } = disk;
+  const old = layout.file(from, name);
+  const copy = layout.queueFile(from.queue, newName);
+  try {
+    const a = fs.lstat(old);
+    const b = fs.lstat(copy);
+    const one = (a.dev === b.dev && a.ino === b.ino) ||
+      (a.mtime?.getTime() === b.mtime?.getTime() && a.size === b.size);
+    if (!one || !stillJudged(disk, a, judged)) return false;
+    const stamp = stampPhase(disk, copy, newName);
+    fs.remove(old);
+    wake(disk, copy, stamp);
+    return true;
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) return false;
+    throw toSpoolError(error, "finish split", old);
+  }
+}
+
+/**
  * Moves a damaged entry out of its consumers' way, to `toQueue`, with its
  * new history (`history`, given the registry file's text): claimed from its
  * queue (whatever its due time) and saved there, or, from a stale checkout,

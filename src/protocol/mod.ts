@@ -71,7 +71,9 @@ export {
   watchQueue,
 } from "./reads.ts";
 export {
+  copyPrefix,
   finishClaim,
+  finishSplit,
   type Judged,
   moveDamaged,
   moveStale,
@@ -82,6 +84,7 @@ export {
   removeTmp,
   requeue,
   sameFile,
+  splitCutShort,
   splitDuplicate,
   statIn,
   stillJudged,

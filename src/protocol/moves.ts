@@ -291,7 +291,14 @@ export type CheckoutResult =
  * before the stamp: read earlier, it could belong to a file that another
  * consumer has since handled and put back with a later due time under the
  * same name. It costs no system call: the metadata is read from the same
- * open file. With `evenIfNotDue`, it is taken whatever its due time.
+ * open file. With `evenIfNotDue`, it is taken whatever its due time. *
+ * A file with more names than the claim accounts for (its waiting name and
+ * the new checkout name) is refused too, the link undone: another name
+ * points at it, left by a split of a duplicated entry that a crash cut short
+ * (the copy's old name and its new one), and taking it under one name would
+ * hand the same file out under the other as well. Repair finishes such a
+ * split. (Where a network file system numbers no links, sshfs, every file
+ * shows one name and nothing is refused.)
  */
 export function checkout(
   disk: Disk,
@@ -309,6 +316,7 @@ export function checkout(
     "check out entry",
     (path) => {
       const read = disk.fs.readTextStat(path);
+      if ((read.info.nlink ?? 1) > 2) return false;
       const mtime = read.info.mtime;
       if (
         !evenIfNotDue && mtime !== null &&
