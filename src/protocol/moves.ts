@@ -291,7 +291,8 @@ export type CheckoutResult =
  * before the stamp: read earlier, it could belong to a file that another
  * consumer has since handled and put back with a later due time under the
  * same name. It costs no system call: the metadata is read from the same
- * open file. With `evenIfNotDue`, it is taken whatever its due time. *
+ * open file. With `evenIfNotDue`, it is taken whatever its due time.
+ *
  * A file with more names than the claim accounts for (its waiting name and
  * the new checkout name) is refused too, the link undone: another name
  * points at it, left by a split of a duplicated entry that a crash cut short
