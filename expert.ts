@@ -44,5 +44,8 @@ export {
   checkout,
   type CheckoutOptions,
   listCheckoutsUnsafe,
+  requeueStaleCheckout,
+  type RequeueStaleOptions,
+  type StaleCheckoutResult,
   tryCheckout,
 } from "./src/expert.ts";

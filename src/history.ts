@@ -407,3 +407,18 @@ export function historyTextWith(
     edit(withFailure(history, { at: new Date(), ...failure })),
   );
 }
+
+/**
+ * An entry's history (its registry file's text) with its last attempt
+ * recorded as abandoned: its consumer stopped without saving or removing
+ * it, and its stale checkout was put back (by repair, or an operator's
+ * force).
+ */
+export function abandonedHistory(text: string, queue: string): string {
+  return historyTextWith(text, {
+    queue,
+    kind: "abandoned",
+    message:
+      "its consumer stopped without saving or removing it (the checkout went stale); it was put back",
+  });
+}

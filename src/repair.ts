@@ -4,7 +4,7 @@
  * @module
  */
 
-import { historyTextWith } from "./history.ts";
+import { abandonedHistory, historyTextWith } from "./history.ts";
 import { type Dir, dirName } from "./layout.ts";
 import {
   findProblems,
@@ -557,19 +557,6 @@ function claimCutShort(problem: Problem): string | undefined {
   if (typeof a !== "object" || typeof b !== "object") return undefined;
   if (a.queue !== b.queue || a.checkout === b.checkout) return undefined;
   return a.queue;
-}
-
-/**
- * An entry's history (its registry file's text) with its last attempt
- * recorded as abandoned.
- */
-export function abandonedHistory(text: string, queue: string): string {
-  return historyTextWith(text, {
-    queue,
-    kind: "abandoned",
-    message:
-      "its consumer stopped without saving or removing it (the checkout went stale); it was put back",
-  });
 }
 
 /** A new name for a copy of `name`: the name, `-copy-`, 8 hex digits. */

@@ -128,8 +128,14 @@ export function finishClaim(
   const path = disk.layout.checkoutFile(queue, name);
   try {
     if (!sameFile(disk, both, name)) return false;
-    if (!stillJudged(disk, disk.fs.lstat(path), judged)) return false;
-    const stamp = stampPhase(disk, path, name);
+    const info = disk.fs.lstat(path);
+    if (!stillJudged(disk, info, judged)) return false;
+    // A delayed entry keeps its due time: it waits again, as it was.
+    const due = info.mtime !== null &&
+        info.mtime.getTime() > disk.clock.now().getTime()
+      ? info.mtime
+      : undefined;
+    const stamp = due ?? stampPhase(disk, path, name);
     disk.fs.remove(path);
     wake(disk, disk.layout.queueFile(queue, name), stamp);
     return true;

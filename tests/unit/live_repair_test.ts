@@ -7,10 +7,11 @@
 
 import assert from "node:assert/strict";
 import { type CheckedOutEntry, EntryNotFoundError, Spool } from "../../mod.ts";
-import { checkout, tryCheckout } from "../../expert.ts";
+import { checkout, requeueStaleCheckout, tryCheckout } from "../../expert.ts";
 import { Monitor } from "../../monitor.ts";
 import { type FileSystem, realFileSystem } from "../../src/fs.ts";
 import { openMonitor } from "../../src/monitor.ts";
+import { openSpool } from "../../src/spool.ts";
 import { age } from "../_helpers/ages.ts";
 import { GateFs } from "../_helpers/gate_fs.ts";
 import { tempDir } from "../_helpers/temp_dir.ts";
@@ -197,5 +198,65 @@ Deno.test("repair: names of 249 to 255 bytes keep their history: an abandoned at
     await (await checkout(spool, stale)).remove();
     await spool.entry("dead", damaged.name).direct.remove();
   }
+  assert.deepEqual(files(dir), []);
+});
+
+Deno.test("force: requeueStaleCheckout puts back only a checkout older than the limit, and finishes a claim cut short", async () => {
+  await using tmp = await tempDir();
+  const dir = tmp.path;
+  const spool = await Spool.create(dir, { queues: QUEUES });
+  const limit = { olderThanMs: 10 * 60_000 };
+  const entry = await spool.enqueue("q", {}, new Uint8Array([1]));
+  assert.deepEqual(await requeueStaleCheckout(spool, entry, limit), {
+    kind: "gone",
+  });
+  const job = await checkout(spool, entry);
+  assert.equal((await requeueStaleCheckout(spool, entry, limit)).kind, "fresh");
+  age(`${dir}/q/.checkout/${entry.name}`);
+  assert.equal(
+    (await requeueStaleCheckout(spool, entry, limit)).kind,
+    "requeued",
+  );
+  await assert.rejects(job.remove(), EntryNotFoundError);
+  assert.deepEqual(
+    (await entry.direct.readHistory()).failures.map((f) => f.kind),
+    ["abandoned"],
+  );
+  // A claim cut short: one file both waiting and checked out, finished.
+  Deno.linkSync(`${dir}/q/${entry.name}`, `${dir}/q/.checkout/${entry.name}`);
+  assert.equal((await requeueStaleCheckout(spool, entry, limit)).kind, "fresh");
+  const cutShort = await requeueStaleCheckout(spool, entry, {
+    olderThanMs: 0,
+  });
+  assert.equal(cutShort.kind, "finished-claim");
+  assert.equal((await entry.direct.readHistory()).attempts, 1);
+  const taken = await tryCheckout(spool, entry, { evenIfNotDue: true });
+  await taken!.remove();
+  assert.deepEqual(files(dir), []);
+});
+
+Deno.test("force: requeueStaleCheckout held before its act leaves alone a checkout that went back and was taken again", async () => {
+  await using tmp = await tempDir();
+  const dir = tmp.path;
+  const base = await Spool.create(dir, { queues: QUEUES });
+  const gates = new GateFs();
+  const operator = await openSpool(gates.fs, dir, { queues: QUEUES });
+  const { name } = await base.enqueue("q", {}, new Uint8Array([1]));
+  const slow = await checkout(base, base.entry("q", name));
+  age(`${dir}/q/.checkout/${name}`);
+  // Strict durability: the history is written and flushed through one
+  // descriptor.
+  const held = gates.hold("createFile", historyWrite);
+  const forcing = requeueStaleCheckout(operator, operator.entry("q", name), {
+    olderThanMs: 10 * 60_000,
+  });
+  await held.reached;
+  await slow.save("q");
+  const taker = await checkout(base, base.entry("q", name));
+  held.open();
+  assert.equal((await forcing).kind, "fresh");
+  assert.equal(await tryCheckout(base, base.entry("q", name)), undefined);
+  assert.equal((await taker.history()).attempts, 0);
+  await taker.remove();
   assert.deepEqual(files(dir), []);
 });
