@@ -18,7 +18,7 @@ import {
   EntryNotFoundError,
   nameProblem,
 } from "../mod.ts";
-import { tryCheckout } from "../expert.ts";
+import { requeueStaleCheckout, tryCheckout } from "../expert.ts";
 import { formatAge } from "../src/format_age.ts";
 import {
   boolFlag,
@@ -33,7 +33,6 @@ import {
   DEFAULT_CHECKOUT_LIMIT_MS,
   heldSince,
   mayTake,
-  takeCheckout,
 } from "./checked_out.ts";
 import {
   type EntryFilter,
@@ -418,14 +417,38 @@ async function actOnNamed(
     say(`${action.plannedLine(name)} (${taken})`);
     return;
   }
-  const job = await takeCheckout(spool, queue, name);
-  if (job === undefined || !await applied(action, job, undefined)) {
-    // Finished by its consumer meanwhile.
+  // Put back in its queue by repair's own exclusive steps, then taken like
+  // any waiting entry: a consumer that took it meanwhile, or takes it
+  // first, keeps it.
+  const freed = await requeueStaleCheckout(spool, spool.entry(queue, name), {
+    olderThanMs: options.limitMs,
+  });
+  if (freed.kind === "fresh" || freed.kind === "changed") {
+    const reason = freed.kind === "fresh"
+      ? mayTake(freed.ageMs, true, options.limitMs)
+      : undefined;
+    const why = reason !== undefined && !reason.ok
+      ? reason.reason
+      : "left alone: it changed while it was looked at (touched, saved or taken again); look again";
+    report.checkedOut.push({
+      name,
+      checkedOutMs: freed.kind === "fresh" ? freed.ageMs : ageMs,
+      taken: false,
+      reason: why,
+    });
+    err(`${where}, ${why}`);
+    return;
+  }
+  const held = freed.kind === "gone"
+    ? undefined
+    : await checkOutWaiting(spool, queue, name);
+  if (held === undefined || !await applied(action, held.job, held.due)) {
+    // Finished by its consumer, or taken by another, meanwhile.
     report.notFound.push(name);
     err(`${escapeText(name)} is not in ${escapeText(queue)} any more`);
     return;
   }
   report.done.push(name);
   report.checkedOut.push({ name, checkedOutMs: ageMs, taken: true });
-  say(`${action.doneLine(name, undefined)} (${taken})`);
+  say(`${action.doneLine(name, held.due)} (${taken})`);
 }

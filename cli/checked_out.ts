@@ -1,18 +1,17 @@
 /**
  * Entries checked out by a consumer, as `mv`, `rm`, `hold` and `release`
  * meet them: who holds one and since when (the checkout file's age; no
- * process id is kept on disk), and taking one from a consumer presumed
- * dead (`--force`, only past the checkout limit).
+ * process id is kept on disk), and whether `--force` may take one from a
+ * consumer presumed dead (only past the checkout limit; the taking is
+ * `requeueStaleCheckout` from the expert entry point).
  *
  * @module
  */
 
-import type { CheckedOutEntry } from "../mod.ts";
-import { listCheckoutsUnsafe } from "../expert.ts";
 import { formatAge } from "../src/format_age.ts";
 import { Layout } from "../src/layout.ts";
 import { spoolNow } from "./clock.ts";
-import type { CliData, CliSpool } from "./spool.ts";
+import type { CliSpool } from "./spool.ts";
 
 /** The monitor's default checkout limit: 10 minutes. */
 export const DEFAULT_CHECKOUT_LIMIT_MS = 10 * 60_000;
@@ -37,21 +36,6 @@ export async function checkoutAgeMs(
     if (error instanceof Deno.errors.NotFound) return undefined;
     throw error;
   }
-}
-
-/**
- * Takes entry `name`, checked out of `queue` by another process, as if
- * this process had checked it out (unsafe: its consumer, if alive, loses
- * it); `undefined` if it is no longer checked out.
- */
-export async function takeCheckout(
-  spool: CliSpool,
-  queue: string,
-  name: string,
-): Promise<CheckedOutEntry<string, string, CliData> | undefined> {
-  return (await listCheckoutsUnsafe(spool, queue)).find((job) =>
-    job.name === name
-  );
 }
 
 /** Whether `--force` may take a checkout of this age, and why not. */
