@@ -655,7 +655,9 @@ export class QueueReaderImpl<Q extends string, M, D>
    * Looks again at the due time of a delayed entry (a watch event named
    * it, or it is time to): made due early, it is forgotten, so that the
    * next listing tries it; gone, too. A stat, not a claim: a claim's link
-   * would raise an event of its own, and another look.
+   * would raise an event of its own, and another look. A due time moved
+   * earlier but still ahead wakes every wait, whose timer was set for the
+   * old one: it is set again.
    */
   #recheck(name: string): void {
     const at = this.#delayed.get(name);
@@ -667,7 +669,10 @@ export class QueueReaderImpl<Q extends string, M, D>
         disk.fs.lstat(disk.layout.queueFile(this.queue, name)),
       );
       if (due === undefined) this.#delayed.delete(name);
-      else this.#delayed.set(name, due.getTime());
+      else {
+        this.#delayed.set(name, due.getTime());
+        if (due.getTime() < at) this.#wakeAll();
+      }
     } catch {
       this.#delayed.delete(name);
     }

@@ -14,6 +14,7 @@ import { type FileSystem, realFileSystem } from "../../src/fs.ts";
 import { openSpool } from "../../src/spool.ts";
 import { Spool } from "../../mod.ts";
 import { checkout } from "../../expert.ts";
+import { RecordingFileSystem } from "../_helpers/recording_fs.ts";
 import { tempDir } from "../_helpers/temp_dir.ts";
 
 type Q = "in" | "dead" | "damaged";
@@ -124,6 +125,41 @@ Deno.test("delay: making an entry due wakes a waiting reader; checkout of a dela
     await spool.entry("in", "gone").direct.readDue().catch((e) => e.name),
     "EntryNotFoundError",
   );
+});
+
+Deno.test("delay: a due time moved earlier, still ahead, wakes a waiting reader at the new time", async () => {
+  await using dir = await tempDir();
+  const fs = new RecordingFileSystem(dir.path);
+  const spool = await openSpool(fs, dir.path, {
+    queues,
+    metadata: jsonMetadata<{ n: number }>(),
+  }, { createIfMissing: true });
+  const { name } = await spool.enqueue("in", { n: 1 }, new Uint8Array(), {
+    delay: 60_000,
+  });
+  await using reader = spool.reader("in");
+  const waiting = reader.dequeue();
+  // The reader met the entry, learnt its due time, and waits for it.
+  await fs.completed(`link in/${name} -> in/.checkout/${name}`, 1);
+  await new Promise((resolve) => setTimeout(resolve, 50));
+  // Another process moves its due time to a moment from now.
+  const soon = new Date(Date.now() + 300);
+  Deno.utimeSync(`${dir.path}/in/${name}`, soon, soon);
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(
+      () => reject(new Error("not taken by its new due time")),
+      10_000,
+    );
+  });
+  try {
+    const job = await Promise.race([waiting, late]);
+    assert.equal(job?.name, name);
+    assert.ok(Date.now() >= soon.getTime() - 5, "not before its due time");
+    await job?.remove();
+  } finally {
+    clearTimeout(timer);
+  }
 });
 
 Deno.test("delay: rewriting a delayed entry's metadata keeps its due time; the monitor does not call it old", async () => {
