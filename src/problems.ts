@@ -341,12 +341,18 @@ function recheck(
       }
       const info = protocol.statIn(disk, dir, name, FRESH);
       if (info?.mtime == null) return undefined;
+      // A file in .tmp/ is aged by the earlier of its times (one may be a
+      // due time: see protocol.mtime).
+      const mtime = dir === "tmp" ? protocol.tmpTime(info)! : info.mtime;
       // An enqueue or a remove in progress, not a queue file: those are
       // never without a registry file.
-      if (typeof dir !== "object" && inProgress(info, now, limits)) {
+      if (
+        typeof dir !== "object" &&
+        inProgress({ ...info, mtime }, now, limits)
+      ) {
         return undefined;
       }
-      return { ...candidate, mtime: info.mtime };
+      return { ...candidate, mtime };
     }
     case "too-old": {
       const [dir] = candidate.dirs;

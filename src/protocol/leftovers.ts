@@ -169,6 +169,14 @@ export function wake(disk: Disk, path: string, stamp: Date): void {
  * The modification time of `name` in `dir`, or undefined if it is gone.
  * With `fresh`, asked of the file server rather than any cache: what the
  * monitor reports and repair acts on is checked that way.
+ *
+ * In `.tmp/`, the earlier of its modification and change times: a
+ * delayed enqueue dates `.tmp/NAME` with its due time before the rename
+ * that publishes it, so one killed before that rename would otherwise
+ * look young until its due time, a year ahead if the delay is a year. The
+ * change time cannot be set by anyone; it says when the file was last
+ * written or dated. (Where a network file system reports no change time
+ * of its own, sshfs, such a file waits for its due time.)
  */
 export function mtime(
   disk: Disk,
@@ -179,11 +187,22 @@ export function mtime(
   const path = disk.layout.file(dir, name);
   try {
     const info = options.fresh ? disk.fs.statFresh(path) : disk.fs.stat(path);
+    if (dir === "tmp") return tmpTime(info);
     return info.mtime ?? undefined;
   } catch (error) {
     if (error instanceof Deno.errors.NotFound) return undefined;
     throw toSpoolError(error, "stat file", path);
   }
+}
+
+/**
+ * The time a file in `.tmp/` is aged by: the earlier of its modification
+ * and change times (see {@linkcode mtime}).
+ */
+export function tmpTime(info: Deno.FileInfo): Date | undefined {
+  const { mtime, ctime } = info;
+  if (mtime === null) return ctime ?? undefined;
+  return ctime !== null && ctime.getTime() < mtime.getTime() ? ctime : mtime;
 }
 
 /**

@@ -88,5 +88,6 @@ export {
   splitDuplicate,
   statIn,
   stillJudged,
+  tmpTime,
   wake,
 } from "./leftovers.ts";

@@ -162,6 +162,34 @@ Deno.test("delay: a due time moved earlier, still ahead, wakes a waiting reader 
   }
 });
 
+Deno.test("delay: a delayed enqueue killed before its rename is cleared once older than the tmp limit, not at its due time", async () => {
+  await using dir = await tempDir();
+  const spool = await open(dir.path);
+  // A producer wrote the entry's files, dated .tmp/NAME with its due time a
+  // year ahead, and was killed before the rename that publishes it.
+  const name = await spool.reserveName(undefined);
+  const yearAhead = new Date(Date.now() + 365 * 86_400_000);
+  Deno.writeFileSync(`${dir.path}/.data/${name}`, new Uint8Array([1]));
+  Deno.writeTextFileSync(`${dir.path}/.tmp/${name}`, '{"n":1}');
+  Deno.utimeSync(`${dir.path}/.tmp/${name}`, yearAhead, yearAhead);
+  // Its change time says when it was written (it cannot be set back by
+  // hand): limits of 0 stand for "a while ago".
+  const monitor = await Monitor.create(dir.path, {
+    limits: { maxTmpFileAgeMs: 0, workInProgressMs: 0 },
+  });
+  const problems = await monitor.runOnce();
+  assert.ok(
+    problems.some((p) => p.kind === "too-old" && p.dirs[0] === "tmp"),
+    JSON.stringify(problems),
+  );
+  const report = await monitor.repair({ dryRun: false });
+  assert.deepEqual(report.actions.map((a) => a.kind), ["delete-leftovers"]);
+  assert.deepEqual(report.leftAlone, []);
+  for (const sub of [".registry", ".data", ".tmp"]) {
+    assert.deepEqual([...Deno.readDirSync(`${dir.path}/${sub}`)], [], sub);
+  }
+});
+
 Deno.test("delay: rewriting a delayed entry's metadata keeps its due time; the monitor does not call it old", async () => {
   await using dir = await tempDir();
   const spool = await open(dir.path);
