@@ -80,7 +80,8 @@ export async function requeueStale<Q extends string, M, D>(
     if (protocol.sameFile(disk, [waiting, held], name)) {
       // A claim cut short: aged by its link (the file's change time),
       // whatever time the waiting entry carries (a due time, say).
-      const ageMs = now - Math.max(mtime.getTime(), info.ctime?.getTime() ?? 0);
+      const ageMs = now -
+        Math.max(mtime.getTime(), protocol.changedAt(info) ?? 0);
       if (ageMs <= olderThanMs) return { kind: "fresh", ageMs };
       const judged = {
         mtime,

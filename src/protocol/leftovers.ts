@@ -103,7 +103,7 @@ export function stillJudged(
   const now = disk.clock.now().getTime();
   if (now - mtime <= judged.olderThanMs) return false;
   if (judged.linkedOlderThanMs === undefined) return true;
-  const linked = Math.max(mtime, info?.ctime?.getTime() ?? 0);
+  const linked = Math.max(mtime, (info && changedAt(info)) ?? 0);
   return now - linked > judged.linkedOlderThanMs;
 }
 
@@ -170,8 +170,8 @@ export function wake(disk: Disk, path: string, stamp: Date): void {
  * With `fresh`, asked of the file server rather than any cache: what the
  * monitor reports and repair acts on is checked that way.
  *
- * In `.tmp/`, the earlier of its modification and change times: a
- * delayed enqueue dates `.tmp/NAME` with its due time before the rename
+ * In `.tmp/`, its last change when that is earlier (see
+ * {@linkcode tmpTime}): a delayed enqueue dates `.tmp/NAME` with its due time before the rename
  * that publishes it, so one killed before that rename would otherwise
  * look young until its due time, a year ahead if the delay is a year. The
  * change time cannot be set by anyone; it says when the file was last
@@ -196,13 +196,32 @@ export function mtime(
 }
 
 /**
- * The time a file in `.tmp/` is aged by: the earlier of its modification
- * and change times (see {@linkcode mtime}).
+ * When a file's status last changed (a link, an unlink, a write, a time
+ * set): its change time, which nobody can set. The runtime reports it in
+ * whole seconds, so a change may look up to a second older than it is: a
+ * margin far below the work-in-progress limit it is compared with.
+ * Undefined where the file system reports none.
+ */
+export function changedAt(info: Deno.FileInfo): number | undefined {
+  return info.ctime?.getTime();
+}
+
+/**
+ * The time a file in `.tmp/` is aged by: its modification time, unless
+ * that is later than its last change (see {@linkcode changedAt}) by more
+ * than the second the change time may have lost, which only a time set
+ * ahead can be, as a due time is (see {@linkcode mtime}); then its last
+ * change.
  */
 export function tmpTime(info: Deno.FileInfo): Date | undefined {
-  const { mtime, ctime } = info;
-  if (mtime === null) return ctime ?? undefined;
-  return ctime !== null && ctime.getTime() < mtime.getTime() ? ctime : mtime;
+  const changed = changedAt(info);
+  const mtime = info.mtime;
+  if (mtime === null) {
+    return changed === undefined ? undefined : new Date(changed);
+  }
+  return changed !== undefined && mtime.getTime() - changed > 1000
+    ? new Date(changed)
+    : mtime;
 }
 
 /**

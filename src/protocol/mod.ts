@@ -71,6 +71,7 @@ export {
   watchQueue,
 } from "./reads.ts";
 export {
+  changedAt,
   copyPrefix,
   finishClaim,
   finishSplit,

@@ -225,6 +225,8 @@ Deno.test("force: requeueStaleCheckout puts back only a checkout older than the 
   // A claim cut short: one file both waiting and checked out, finished.
   Deno.linkSync(`${dir}/q/${entry.name}`, `${dir}/q/.checkout/${entry.name}`);
   assert.equal((await requeueStaleCheckout(spool, entry, limit)).kind, "fresh");
+  // Older than a limit of 0: a millisecond at least.
+  await new Promise((resolve) => setTimeout(resolve, 5));
   const cutShort = await requeueStaleCheckout(spool, entry, {
     olderThanMs: 0,
   });
