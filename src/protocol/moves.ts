@@ -25,6 +25,7 @@ import {
   EntryNotFoundError,
   NameInUseError,
   NameNotReservedError,
+  PartialEnqueueError,
   SpoolError,
   toSpoolError,
 } from "../errors.ts";
@@ -149,8 +150,17 @@ export async function publish(
     });
     if (disk.strict) await disk.flushDir(layout.queueDir(queue), since);
   } catch (error) {
-    undoPublish(disk, queue, name, { ...state, reservedNow: !reservedEarlier });
-    throw toSpoolError(error, operation, final);
+    const failure = toSpoolError(error, operation, final);
+    const undone = undoPublish(disk, queue, name, {
+      ...state,
+      reservedNow: !reservedEarlier,
+    });
+    if (undone) throw failure;
+    throw new PartialEnqueueError([name], {
+      operation,
+      path: final,
+      cause: failure,
+    });
   }
 }
 
@@ -171,9 +181,11 @@ export interface PublishItem {
  * every `.data/NAME` and `.tmp/NAME` (and flushes them, strict), flushes
  * `.registry/` and `.data/` once, renames every `.tmp/NAME` into the queue,
  * then flushes the queue once. So n entries cost two waits for the disk,
- * not 2n. All or nothing: on failure every entry is taken back (those
- * published already, the way a consumer would take them) and every name's
- * files are removed, registry files included.
+ * not 2n. All or nothing, as far as it can be: on failure every entry is
+ * taken back (those published already, the way a consumer would take them)
+ * and every name's files are removed, registry files included; an entry a
+ * consumer took first is delivered, and named in the
+ * {@linkcode PartialEnqueueError} thrown.
  */
 export async function publishMany(
   disk: Disk,
@@ -234,11 +246,24 @@ export async function publishMany(
     });
     if (disk.strict) await disk.flushDir(layout.queueDir(queue), since);
   } catch (error) {
-    items.forEach((item, i) => undoPublish(disk, queue, item.name, states[i]));
-    throw toSpoolError(error, operation, layout.queueDir(queue));
+    const failure = toSpoolError(error, operation, layout.queueDir(queue));
+    const delivered = items.filter((item, i) =>
+      !undoPublish(disk, queue, item.name, states[i])
+    ).map((item) => item.name);
+    if (delivered.length === 0) throw failure;
+    throw new PartialEnqueueError(delivered, {
+      operation,
+      path: layout.queueDir(queue),
+      cause: failure,
+    });
   }
 }
 
+/**
+ * Takes back what a failed publish wrote. False if the entry was visible
+ * and could not be taken back: a consumer has it (or it could not be
+ * claimed, and still waits), so it is delivered, and its files stay.
+ */
 function undoPublish(
   disk: Disk,
   queue: string,
@@ -249,7 +274,7 @@ function undoPublish(
     wroteData: boolean;
     reservedNow: boolean;
   },
-): void {
+): boolean {
   const { layout } = disk;
   if (state.published) {
     // Visible already: take it back the way a consumer would. If another
@@ -257,15 +282,18 @@ function undoPublish(
     const checkedOut = layout.checkoutFile(queue, name);
     try {
       const waiting = layout.queueFile(queue, name);
-      if (!claim(disk, waiting, checkedOut, name, "enqueue entry")) return;
+      if (!claim(disk, waiting, checkedOut, name, "enqueue entry")) {
+        return false;
+      }
     } catch {
-      return;
+      return false;
     }
     disk.unlinkQuietly(checkedOut);
   }
   if (state.wroteTmp) disk.unlinkQuietly(layout.tmp(name));
   if (state.wroteData) disk.unlinkQuietly(layout.data(name));
   if (state.reservedNow) disk.unlinkQuietly(layout.registry(name));
+  return true;
 }
 
 /** What {@linkcode checkout} found. */
