@@ -12,6 +12,7 @@ import {
   type MonitorLimits,
   type MonitorOptions,
   type Problem,
+  type QuarantinedEntry,
   type RepairAction,
 } from "../monitor.ts";
 import { abortOnSignals } from "../mod.ts";
@@ -132,26 +133,55 @@ Options:
 ${LIMIT_HELP}
   -h, --help                  show this help
 
+Damaged entries set aside in quarantine (moved by repair --damaged-to, or
+by a reader's poison queue, and still there) are not problems: they are
+counted on the last line.
+
 Exit codes: 0 no problems; 1 problems found; 2 usage, input or access error.`,
   async run(args) {
     const parsed = parse(args, { json: { type: "boolean" }, ...LIMIT_FLAGS });
     const [dir] = positionals(parsed, ["DIR"]);
     const monitor = await Monitor.create(dir, monitorOptions(parsed));
-    const problems = await monitor.runOnce();
+    const { problems, quarantined } = await monitor.check();
     const now = spoolNow(dir);
     if (boolFlag(parsed, "json")) printJson(problems.map(problemJson));
-    else if (problems.length === 0) console.log(`${dir}: no problems`);
-    else {
+    else if (problems.length === 0) {
+      console.log(
+        escapeText(
+          `${dir}: no problems${
+            quarantined.length === 0 ? "" : ` (${quarantineLine(quarantined)})`
+          }`,
+        ),
+      );
+    } else {
       // The reasons of damage, in a last column, when there are any.
       const why = problems.some((p) => p.reason !== undefined);
       printTable(
         ["KIND", "WHERE", "NAME", "AGE", ...why ? ["WHY"] : []],
         problems.map((p) => problemRow(p, now).slice(0, why ? 5 : 4)),
       );
+      if (quarantined.length > 0) {
+        console.log(escapeText(`(${quarantineLine(quarantined)})`));
+      }
     }
     return problems.length === 0 ? 0 : 1;
   },
 };
+
+/**
+ * `2 quarantined: NAME in dead, NAME in dead` (the first few names, then
+ * a count of the others).
+ */
+function quarantineLine(quarantined: QuarantinedEntry[]): string {
+  const shown = 3;
+  const names = quarantined.slice(0, shown).map((q) =>
+    `${q.name} in ${q.queue}`
+  );
+  const more = quarantined.length > shown
+    ? `, and ${quarantined.length - shown} more`
+    : "";
+  return `${quarantined.length} quarantined: ${names.join(", ")}${more}`;
+}
 
 function actionLine(action: RepairAction, dryRun: boolean): string {
   const verb = (done: string, planned: string) => dryRun ? planned : done;
@@ -246,10 +276,21 @@ or access error.`,
           problem: problemJson(l.problem),
           reason: l.reason,
         })),
+        quarantined: report.quarantined.map((q) => ({
+          ...q,
+          since: q.since.toISOString(),
+        })),
       });
     } else {
       if (report.actions.length === 0 && report.leftAlone.length === 0) {
         console.log(`${dir}: nothing to repair`);
+      }
+      if (report.quarantined.length > 0) {
+        console.log(
+          escapeText(
+            `${quarantineLine(report.quarantined)} (left as they are)`,
+          ),
+        );
       }
       // File names are anyone's: escaped before they reach a terminal.
       for (const action of report.actions) {

@@ -23,6 +23,7 @@ import {
   type EntryHistory,
   type FailureKind,
   parseHistory,
+  quarantinedIn,
   withFailure,
   withFreshStart,
 } from "./history.ts";
@@ -273,6 +274,16 @@ export class CheckedOutEntryImpl<Q extends string, M, D>
         ? undefined
         : this.#recordFailure(kind, options.failure),
     );
+  }
+
+  /**
+   * Moves a damaged entry aside to `queue`, its damage recorded as a
+   * failure and its quarantine there marked, in one history write.
+   */
+  async saveQuarantined(queue: Q, damage: unknown): Promise<void> {
+    const failed = this.#recordFailure("damaged", damage);
+    const mark = quarantinedIn(queue, describeError(damage));
+    await this.saveEditing(queue, {}, (history) => mark(failed(history)));
   }
 
   /**

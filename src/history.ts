@@ -377,6 +377,7 @@ export function historyWith(
   disk: protocol.Disk,
   name: string,
   failure: Omit<EntryFailure, "at">,
+  edit?: (history: EntryHistory) => EntryHistory,
 ): string {
   let text = "";
   try {
@@ -384,7 +385,21 @@ export function historyWith(
   } catch {
     // Started again, below.
   }
-  return historyTextWith(text, failure);
+  return historyTextWith(text, failure, edit);
+}
+
+/**
+ * An edit of a history that marks the entry quarantined in `queue`, where
+ * it is being moved as damaged, for `reason`.
+ */
+export function quarantinedIn(
+  queue: string,
+  reason: string,
+): (history: EntryHistory) => EntryHistory {
+  return (history) => ({
+    ...history,
+    quarantine: { at: new Date(), queue, reason },
+  });
 }
 
 /**

@@ -13,7 +13,12 @@ import type {
   WatchOptions,
 } from "./monitor_options.ts";
 import { validateName } from "./names.ts";
-import { findProblems, type Limits, type Problem } from "./problems.ts";
+import {
+  type CheckReport,
+  findProblems,
+  type Limits,
+  type Problem,
+} from "./problems.ts";
 import * as protocol from "./protocol/mod.ts";
 import { type RepairReport, repairSpool } from "./repair.ts";
 import { type MonitorEvent, watchProblems } from "./watch.ts";
@@ -86,7 +91,8 @@ export interface Monitor {
   /**
    * Checks the spool once.
    *
-   * @returns The problems found, sorted by name then kind.
+   * @returns The problems found, sorted by name then kind (entries in
+   * quarantine are not problems: see {@linkcode Monitor.check}).
    * @throws {NotASpoolError} If the spool directory has gone.
    *
    * @example
@@ -110,6 +116,41 @@ export interface Monitor {
    * ```
    */
   runOnce(): Promise<Problem[]>;
+  /**
+   * Checks the spool once, as {@linkcode Monitor.runOnce} does, and also
+   * says which damaged entries are in quarantine (see
+   * {@linkcode QuarantinedEntry}): set aside, as damaged, in the queue
+   * their history names, and still there. Those are not problems, and
+   * `runOnce` and `watch` do not report them.
+   *
+   * @returns The problems, and the entries in quarantine.
+   * @throws {NotASpoolError} If the spool directory has gone.
+   *
+   * @example
+   * ```ts
+   * import assert from "node:assert/strict";
+   * import { Spool } from "@multispool/multispool";
+   * import { Monitor } from "@multispool/multispool/monitor";
+   *
+   * const dir = await Deno.makeTempDir();
+   * const spool = await Spool.create(dir, { queues: ["in", "dead"] });
+   * const entry = await spool.enqueue("in", {}, new Uint8Array([1]));
+   * await Deno.remove(`${dir}/.data/${entry.name}`); // its payload is lost
+   * const monitor = await Monitor.create(dir, { limits: { workInProgressMs: 0 } });
+   * assert.equal((await monitor.check()).problems[0].kind, "damaged");
+   * // Set aside: no longer a problem, counted apart.
+   * await monitor.repair({ dryRun: false, damagedTo: "dead" });
+   * const report = await monitor.check();
+   * assert.deepEqual(report.problems, []);
+   * assert.deepEqual(
+   *   report.quarantined.map((q) => `${q.queue}/${q.name}`),
+   *   [`dead/${entry.name}`],
+   * );
+   * assert.deepEqual(await monitor.runOnce(), []);
+   * await Deno.remove(dir, { recursive: true });
+   * ```
+   */
+  check(): Promise<CheckReport>;
   /**
    * Checks the spool every `checkEveryMs`, starting now, and yields a
    * `start` event for a problem seen on more than `alertAfterCycles`
@@ -286,6 +327,10 @@ class MonitorImpl implements Monitor {
   }
 
   async runOnce(): Promise<Problem[]> {
+    return (await this.check()).problems;
+  }
+
+  async check(): Promise<CheckReport> {
     return await findProblems(
       this.#disk,
       this.#currentQueues(),

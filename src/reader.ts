@@ -20,7 +20,12 @@ import {
   toSpoolError,
 } from "./errors.ts";
 import type { DirWatcher } from "./fs.ts";
-import { describeError, emptyHistory, historyWith } from "./history.ts";
+import {
+  describeError,
+  emptyHistory,
+  historyWith,
+  quarantinedIn,
+} from "./history.ts";
 import {
   type EntryHandler,
   type FailurePolicy,
@@ -623,11 +628,12 @@ export class QueueReaderImpl<Q extends string, M, D>
       await protocol.release(disk, this.queue, name, this.queue, { stamp });
       return;
     }
+    const message = describeError(error);
     const history = historyWith(disk, name, {
       queue: this.queue,
       kind: "damaged",
-      message: describeError(error),
-    });
+      message,
+    }, quarantinedIn(poison.queue, message));
     await protocol.release(disk, this.queue, name, poison.queue, {
       history,
       stamp,

@@ -4,7 +4,7 @@
  * @module
  */
 
-import { abandonedHistory, historyTextWith } from "./history.ts";
+import { abandonedHistory, historyTextWith, quarantinedIn } from "./history.ts";
 import { type Dir, dirName } from "./layout.ts";
 import {
   findProblems,
@@ -12,6 +12,7 @@ import {
   locate,
   type Problem,
   problemKey,
+  type QuarantinedEntry,
 } from "./problems.ts";
 import * as protocol from "./protocol/mod.ts";
 import type { Disk } from "./protocol/mod.ts";
@@ -180,6 +181,11 @@ export interface RepairReport {
   actions: RepairAction[];
   /** The problems repair does not fix, each with the reason. */
   leftAlone: { problem: Problem; reason: string }[];
+  /**
+   * The damaged entries in quarantine (see `QuarantinedEntry`): not
+   * problems; repair leaves them as they are.
+   */
+  quarantined: QuarantinedEntry[];
 }
 
 /**
@@ -198,10 +204,19 @@ export async function repairSpool(
   },
 ): Promise<RepairReport> {
   const { dryRun, damagedTo } = options;
-  const problems = await findProblems(disk, queues, limits, undefined, {
-    decode: options.decode,
-  });
-  const report: RepairReport = { dryRun, actions: [], leftAlone: [] };
+  const { problems, quarantined } = await findProblems(
+    disk,
+    queues,
+    limits,
+    undefined,
+    { decode: options.decode },
+  );
+  const report: RepairReport = {
+    dryRun,
+    actions: [],
+    leftAlone: [],
+    quarantined,
+  };
   const fixed = new Set<string>();
   const byName = new Map<string, Problem[]>();
   for (const problem of problems) {
@@ -336,7 +351,7 @@ export async function repairSpool(
           dir,
           name,
           damagedTo,
-          (text) => damagedHistory(text, dir.queue, problem),
+          (text) => damagedHistory(text, dir.queue, damagedTo, problem),
           { judged, stillDamaged: (path) => stillDamaged(problem, path) },
         );
       } catch (error) {
@@ -564,15 +579,20 @@ function copyName(name: string): string {
   return protocol.copyPrefix(name) + crypto.randomUUID().slice(0, 8);
 }
 
-/** An entry's history (its registry file's text) with its damage recorded. */
+/**
+ * An entry's history (its registry file's text) with its damage recorded,
+ * and its quarantine in `toQueue`, where it is being moved.
+ */
 function damagedHistory(
   text: string,
   queue: string,
+  toQueue: string,
   problem: Problem,
 ): string {
+  const reason = problem.reason ?? "damaged";
   return historyTextWith(text, {
     queue,
     kind: "damaged",
-    message: `repair: ${problem.reason ?? "damaged"}`,
-  });
+    message: `repair: ${reason}`,
+  }, quarantinedIn(toQueue, reason));
 }

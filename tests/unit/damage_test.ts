@@ -52,10 +52,11 @@ Deno.test("damage: a missing payload is reported, left with advice, or moved asi
   const history = await moved.direct.readHistory();
   assert.equal(history.failures[0].kind, "damaged");
   assert.match(history.failures[0].message, /payload is missing/);
-  // Still damaged where it is now, but out of the consumers' way.
-  assert.deepEqual(summary(await monitor.runOnce()), [
-    `damaged ${entry.name} damaged`,
-  ]);
+  // Still damaged where it is now, but out of the consumers' way: in
+  // quarantine, not a problem.
+  assert.deepEqual(await monitor.runOnce(), []);
+  const { quarantined } = await monitor.check();
+  assert.deepEqual(quarantined.map((q) => q.queue), ["damaged"]);
   await assert.rejects(
     monitor.repair({ damagedTo: "nowhere" }),
     RangeError,
