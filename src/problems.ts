@@ -272,10 +272,11 @@ export async function findProblems(
   const registry = new Set(await list("registry"));
   const tmpLimit = limits.maxTmpFileAgeMs;
   for (const name of await list("tmp")) {
-    if (!registry.has(name)) check("orphaned", name, ["tmp"]);
+    // One problem a file: a stray one too old is too old (repair deletes
+    // it), not orphaned as well.
     if (isOld(protocol.mtime(disk, "tmp", name), now, tmpLimit)) {
       check("too-old", name, ["tmp"]);
-    }
+    } else if (!registry.has(name)) check("orphaned", name, ["tmp"]);
   }
   const data = new Set(await list("data", registry));
   for (const name of data) {

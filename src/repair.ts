@@ -331,9 +331,10 @@ export async function repairSpool(
       dirName(p.dirs[0]) === dirName(dir)
     );
     if (damagedTo === undefined) {
+      // (The problem says what the damage is; the reason, what to do.)
       leave(
         problem,
-        `${problem.reason}; move it aside (repair with damagedTo, the CLI's --damaged-to QUEUE) or remove it`,
+        "move it aside (repair with damagedTo, the CLI's --damaged-to QUEUE) or remove it",
       );
       for (const p of related) fixed.add(problemKey(p));
       return;

@@ -118,3 +118,29 @@ Deno.test("quarantine: a reader's poison queue marks what it moves, for metadata
     [garbled.name, lost.name].sort(),
   );
 });
+
+Deno.test("check: one stray file in .tmp/ is one problem, not two", async () => {
+  await using tmp = await tempDir();
+  const dir = tmp.path;
+  await open(dir);
+  Deno.writeTextFileSync(`${dir}/.tmp/stray`, "{}");
+  age(`${dir}/.tmp/stray`);
+  const monitor = await Monitor.create(dir);
+  assert.deepEqual(summary(await monitor.runOnce()), ["too-old stray tmp"]);
+  const report = await monitor.repair({ dryRun: false });
+  assert.deepEqual(report.actions.map((a) => a.kind), ["delete-tmp"]);
+  assert.deepEqual(await monitor.runOnce(), []);
+});
+
+Deno.test("repair: what it leaves alone says what to do, not the damage again", async () => {
+  await using tmp = await tempDir();
+  const dir = tmp.path;
+  const spool = await open(dir);
+  const { name } = await spool.enqueue("in", { n: 1 }, new Uint8Array([1]));
+  Deno.removeSync(`${dir}/.data/${name}`);
+  const report = await (await Monitor.create(dir, NOW)).repair();
+  const [{ problem, reason }] = report.leftAlone;
+  assert.match(problem.reason ?? "", /payload is missing/);
+  assert.match(reason, /damagedTo/);
+  assert.doesNotMatch(reason, /payload/);
+});
