@@ -406,7 +406,8 @@ function undecodable(
  * Whether a file changed within the work-in-progress limit: its
  * modification time (an enqueue or a remove in progress made or stamped
  * it), or with `linked` its change time too (a claim in progress links and
- * unlinks names of a file, which sets that, not the other).
+ * unlinks names of a file, which sets that, not the other; see
+ * `protocol.changedAt`).
  */
 function inProgress(
   info: Deno.FileInfo | undefined,
@@ -415,11 +416,10 @@ function inProgress(
   linked = false,
 ): boolean {
   if (info === undefined) return false;
-  const changed = Math.max(
-    info.mtime?.getTime() ?? 0,
-    linked ? info.ctime?.getTime() ?? 0 : 0,
-  );
-  return now - changed < limits.workInProgressMs;
+  if (linked) {
+    return !protocol.linkedLongAgo(info, now, limits.workInProgressMs);
+  }
+  return now - (info.mtime?.getTime() ?? 0) < limits.workInProgressMs;
 }
 
 /** Looks again at a candidate; returns it dated, or undefined if gone. */

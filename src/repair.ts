@@ -412,7 +412,7 @@ export async function repairSpool(
         );
       } else if (
         !dryRun &&
-        !protocol.finishClaim(disk, queue, name, {
+        !await protocol.finishClaim(disk, queue, name, {
           ...judged,
           linkedOlderThanMs: limits.workInProgressMs,
         })

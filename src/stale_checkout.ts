@@ -81,14 +81,16 @@ export async function requeueStale<Q extends string, M, D>(
       // A claim cut short: aged by its link (the file's change time),
       // whatever time the waiting entry carries (a due time, say).
       const ageMs = now -
-        Math.max(mtime.getTime(), protocol.changedAt(info) ?? 0);
-      if (ageMs <= olderThanMs) return { kind: "fresh", ageMs };
+        Math.max(Math.min(mtime.getTime(), now), info.ctime?.getTime() ?? 0);
+      if (!protocol.linkedLongAgo(info, now, olderThanMs)) {
+        return { kind: "fresh", ageMs };
+      }
       const judged = {
         mtime,
         olderThanMs: -Infinity,
         linkedOlderThanMs: olderThanMs,
       };
-      if (protocol.finishClaim(disk, queue, name, judged)) {
+      if (await protocol.finishClaim(disk, queue, name, judged)) {
         return { kind: "finished-claim", ageMs };
       }
       continue;

@@ -103,46 +103,70 @@ export function stillJudged(
   const now = disk.clock.now().getTime();
   if (now - mtime <= judged.olderThanMs) return false;
   if (judged.linkedOlderThanMs === undefined) return true;
-  const linked = Math.max(mtime, (info && changedAt(info)) ?? 0);
-  return now - linked > judged.linkedOlderThanMs;
+  return info !== undefined &&
+    linkedLongAgo(info, now, judged.linkedOlderThanMs);
+}
+
+/**
+ * Whether nothing has happened to a file (a link, an unlink, a stamp)
+ * for longer than `limitMs` before `now`, by its modification time (a due
+ * time ahead is no activity) and its last change (see
+ * {@linkcode changedAt}). A limit of 0 asks nothing of the change time:
+ * the caller knows nothing is in progress (everyone is dead), and the
+ * second the runtime cuts from it must not make it wait.
+ */
+export function linkedLongAgo(
+  info: Deno.FileInfo,
+  now: number,
+  limitMs: number,
+): boolean {
+  const mtime = Math.min(info.mtime?.getTime() ?? 0, now);
+  if (now - mtime <= limitMs) return false;
+  return limitMs <= 0 || now - (changedAt(info) ?? 0) > limitMs;
 }
 
 /**
  * Finishes a claim that a crash cut short between its link and its unlink:
  * the file is in `QUEUE/` and in `QUEUE/.checkout/`, and nobody holds the
- * checkout (repair waits for the checkout limit to say so). The
- * `.checkout/` name goes, so the entry waits in its queue again, as it did
- * before the claim (or after a repair's requeue, the other claim that
- * leaves this state), and the queue's readers are woken for it (see
- * {@linkcode wake}). False, doing nothing, unless both names are still
- * that one file, as judged (see {@linkcode stillJudged}): proved in the same
- * turn as the unlink.
+ * checkout (repair waits for the checkout limit, and for its last link to
+ * be older than work in progress, to say so). Two exclusive steps, each
+ * proved at the moment it acts:
+ *
+ * 1. Forward, as the claim itself would have gone on: the waiting name is
+ *    unlinked, if both names are still that one file as judged (see
+ *    {@linkcode stillJudged}). Were its claimer alive after all, its own
+ *    unlink then finds nothing, and it reports the claim lost, leaving the
+ *    checkout to repair: never two holders, never an entry without a name.
+ * 2. Back: the checkout so left is put back in its queue like a stale one
+ *    (see {@linkcode moveStale}), if it still carries the stamp judged (a
+ *    claimer alive stamps it before anything else); a due time it carries
+ *    is kept. The queue's readers are woken for it.
+ *
+ * @returns True if the entry waits in its queue again; false, if it had
+ * changed (after step 1 alone, it is a checkout, stale or its claimer's,
+ * for the next repair).
  */
-export function finishClaim(
+export async function finishClaim(
   disk: Disk,
   queue: string,
   name: string,
   judged: Judged,
-): boolean {
+): Promise<boolean> {
   const both: Dir[] = [{ queue, checkout: false }, { queue, checkout: true }];
   const path = disk.layout.checkoutFile(queue, name);
+  const waiting = disk.layout.queueFile(queue, name);
   try {
     if (!sameFile(disk, both, name)) return false;
-    const info = disk.fs.lstat(path);
-    if (!stillJudged(disk, info, judged)) return false;
-    // A delayed entry keeps its due time: it waits again, as it was.
-    const due = info.mtime !== null &&
-        info.mtime.getTime() > disk.clock.now().getTime()
-      ? info.mtime
-      : undefined;
-    const stamp = due ?? stampPhase(disk, path, name);
-    disk.fs.remove(path);
-    wake(disk, disk.layout.queueFile(queue, name), stamp);
-    return true;
+    if (!stillJudged(disk, disk.fs.lstat(path), judged)) return false;
+    disk.fs.remove(waiting);
   } catch (error) {
     if (error instanceof Deno.errors.NotFound) return false;
-    throw toSpoolError(error, "finish claim", path);
+    throw toSpoolError(error, "finish claim", waiting);
   }
+  return await moveStale(disk, path, waiting, name, "finish claim", {
+    mtime: judged.mtime,
+    olderThanMs: -Infinity,
+  }, { keepDue: true });
 }
 
 /**
@@ -196,31 +220,30 @@ export function mtime(
 }
 
 /**
- * When a file's status last changed (a link, an unlink, a write, a time
- * set): its change time, which nobody can set. The runtime reports it in
- * whole seconds, so a change may look up to a second older than it is: a
- * margin far below the work-in-progress limit it is compared with.
- * Undefined where the file system reports none.
+ * The latest time a file's status may have last changed (a link, an
+ * unlink, a write, a time set), from its change time, which nobody can
+ * set: the runtime reports it in whole seconds, cut down, so the second it
+ * may have lost is added. A claim in progress must never look older than
+ * it is. Undefined where the file system reports none.
  */
 export function changedAt(info: Deno.FileInfo): number | undefined {
-  return info.ctime?.getTime();
+  const ctime = info.ctime?.getTime();
+  return ctime === undefined ? undefined : ctime + 999;
 }
 
 /**
  * The time a file in `.tmp/` is aged by: its modification time, unless
- * that is later than its last change (see {@linkcode changedAt}) by more
- * than the second the change time may have lost, which only a time set
- * ahead can be, as a due time is (see {@linkcode mtime}); then its last
- * change.
+ * that is later than its last change can be (see {@linkcode changedAt}),
+ * which only a time set ahead can be, as a due time is (see
+ * {@linkcode mtime}); then its change time as reported (up to a second
+ * older than it is: nothing beside a tmp limit of minutes).
  */
 export function tmpTime(info: Deno.FileInfo): Date | undefined {
-  const changed = changedAt(info);
   const mtime = info.mtime;
-  if (mtime === null) {
-    return changed === undefined ? undefined : new Date(changed);
-  }
-  return changed !== undefined && mtime.getTime() - changed > 1000
-    ? new Date(changed)
+  const changed = changedAt(info);
+  if (mtime === null) return info.ctime ?? undefined;
+  return changed !== undefined && mtime.getTime() > changed
+    ? info.ctime!
     : mtime;
 }
 
@@ -266,7 +289,7 @@ export async function requeue(
     name,
     "requeue checkout",
     judged,
-    history,
+    { history },
   );
 }
 
@@ -281,7 +304,8 @@ export async function requeue(
  * 2. The entry's new history, if any, is written to a file of repair's own
  *    in `.tmp/` (`.repair-UUID`: any entry name fits), from the registry
  *    file's text read now.
- * 3. The claim links `to`. Then, in the same turn, the linked file must
+ * 3. It is judged again (after that wait), and the claim links `to`.
+ *    Then, in the same turn, the linked file must
  *    still be the one judged, have no other name (a split cut short), and
  *    the registry file must still hold the text the history was made
  *    from: only then is the history renamed over it, and the file stamped
@@ -290,7 +314,9 @@ export async function requeue(
  *    So the abandoned attempt is recorded if and only if the entry moves.
  * 4. The readers of `to`'s queue are woken (see {@linkcode wake}).
  *
- * A `check`, given, also looks at the linked file in step 3.
+ * `options.history` gives the new history; `options.check`, given, also
+ * looks at the linked file in step 3; with `options.keepDue`, a due time
+ * the file carries is kept as its stamp.
  *
  * @returns True if the entry moved.
  * @throws {SpoolError} If the history cannot be written: then nothing
@@ -303,12 +329,21 @@ export async function moveStale(
   name: string,
   operation: string,
   judged: Judged,
-  history?: (registry: string) => string,
-  check?: (linked: string) => boolean,
+  options: {
+    history?: (registry: string) => string;
+    check?: (linked: string) => boolean;
+    keepDue?: boolean;
+  } = {},
 ): Promise<boolean> {
+  const { history, check } = options;
   const { fs, layout } = disk;
   const seen = lstatQuietly(disk, from);
   if (!stillJudged(disk, seen, judged)) return false;
+  // A delayed entry keeps its due time, as its stamp.
+  const due = options.keepDue &&
+      judged.mtime.getTime() > disk.clock.now().getTime()
+    ? judged.mtime
+    : undefined;
   const registry = layout.registry(name);
   let tmp: string | undefined;
   let before: string | undefined;
@@ -322,6 +357,10 @@ export async function moveStale(
       }
       tmp = layout.tmp(`${REPAIR_TMP_PREFIX}${crypto.randomUUID()}`);
       await writeNewFile(disk, tmp, history(before));
+      // Judged again after that wait, in the turn of the link: a link made
+      // to a file taken again meanwhile, undone at once, would still show
+      // its holder a second name for a moment.
+      if (!stillJudged(disk, lstatQuietly(disk, from), judged)) return false;
     }
     const stamp = claim(disk, from, to, name, operation, (linked) => {
       const info = fs.lstat(linked);
@@ -335,7 +374,7 @@ export async function moveStale(
         tmp = undefined;
       }
       return true;
-    });
+    }, due);
     if (stamp === undefined) return false;
     wake(disk, to, stamp);
     return true;
@@ -555,8 +594,7 @@ export async function moveDamaged(
       name,
       operation,
       options.judged,
-      history,
-      stillDamaged,
+      { history, check: stillDamaged },
     );
   }
   const stamp = claim(

@@ -76,6 +76,7 @@ export {
   finishClaim,
   finishSplit,
   type Judged,
+  linkedLongAgo,
   moveDamaged,
   moveStale,
   mtime,

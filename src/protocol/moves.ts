@@ -459,21 +459,25 @@ export function touchCheckout(
  * Every act of a holder on its checkout file is preceded by this proof, in
  * the same turn of the event loop; between the two system calls another
  * process can still act, a window of microseconds that no POSIX call
- * closes (there is no unlink-if-unchanged). Without `stamp` (a checkout
- * this process did not make), only its existence is proved.
+ * closes (there is no unlink-if-unchanged); a removal looks again after
+ * its unlink (see {@linkcode removeCheckedOut}). Without `stamp` (a
+ * checkout this process did not make), only its existence is proved.
+ *
+ * @returns The checkout file's status.
  */
 export function verifyStamp(
   disk: Disk,
   path: string,
   stamp: Date | undefined,
   operation: string,
-): void {
-  let mtime: Date | null;
+): Deno.FileInfo {
+  let info: Deno.FileInfo;
   try {
-    mtime = disk.fs.lstat(path).mtime;
+    info = disk.fs.lstat(path);
   } catch (error) {
     throw toSpoolError(error, operation, path, EntryNotFoundError);
   }
+  const mtime = info.mtime;
   if (
     stamp !== undefined && mtime !== null && mtime.getTime() > stamp.getTime()
   ) {
@@ -482,6 +486,7 @@ export function verifyStamp(
       { operation, path },
     );
   }
+  return info;
 }
 
 /** How {@linkcode release} moves an entry, beyond where to. */
@@ -589,7 +594,14 @@ export interface RemoveOptions {
   stamp?: Date;
 }
 
-/** Removes a checked-out entry: metadata, then payload, then registry. */
+/**
+ * Removes a checked-out entry: metadata, then payload, then registry, once
+ * it has proved the checkout is still this process's (see
+ * {@linkcode verifyStamp}). After the unlink of the metadata file it looks
+ * whether the entry's queue holds the same file: a requeue that linked it
+ * there between the proof and the unlink. Then the entry lives on,
+ * waiting, and the removal stops there with {@linkcode EntryNotFoundError}.
+ */
 export async function removeCheckedOut(
   disk: Disk,
   queue: string,
@@ -597,7 +609,9 @@ export async function removeCheckedOut(
   options: RemoveOptions = {},
 ): Promise<void> {
   const stampedAt = options.registryStampedAt;
+  const operation = "remove entry";
   const path = disk.layout.checkoutFile(queue, name);
+  let held: Deno.FileInfo | undefined;
   await remove(
     disk,
     path,
@@ -607,7 +621,28 @@ export async function removeCheckedOut(
       registryFresh: stampedAt !== undefined &&
         performance.now() - stampedAt < FRESH_STAMP_MS,
       overlapped: options.overlapped,
-      verify: () => verifyStamp(disk, path, options.stamp, "remove entry"),
+      verify: () => {
+        held = verifyStamp(disk, path, options.stamp, operation);
+      },
+      // A requeue that linked the entry back into its queue between the
+      // proof and the unlink (a holder past the checkout limit, and repair
+      // putting it back at that very moment): the entry lives on there,
+      // so its payload and registry file stay, and this holder was robbed.
+      unlinked: () => {
+        if (options.stamp === undefined || held === undefined) return;
+        let waiting: Deno.FileInfo;
+        try {
+          waiting = disk.fs.lstat(disk.layout.queueFile(queue, name));
+        } catch {
+          return;
+        }
+        if (waiting.ino === held.ino && waiting.dev === held.dev) {
+          throw new EntryNotFoundError(
+            "the checkout was taken away as it was removed: repair put it back in its queue, where it waits again",
+            { operation, path },
+          );
+        }
+      },
     },
   );
 }
@@ -734,6 +769,8 @@ export function moveToPhase(
  * stamped; if it says no, or throws, the link is undone and the file stays
  * where it was, untouched. It runs in the same turn as the link and the
  * unlink: whoever judges and then acts re-proves its judgement there.
+ * `stampAt`, given, is the stamp (a due time the file keeps); now by
+ * default.
  *
  * @returns The time the entry was stamped with, if this process now holds
  * it at `to`; undefined otherwise.
@@ -745,6 +782,7 @@ export function claim(
   name: string,
   operation: string,
   check?: (to: string) => boolean,
+  stampAt?: Date,
 ): Date | undefined {
   const { fs } = disk;
   if (!link(disk, from, to, operation)) return undefined;
@@ -758,7 +796,7 @@ export function claim(
     if (!keep) return undefined;
   }
   try {
-    const stamp = stampPhase(disk, to, name);
+    const stamp = stampPhase(disk, to, name, stampAt);
     fs.remove(from);
     return stamp;
   } catch (error) {
@@ -888,6 +926,7 @@ async function remove(
     registryFresh?: boolean;
     overlapped?: boolean;
     verify?: () => void;
+    unlinked?: () => void;
   } = {},
 ): Promise<void> {
   const { registryFresh = false, overlapped = false } = options;
@@ -904,8 +943,11 @@ async function remove(
       } catch (error) {
         if (!(error instanceof Deno.errors.NotFound)) throw error;
       }
+      // Proved again, right before the unlink.
+      options.verify?.();
     }
     fs.remove(metadataPath);
+    options.unlinked?.();
     // The entry is invisible once this unlink is durable; only then may its
     // payload go, or a power cut could bring back an entry with no data.
     if (disk.strict) await disk.flushDir(metadataDir, since);
@@ -1043,10 +1085,16 @@ async function settleAll(promises: Promise<unknown>[]): Promise<void> {
 
 /**
  * Stamps a file that enters a new phase, and the entry's registry file,
- * with now on the file system's clock: the monitor dates phases by it.
+ * with now on the file system's clock (or `at`: a due time kept): the
+ * monitor dates phases by it.
  */
-export function stampPhase(disk: Disk, path: string, name: string): Date {
-  const now = disk.clock.now();
+export function stampPhase(
+  disk: Disk,
+  path: string,
+  name: string,
+  at?: Date,
+): Date {
+  const now = at ?? disk.clock.now();
   disk.fs.touch(path, now);
   try {
     disk.fs.touch(disk.layout.registry(name), now);

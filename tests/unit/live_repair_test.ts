@@ -262,3 +262,29 @@ Deno.test("force: requeueStaleCheckout held before its act leaves alone a checko
   await taker.remove();
   assert.deepEqual(files(dir), []);
 });
+
+Deno.test("live repair: a stale holder's removal that races a requeue between its proof and its unlink leaves the entry waiting, whole", async () => {
+  await using tmp = await tempDir();
+  const dir = tmp.path;
+  const { name } = await (await Spool.create(dir, { queues: QUEUES }))
+    .enqueue("q", {}, new Uint8Array([1]));
+  const checkedOut = `${dir}/q/.checkout/${name}`;
+  // The requeue links the queue's name just before the holder's unlink of
+  // its checkout name (the holder is past the limit: repair may).
+  const racing: FileSystem = {
+    ...realFileSystem,
+    remove(path) {
+      if (path === checkedOut) Deno.linkSync(checkedOut, `${dir}/q/${name}`);
+      realFileSystem.remove(path);
+    },
+  };
+  const spool = await openSpool(racing, dir, { queues: QUEUES });
+  const holder = await checkout(spool, spool.entry("q", name));
+  await assert.rejects(holder.remove(), EntryNotFoundError);
+  // It waits in its queue, with its payload, for the next consumer.
+  const base = await Spool.load(dir, { queues: QUEUES });
+  const next = await checkout(base, base.entry("q", name));
+  assert.deepEqual(await next.dataFile.load(), new Uint8Array([1]));
+  await next.remove();
+  assert.deepEqual(files(dir), []);
+});

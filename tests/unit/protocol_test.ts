@@ -86,6 +86,8 @@ Deno.test("protocol: strict durability flushes before publishing and before unli
   assert.deepEqual(steps.remove, [
     "lstat a/.checkout/0002",
     "unlink a/.checkout/0002",
+    // Not linked back into its queue meanwhile (a requeue racing).
+    "lstat a/0002",
     "syncdir a/.checkout",
     "unlink .data/0002",
     "unlink .registry/0002",
@@ -95,7 +97,10 @@ Deno.test("protocol: strict durability flushes before publishing and before unli
   assert.deepEqual(steps["remove, not claimed here"], [
     "lstat a/.checkout/0003",
     "touch .registry/0003",
+    // Proved again right before the unlink, and looked at after it.
+    "lstat a/.checkout/0003",
     "unlink a/.checkout/0003",
+    "lstat a/0003",
     "syncdir a/.checkout",
     "unlink .data/0003",
     "unlink .registry/0003",
@@ -122,6 +127,7 @@ Deno.test("protocol: relaxed durability makes the same moves with no flush", asy
   assert.deepEqual(steps.remove, [
     "lstat a/.checkout/0002",
     "unlink a/.checkout/0002",
+    "lstat a/0002",
     "unlink .data/0002",
     "unlink .registry/0002",
   ]);
