@@ -429,11 +429,17 @@ export function historyTextWith(
  * it, and its stale checkout was put back (by repair, or an operator's
  * force).
  */
-export function abandonedHistory(text: string, queue: string): string {
+export function abandonedHistory(
+  text: string,
+  queue: string,
+  by: "repair" | "force" = "repair",
+): string {
   return historyTextWith(text, {
     queue,
     kind: "abandoned",
     message:
-      "its consumer stopped without saving or removing it (the checkout went stale); it was put back",
+      `its consumer stopped without saving or removing it (the checkout went stale); ${
+        by === "repair" ? "repair" : "an operator's force"
+      } put it back`,
   });
 }

@@ -102,7 +102,7 @@ export async function requeueStale<Q extends string, M, D>(
       queue,
       name,
       { mtime, olderThanMs },
-      (text) => abandonedHistory(text, queue),
+      (text) => abandonedHistory(text, queue, "force"),
     );
     if (moved) return { kind: "requeued", ageMs };
   }
