@@ -24,8 +24,10 @@ import type { Disk } from "./protocol/mod.ts";
  *   queue for another consumer (its consumer is presumed dead).
  * - `finish-claim`: one file both waiting in its queue and checked out (a
  *   claim cut short between its link and its unlink), older than the
- *   checkout limit: its `.checkout/` name is unlinked and the entry waits
- *   again.
+ *   checkout limit: it waits in its queue again, under one name. Also one
+ *   file under names in several queues (a requeue or a move cut short
+ *   while its consumer saved the entry elsewhere): one name is kept (a
+ *   waiting one), the others unlinked; `queue` is where it waits.
  * - `delete-tmp`: a file in `.tmp/` older than the tmp limit, abandoned by
  *   an operation that never finished.
  * - `delete-leftovers`: a name with a registry file but no entry (an enqueue
@@ -307,6 +309,38 @@ export async function repairSpool(
     }
   };
 
+  /**
+   * One file under names in several queues (a move cut short, not a claim
+   * into its own queue's checkouts): one name is kept, a waiting one if
+   * there is one, and the others go, a checkout name only once it is
+   * older than the checkout limit.
+   */
+  const finishMove = (problem: Problem) => {
+    const { name } = problem;
+    const dirs = problem.dirs.filter((d) => typeof d === "object");
+    const keep = dirs.find((d) => !d.checkout) ?? dirs[0];
+    const others = dirs.filter((d) => d !== keep);
+    const mtime = protocol.mtime(disk, keep, name, FRESH);
+    const judged = mtime && {
+      mtime,
+      olderThanMs: others.some((d) => d.checkout)
+        ? limits.maxCheckedOutAgeMs
+        : -Infinity,
+      linkedOlderThanMs: limits.workInProgressMs,
+    };
+    const stale = judged !== undefined &&
+      now() - mtime!.getTime() > judged.olderThanMs;
+    if (!stale) {
+      leave(problem, "checked out less than the checkout limit ago");
+    } else if (
+      !dryRun && !protocol.finishMove(disk, keep, others, name, judged!)
+    ) {
+      leave(problem, "it changed during the repair; look again");
+    } else {
+      act({ kind: "finish-claim", name, queue: keep.queue, problem });
+    }
+  };
+
   /** An entry or file that cannot be used as it is. */
   const repairDamaged = async (problem: Problem) => {
     const { name } = problem;
@@ -396,6 +430,10 @@ export async function repairSpool(
 
     if (problem.kind === "duplicated") {
       const queue = claimCutShort(problem);
+      if (queue === undefined && problem.sameFile) {
+        finishMove(problem);
+        continue;
+      }
       if (queue === undefined) {
         await splitCopies(problem);
         continue;

@@ -170,6 +170,45 @@ export async function finishClaim(
 }
 
 /**
+ * Finishes a move that a crash cut short other than a claim from a queue
+ * into its own `.checkout/`: one file under names in several queues (a
+ * requeue, or a damaged checkout moved aside, killed between its link and
+ * its unlink while its consumer saved the entry elsewhere; a move to
+ * another queue linked and not unlinked). Any one name holds the entry
+ * whole: `keep` stays, each of `others` is unlinked if it is still that
+ * one file, as judged (see {@linkcode stillJudged}). Never split: two
+ * entries on one file would be handled twice, or, each name refused by
+ * consumers as having too many, never. The readers of `keep`'s queue are
+ * woken.
+ *
+ * @returns True if only `keep` is left.
+ */
+export function finishMove(
+  disk: Disk,
+  keep: Dir & object,
+  others: (Dir & object)[],
+  name: string,
+  judged: Judged,
+): boolean {
+  const { fs, layout } = disk;
+  const kept = layout.file(keep, name);
+  for (const other of others) {
+    const path = layout.file(other, name);
+    try {
+      if (!sameFile(disk, [keep, other], name)) return false;
+      if (!stillJudged(disk, fs.lstat(path), judged)) return false;
+      fs.remove(path);
+    } catch (error) {
+      if (error instanceof Deno.errors.NotFound) return false;
+      throw toSpoolError(error, "finish move", path);
+    }
+  }
+  const mtime = lstatQuietly(disk, kept)?.mtime;
+  if (mtime) wake(disk, kept, mtime);
+  return true;
+}
+
+/**
  * Gives the watchers of a queue an event for an entry that has just become
  * claimable there by an unlink in a `.checkout/`, which they do not watch:
  * a reader that lost the race for it while both names stood would

@@ -74,6 +74,7 @@ export {
   changedAt,
   copyPrefix,
   finishClaim,
+  finishMove,
   finishSplit,
   type Judged,
   linkedLongAgo,

@@ -222,3 +222,35 @@ Deno.test("damage: a split that a crash cut short is finished, never split again
   assert.deepEqual(handled, [`a/${name} n=1`, `b/${copy} n=2`]);
   assert.deepEqual(await monitor.runOnce(), []);
 });
+
+Deno.test("damage: one file under names in two queues (a requeue cut short while its consumer saved elsewhere) keeps one name, never split", async () => {
+  await using tmp = await tempDir();
+  const dir = tmp.path;
+  const spool = await Spool.create(dir, {
+    queues: ["a", "b"],
+    metadata: jsonMetadata<{ n: number }>(),
+  });
+  const { name } = await spool.enqueue("a", { n: 1 }, new Uint8Array([7]));
+  // The requeue linked a/NAME back and was killed; its consumer had saved
+  // the entry to b meanwhile.
+  Deno.linkSync(`${dir}/a/${name}`, `${dir}/b/${name}`);
+  const monitor = await Monitor.create(dir, NOW);
+  const [problem] = await monitor.runOnce();
+  assert.equal(problem.kind, "duplicated");
+  assert.equal(problem.sameFile, true);
+  const report = await monitor.repair({ dryRun: false });
+  assert.deepEqual(report.actions.map((a) => a.kind), ["finish-claim"]);
+  assert.deepEqual(await monitor.runOnce(), []);
+  const handled: string[] = [];
+  for (const queue of ["a", "b"] as const) {
+    await using consumer = spool.reader(queue);
+    for (;;) {
+      const job = await consumer.dequeueAvailable();
+      if (job === undefined) break;
+      handled.push(job.name);
+      await job.remove();
+    }
+  }
+  assert.deepEqual(handled, [name]);
+  assert.deepEqual(await monitor.runOnce(), []);
+});
