@@ -223,240 +223,265 @@ async function round(
   ];
   const stopped: Proc[] = [];
   const stop = async (proc: Proc) => {
+    if (proc.stdout !== undefined) return;
     proc.stdout = (await proc.child.stop("SIGKILL")).stdout;
     stopped.push(proc);
   };
-  let kills = 0;
+  try {
+    return await play();
+  } finally {
+    // Whatever failed, no process outlives its round.
+    for (const proc of running) await stop(proc);
+  }
 
-  // Checks all along: read-only, they must never fail.
-  let checking = true;
-  let checks = 0;
-  const checker = (async () => {
+  async function play(): Promise<{ figures: Figures; violations: string[] }> {
+    let kills = 0;
+
+    // Checks all along: read-only, they must never fail.
+    let checking = true;
+    let checks = 0;
+    const checker = (async () => {
+      const monitor = await Monitor.create(dir, {
+        limits: {
+          maxCheckedOutAgeMs: LIMIT_MS,
+          maxTmpFileAgeMs: TMP_LIMIT_MS,
+          workInProgressMs: WORK_IN_PROGRESS_MS,
+        },
+      });
+      while (checking) {
+        await monitor.check();
+        checks++;
+        await sleep(50);
+      }
+    })();
+
+    // Claims cut short, on purpose.
+    let cuts = 0;
+    const cut = async () => {
+      const cutter = run([fixture("claim_cutter"), dir]);
+      try {
+        await cutter.line((line) => line.startsWith("cut "), "a claim cut");
+      } finally {
+        await cutter.stop("SIGKILL");
+      }
+      cuts++;
+    };
+
+    // The operator's force, on checkouts older than the limit.
+    const forced = new Set<string>();
+    let forcing = true;
+    const operator = (async () => {
+      while (forcing) {
+        const now = Date.now();
+        const stale: string[] = [];
+        try {
+          for (const item of Deno.readDirSync(`${dir}/q/.checkout`)) {
+            try {
+              const { mtime } = Deno.lstatSync(
+                `${dir}/q/.checkout/${item.name}`,
+              );
+              if (mtime !== null && now - mtime.getTime() > LIMIT_MS) {
+                stale.push(item.name);
+              }
+            } catch {
+              // Gone meanwhile.
+            }
+          }
+        } catch {
+          // The spool is going away.
+        }
+        if (stale.length === 0) {
+          await sleep(100);
+          continue;
+        }
+        const name = stale[Math.floor(rng() * stale.length)];
+        if (await force(dir, name)) forced.add(name);
+      }
+    })();
+
+    // Producers, consumers and repairers, killed at random.
+    const until = performance.now() + ACTIVE_MS;
+    for (let turn = 0; performance.now() < until; turn++) {
+      await sleep(KILL_EVERY_MS);
+      if (turn === 1 || turn === 3) await cut();
+      for (let i = 0; i < running.length; i++) {
+        const proc = running[i];
+        if (proc.role === "side" || rng() < 0.65) continue;
+        kills++;
+        await stop(proc);
+        running[i] = start(proc.role);
+      }
+    }
+    forcing = false;
+    await operator;
+    checking = false;
+    await checker;
+
+    // Producers stop; the others must empty both queues on their own.
+    for (const proc of running.filter((p) => p.role === "producer")) {
+      await stop(proc);
+    }
+    const left = () =>
+      ["q", "q/.checkout", "side", "side/.checkout"].flatMap((sub) =>
+        [...Deno.readDirSync(`${dir}/${sub}`)]
+          .filter((item) => item.isFile)
+          .map((item) => `${sub}/${item.name}`)
+      );
+    const violations: string[] = [];
+    const drainedBy = performance.now() + 60_000;
+    while (left().length > 0) {
+      if (performance.now() > drainedBy) {
+        violations.push(
+          `stuck: ${left().join(", ")} still there after a minute`,
+        );
+        break;
+      }
+      await sleep(100);
+    }
+    for (const proc of running.filter((p) => p.role !== "producer")) {
+      await stop(proc);
+    }
+
+    // Everyone is dead: a last repair may take everything back at once.
     const monitor = await Monitor.create(dir, {
       limits: {
-        maxCheckedOutAgeMs: LIMIT_MS,
-        maxTmpFileAgeMs: TMP_LIMIT_MS,
-        workInProgressMs: WORK_IN_PROGRESS_MS,
+        maxCheckedOutAgeMs: 0,
+        maxTmpFileAgeMs: 0,
+        workInProgressMs: 0,
       },
     });
-    while (checking) {
-      await monitor.check();
-      checks++;
-      await sleep(50);
-    }
-  })();
-
-  // Claims cut short, on purpose.
-  let cuts = 0;
-  const cut = async () => {
-    const cutter = run([fixture("claim_cutter"), dir]);
-    try {
-      await cutter.line((line) => line.startsWith("cut "), "a claim cut");
-    } finally {
-      await cutter.stop("SIGKILL");
-    }
-    cuts++;
-  };
-
-  // The operator's force, on checkouts older than the limit.
-  const forced = new Set<string>();
-  let forcing = true;
-  const operator = (async () => {
-    while (forcing) {
-      const now = Date.now();
-      const stale: string[] = [];
-      try {
-        for (const item of Deno.readDirSync(`${dir}/q/.checkout`)) {
-          try {
-            const { mtime } = Deno.lstatSync(`${dir}/q/.checkout/${item.name}`);
-            if (mtime !== null && now - mtime.getTime() > LIMIT_MS) {
-              stale.push(item.name);
-            }
-          } catch {
-            // Gone meanwhile.
-          }
-        }
-      } catch {
-        // The spool is going away.
-      }
-      if (stale.length === 0) {
-        await sleep(100);
-        continue;
-      }
-      const name = stale[Math.floor(rng() * stale.length)];
-      if (await force(dir, name)) forced.add(name);
-    }
-  })();
-
-  // Producers, consumers and repairers, killed at random.
-  const until = performance.now() + ACTIVE_MS;
-  for (let turn = 0; performance.now() < until; turn++) {
-    await sleep(KILL_EVERY_MS);
-    if (turn === 1 || turn === 3) await cut();
-    for (let i = 0; i < running.length; i++) {
-      const proc = running[i];
-      if (proc.role === "side" || rng() < 0.65) continue;
-      kills++;
-      await stop(proc);
-      running[i] = start(proc.role);
-    }
-  }
-  forcing = false;
-  await operator;
-  checking = false;
-  await checker;
-
-  // Producers stop; the others must empty both queues on their own.
-  for (const proc of running.filter((p) => p.role === "producer")) {
-    await stop(proc);
-  }
-  const left = () =>
-    ["q", "q/.checkout", "side", "side/.checkout"].flatMap((sub) =>
-      [...Deno.readDirSync(`${dir}/${sub}`)]
-        .filter((item) => item.isFile)
-        .map((item) => `${sub}/${item.name}`)
-    );
-  const drainedBy = performance.now() + 60_000;
-  while (left().length > 0) {
-    assert.ok(
-      performance.now() < drainedBy,
-      `stuck: ${left().join(", ")} still there after a minute`,
-    );
-    await sleep(100);
-  }
-  for (const proc of running.filter((p) => p.role !== "producer")) {
-    await stop(proc);
-  }
-
-  // Everyone is dead: a last repair may take everything back at once.
-  const monitor = await Monitor.create(dir, {
-    limits: { maxCheckedOutAgeMs: 0, maxTmpFileAgeMs: 0, workInProgressMs: 0 },
-  });
-  const last = await monitor.repair({ dryRun: false });
-  assert.deepEqual(last.leftAlone, [], "the last repair leaves nothing");
-  const spool = await Spool.load(dir, { queues: ["q", "side"] });
-  const drained = { q: [] as string[], side: [] as string[] };
-  for (const queue of ["q", "side"] as const) {
-    await using reader = spool.reader(queue);
-    for (;;) {
-      const job = await reader.dequeueAvailable();
-      if (job === undefined) break;
-      drained[queue].push(job.name);
-      await job.remove();
-    }
-  }
-  assert.deepEqual(await monitor.check(), { problems: [], quarantined: [] });
-
-  // The accounts.
-  const violations: string[] = [];
-  const acked = new Set<string>();
-  const repairs = new Map<string, number>();
-  /** Per queue and entry: how it left the queue, and who was cut off. */
-  const left1 = {
-    q: new Map<string, number>(),
-    side: new Map<string, number>(),
-  };
-  const held = { q: new Set<string>(), side: new Set<string>() };
-  const toSide = new Set<string>(forced);
-  let handled = 0;
-  let robbed = 0;
-  const count = (queue: "q" | "side", name: string) =>
-    left1[queue].set(name, (left1[queue].get(name) ?? 0) + 1);
-  for (const proc of stopped) {
-    const holding = new Map<string, number>();
-    for (const line of lines(proc.stdout ?? "")) {
-      const [what, ...rest] = line.split(" ");
-      if (proc.role === "producer") {
-        if (what === "acked") acked.add(rest[0]);
-        continue;
-      }
-      if (proc.role === "repairer") {
-        if (what === "act") {
-          repairs.set(rest[0], (repairs.get(rest[0]) ?? 0) + 1);
-        } else if (/: not requeued/.test(line)) {
-          violations.push(`a repairer could not record an attempt: ${line}`);
-        }
-        continue;
-      }
-      const [queue, name] = rest as ["q" | "side", string];
-      if (what === "handling") {
-        handled++;
-        holding.set(
-          `${queue} ${name}`,
-          (holding.get(`${queue} ${name}`) ?? 0) + 1,
-        );
-      } else if (what === "done" || what === "robbed" || what === "error") {
-        holding.set(`${queue} ${name}`, holding.get(`${queue} ${name}`)! - 1);
-        if (what === "done") {
-          count(queue, name);
-          if (rest[2] === "saved") toSide.add(name);
-        } else if (what === "robbed") {
-          robbed++;
-          const held = Number(rest[2]);
-          if (!(held > LIMIT_MS)) {
-            violations.push(
-              `${queue}/${name}: a consumer was robbed ${held} ms after its claim, within the limit (${LIMIT_MS} ms)`,
-            );
-          }
-        } else violations.push(`a consumer failed: ${line}`);
-      } else if (what === "damaged") {
-        violations.push(`damaged payload: ${line}`);
-      }
-    }
-    for (const [key, open] of holding) {
-      if (open <= 0) continue;
-      const [queue, name] = key.split(" ") as ["q" | "side", string];
-      held[queue].add(name);
-    }
-  }
-  for (const name of forced) count("q", name);
-  for (const queue of ["q", "side"] as const) {
-    for (const name of drained[queue]) count(queue, name);
-    for (const [name, times] of left1[queue]) {
-      if (times > 1) {
-        violations.push(
-          `${queue}/${name} was taken out of its queue ${times} times`,
-        );
-      }
-    }
-  }
-  for (const name of acked) {
-    if (!left1.q.has(name) && !held.q.has(name)) {
+    const last = await monitor.repair({ dryRun: false });
+    for (const { problem, reason } of last.leftAlone) {
       violations.push(
-        `acknowledged ${name} never left q, and no killed consumer held it`,
+        `the last repair left ${problem.kind} ${problem.name} alone: ${reason}`,
       );
     }
-  }
-  for (const name of toSide) {
-    if (!left1.side.has(name) && !held.side.has(name)) {
-      violations.push(`${name}, sent to side, never left it`);
+    const spool = await Spool.load(dir, { queues: ["q", "side"] });
+    const drained = { q: [] as string[], side: [] as string[] };
+    for (const queue of ["q", "side"] as const) {
+      await using reader = spool.reader(queue);
+      for (;;) {
+        const job = await reader.dequeueAvailable();
+        if (job === undefined) break;
+        drained[queue].push(job.name);
+        await job.remove();
+      }
     }
+    const checked = await monitor.check();
+    for (const problem of [...checked.problems, ...checked.quarantined]) {
+      violations.push(`left at the end: ${JSON.stringify(problem)}`);
+    }
+
+    // The accounts.
+    const acked = new Set<string>();
+    const repairs = new Map<string, number>();
+    /** Per queue and entry: how it left the queue, and who was cut off. */
+    const left1 = {
+      q: new Map<string, number>(),
+      side: new Map<string, number>(),
+    };
+    const held = { q: new Set<string>(), side: new Set<string>() };
+    const toSide = new Set<string>(forced);
+    let handled = 0;
+    let robbed = 0;
+    const count = (queue: "q" | "side", name: string) =>
+      left1[queue].set(name, (left1[queue].get(name) ?? 0) + 1);
+    for (const proc of stopped) {
+      const holding = new Map<string, number>();
+      for (const line of lines(proc.stdout ?? "")) {
+        const [what, ...rest] = line.split(" ");
+        if (proc.role === "producer") {
+          if (what === "acked") acked.add(rest[0]);
+          continue;
+        }
+        if (proc.role === "repairer") {
+          if (what === "act") {
+            repairs.set(rest[0], (repairs.get(rest[0]) ?? 0) + 1);
+          } else if (/: not requeued/.test(line)) {
+            violations.push(`a repairer could not record an attempt: ${line}`);
+          }
+          continue;
+        }
+        const [queue, name] = rest as ["q" | "side", string];
+        if (what === "handling") {
+          handled++;
+          holding.set(
+            `${queue} ${name}`,
+            (holding.get(`${queue} ${name}`) ?? 0) + 1,
+          );
+        } else if (what === "done" || what === "robbed" || what === "error") {
+          holding.set(`${queue} ${name}`, holding.get(`${queue} ${name}`)! - 1);
+          if (what === "done") {
+            count(queue, name);
+            if (rest[2] === "saved") toSide.add(name);
+          } else if (what === "robbed") {
+            robbed++;
+            const held = Number(rest[2]);
+            if (!(held > LIMIT_MS)) {
+              violations.push(
+                `${queue}/${name}: a consumer was robbed ${held} ms after its claim, within the limit (${LIMIT_MS} ms)`,
+              );
+            }
+          } else violations.push(`a consumer failed: ${line}`);
+        } else if (what === "damaged") {
+          violations.push(`damaged payload: ${line}`);
+        }
+      }
+      for (const [key, open] of holding) {
+        if (open <= 0) continue;
+        const [queue, name] = key.split(" ") as ["q" | "side", string];
+        held[queue].add(name);
+      }
+    }
+    for (const name of forced) count("q", name);
+    for (const queue of ["q", "side"] as const) {
+      for (const name of drained[queue]) count(queue, name);
+      for (const [name, times] of left1[queue]) {
+        if (times > 1) {
+          violations.push(
+            `${queue}/${name} was taken out of its queue ${times} times`,
+          );
+        }
+      }
+    }
+    for (const name of acked) {
+      if (!left1.q.has(name) && !held.q.has(name)) {
+        violations.push(
+          `acknowledged ${name} never left q, and no killed consumer held it`,
+        );
+      }
+    }
+    for (const name of toSide) {
+      if (!left1.side.has(name) && !held.side.has(name)) {
+        violations.push(`${name}, sent to side, never left it`);
+      }
+    }
+    if (violations.length > 0) {
+      // What every process said about the entries in question.
+      const names = new Set(
+        violations.flatMap((v) => v.match(/01[0-9A-Z]{24}/g) ?? []),
+      );
+      const story = stopped.flatMap((proc, i) =>
+        lines(proc.stdout ?? "").filter((line) =>
+          [...names].some((name) => line.includes(name))
+        ).map((line) => `${proc.role}#${i}: ${line}`)
+      );
+      console.error(story.join("\n"));
+    }
+    assert.ok(acked.size > 0, "producers acknowledged something");
+    const figures = {
+      acked: acked.size,
+      handled,
+      robbed,
+      forced: forced.size,
+      kills,
+      cuts,
+      checks,
+      repairs,
+      ms: performance.now() - started,
+    };
+    return { figures, violations };
   }
-  if (violations.length > 0) {
-    // What every process said about the entries in question.
-    const names = new Set(
-      violations.flatMap((v) => v.match(/01[0-9A-Z]{24}/g) ?? []),
-    );
-    const story = stopped.flatMap((proc, i) =>
-      lines(proc.stdout ?? "").filter((line) =>
-        [...names].some((name) => line.includes(name))
-      ).map((line) => `${proc.role}#${i}: ${line}`)
-    );
-    console.error(story.join("\n"));
-  }
-  assert.ok(acked.size > 0, "producers acknowledged something");
-  const figures = {
-    acked: acked.size,
-    handled,
-    robbed,
-    forced: forced.size,
-    kills,
-    cuts,
-    checks,
-    repairs,
-    ms: performance.now() - started,
-  };
-  return { figures, violations };
 }
 
 Deno.test("live repair: repairs, check and force while producers and consumers run and are killed; nothing handed twice at once, lost or stuck", async () => {
