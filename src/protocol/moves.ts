@@ -598,9 +598,10 @@ export interface RemoveOptions {
  * Removes a checked-out entry: metadata, then payload, then registry, once
  * it has proved the checkout is still this process's (see
  * {@linkcode verifyStamp}). After the unlink of the metadata file it looks
- * whether the entry's queue holds the same file: a requeue that linked it
- * there between the proof and the unlink. Then the entry lives on,
- * waiting, and the removal stops there with {@linkcode EntryNotFoundError}.
+ * whether the entry's queue holds the same file: a requeue in flight, which
+ * linked it there between the proof and the unlink (see `afterRemoval`).
+ * If that requeue goes through, the entry lives on, waiting, and the
+ * removal stops there with {@linkcode EntryNotFoundError}.
  */
 export async function removeCheckedOut(
   disk: Disk,
@@ -625,26 +626,71 @@ export async function removeCheckedOut(
         held = verifyStamp(disk, path, options.stamp, operation);
       },
       // A requeue that linked the entry back into its queue between the
-      // proof and the unlink (a holder past the checkout limit, and repair
-      // putting it back at that very moment): the entry lives on there,
-      // so its payload and registry file stay, and this holder was robbed.
-      unlinked: () => {
-        if (options.stamp === undefined || held === undefined) return;
-        let waiting: Deno.FileInfo;
-        try {
-          waiting = disk.fs.lstat(disk.layout.queueFile(queue, name));
-        } catch {
-          return;
-        }
-        if (waiting.ino === held.ino && waiting.dev === held.dev) {
-          throw new EntryNotFoundError(
-            "the checkout was taken away as it was removed: repair put it back in its queue, where it waits again",
-            { operation, path },
-          );
-        }
-      },
+      // proof and the unlink: see afterRemoval.
+      unlinked: () =>
+        options.stamp === undefined || held === undefined
+          ? undefined
+          : afterRemoval(disk, queue, name, held, options.stamp),
     },
   );
+}
+
+/** How long a removal waits for a claim of its file in flight to settle. */
+const SETTLE_MS = 1_000;
+
+/**
+ * After a holder's unlink of its checkout name: whether the entry's queue
+ * holds the same file, linked there between the holder's proof and its
+ * unlink by a requeue (or a move of repair's) in flight. That claim either
+ * stamps the file and goes on (the holder was past the checkout limit: it
+ * was robbed, and the entry lives on, waiting, so its payload and registry
+ * file must stay), or finds the file is not the one it judged and unlinks
+ * its link again (the removal goes on). Which, the file's stamp tells, once
+ * the claim is done: THE REMOVAL WAITS FOR IT, a few milliseconds at most
+ * (the claim runs in one turn of its process), up to a second if that
+ * process is stopped; still undecided then, that claimer is presumed dead
+ * with the file under its link alone, and the entry lives on there.
+ *
+ * @throws {EntryNotFoundError} If the entry lives on in its queue.
+ */
+function afterRemoval(
+  disk: Disk,
+  queue: string,
+  name: string,
+  held: Deno.FileInfo,
+  stamp: Date,
+): Promise<void> | undefined {
+  const waiting = disk.layout.queueFile(queue, name);
+  const robbed = () =>
+    new EntryNotFoundError(
+      "the checkout was taken away as it was removed: repair put it back in its queue, where it waits again",
+      {
+        operation: "remove entry",
+        path: disk.layout.checkoutFile(queue, name),
+      },
+    );
+  /** True once settled: nothing there, or a claim undone. */
+  const settled = (): boolean => {
+    let info: Deno.FileInfo;
+    try {
+      info = disk.fs.lstat(waiting);
+    } catch {
+      return true;
+    }
+    if (info.ino !== held.ino || info.dev !== held.dev) return true;
+    if ((info.mtime?.getTime() ?? 0) > stamp.getTime()) throw robbed();
+    return false;
+  };
+  // The usual case, nothing there, costs one look and no wait.
+  if (settled()) return undefined;
+  return (async () => {
+    const started = performance.now();
+    for (;;) {
+      await new Promise((resolve) => setTimeout(resolve, 2));
+      if (settled()) return;
+      if (performance.now() - started > SETTLE_MS) throw robbed();
+    }
+  })();
 }
 
 /** Removes a waiting entry without a checkout. */
@@ -926,7 +972,7 @@ async function remove(
     registryFresh?: boolean;
     overlapped?: boolean;
     verify?: () => void;
-    unlinked?: () => void;
+    unlinked?: () => Promise<void> | undefined;
   } = {},
 ): Promise<void> {
   const { registryFresh = false, overlapped = false } = options;
@@ -947,7 +993,7 @@ async function remove(
       options.verify?.();
     }
     fs.remove(metadataPath);
-    options.unlinked?.();
+    await options.unlinked?.();
     // The entry is invisible once this unlink is durable; only then may its
     // payload go, or a power cut could bring back an entry with no data.
     if (disk.strict) await disk.flushDir(metadataDir, since);

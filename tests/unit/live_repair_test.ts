@@ -270,12 +270,18 @@ Deno.test("live repair: a stale holder's removal that races a requeue between it
     .enqueue("q", {}, new Uint8Array([1]));
   const checkedOut = `${dir}/q/.checkout/${name}`;
   // The requeue links the queue's name just before the holder's unlink of
-  // its checkout name (the holder is past the limit: repair may).
+  // its checkout name (the holder is past the limit: repair may), and
+  // stamps it just after.
   const racing: FileSystem = {
     ...realFileSystem,
     remove(path) {
-      if (path === checkedOut) Deno.linkSync(checkedOut, `${dir}/q/${name}`);
+      if (path !== checkedOut) return realFileSystem.remove(path);
+      Deno.linkSync(checkedOut, `${dir}/q/${name}`);
       realFileSystem.remove(path);
+      setTimeout(() => {
+        const now = new Date();
+        Deno.utimeSync(`${dir}/q/${name}`, now, now);
+      }, 20);
     },
   };
   const spool = await openSpool(racing, dir, { queues: QUEUES });
@@ -286,5 +292,29 @@ Deno.test("live repair: a stale holder's removal that races a requeue between it
   const next = await checkout(base, base.entry("q", name));
   assert.deepEqual(await next.dataFile.load(), new Uint8Array([1]));
   await next.remove();
+  assert.deepEqual(files(dir), []);
+});
+
+Deno.test("live repair: a removal that meets a requeue's attempt undone (not the file it judged) goes through, and leaves nothing", async () => {
+  await using tmp = await tempDir();
+  const dir = tmp.path;
+  const { name } = await (await Spool.create(dir, { queues: QUEUES }))
+    .enqueue("q", {}, new Uint8Array([1]));
+  const checkedOut = `${dir}/q/.checkout/${name}`;
+  // A requeue that judged an earlier holder's stamp links the queue's name
+  // to this fresh checkout just before its unlink, then finds it is not
+  // the file it judged and unlinks its link again.
+  const racing: FileSystem = {
+    ...realFileSystem,
+    remove(path) {
+      if (path !== checkedOut) return realFileSystem.remove(path);
+      Deno.linkSync(checkedOut, `${dir}/q/${name}`);
+      realFileSystem.remove(path);
+      setTimeout(() => Deno.removeSync(`${dir}/q/${name}`), 20);
+    },
+  };
+  const spool = await openSpool(racing, dir, { queues: QUEUES });
+  const holder = await checkout(spool, spool.entry("q", name));
+  await holder.remove();
   assert.deepEqual(files(dir), []);
 });
