@@ -649,7 +649,10 @@ const SETTLE_MS = 1_000;
  * the claim is done: THE REMOVAL WAITS FOR IT, a few milliseconds at most
  * (the claim runs in one turn of its process), up to a second if that
  * process is stopped; still undecided then, that claimer is presumed dead
- * with the file under its link alone, and the entry lives on there.
+ * with the file under its link alone, and the entry lives on there. Once
+ * the link is undone, a consumer may have claimed the file through it in
+ * the meantime (under the checkout name this removal freed): then too the
+ * entry lives on, that consumer's.
  *
  * @throws {EntryNotFoundError} If the entry lives on in its queue.
  */
@@ -687,9 +690,19 @@ function afterRemoval(
     const started = performance.now();
     for (;;) {
       await new Promise((resolve) => setTimeout(resolve, 2));
-      if (settled()) return;
+      if (settled()) break;
       if (performance.now() - started > SETTLE_MS) throw robbed();
     }
+    // Undone, or claimed by a consumer through that link meanwhile (it
+    // links the checkout name this removal just freed): then the entry
+    // lives on, another's.
+    let info: Deno.FileInfo;
+    try {
+      info = disk.fs.lstat(disk.layout.checkoutFile(queue, name));
+    } catch {
+      return;
+    }
+    if (info.ino === held.ino && info.dev === held.dev) throw robbed();
   })();
 }
 

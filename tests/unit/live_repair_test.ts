@@ -318,3 +318,39 @@ Deno.test("live repair: a removal that meets a requeue's attempt undone (not the
   await holder.remove();
   assert.deepEqual(files(dir), []);
 });
+
+Deno.test("live repair: a removal whose file a consumer claims through a requeue's passing link leaves that consumer the entry, whole", async () => {
+  await using tmp = await tempDir();
+  const dir = tmp.path;
+  const base = await Spool.create(dir, { queues: QUEUES });
+  const { name } = await base.enqueue("q", {}, new Uint8Array([1]));
+  const checkedOut = `${dir}/q/.checkout/${name}`;
+  const waiting = `${dir}/q/${name}`;
+  // A requeue's attempt links the queue's name just before the holder's
+  // unlink; a consumer claims the file through it, and the attempt's undo
+  // finds its link gone.
+  const racing: FileSystem = {
+    ...realFileSystem,
+    remove(path) {
+      if (path !== checkedOut) return realFileSystem.remove(path);
+      Deno.linkSync(checkedOut, waiting);
+      realFileSystem.remove(path);
+      setTimeout(() => {
+        Deno.linkSync(waiting, checkedOut);
+        const now = new Date();
+        Deno.utimeSync(checkedOut, now, now);
+        Deno.removeSync(waiting);
+      }, 20);
+    },
+  };
+  const spool = await openSpool(racing, dir, { queues: QUEUES });
+  const holder = await checkout(spool, spool.entry("q", name));
+  await assert.rejects(holder.remove(), EntryNotFoundError);
+  // The consumer's checkout is whole.
+  assert.deepEqual(
+    Deno.readFileSync(`${dir}/.data/${name}`),
+    new Uint8Array([1]),
+  );
+  assert.ok(Deno.lstatSync(`${dir}/.registry/${name}`).isFile);
+  assert.ok(Deno.lstatSync(checkedOut).isFile);
+});
