@@ -502,10 +502,9 @@ Deno.test("live repair: repairs, check and force while producers and consumers r
 
 Deno.test("live repair, converse: repairers that cannot re-prove their judgement at the act rob live consumers, and the test says so", async () => {
   const { violations } = await round(7, { blind: true });
-  assert.ok(
-    violations.some((v) =>
-      /robbed \d+ ms after its claim, within the limit/.test(v)
-    ),
-    violations.join("\n"),
-  );
+  // A fresh checkout taken: its consumer robbed within the limit, or the
+  // entry handled twice, its payload deleted under its next holder, lost.
+  const named =
+    /within the limit|taken out of its queue \d+ times|damaged payload|never left/;
+  assert.ok(violations.some((v) => named.test(v)), violations.join("\n"));
 });
