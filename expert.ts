@@ -11,7 +11,11 @@
  * monitor reports it and repair requeues it. {@linkcode listCheckoutsUnsafe}
  * lists what other processes hold: saving or removing one of those breaks
  * that consumer's work, which is why `_unsafe` is in its name. It is meant
- * for recovery tools.
+ * for recovery tools (an act on a checkout listed so fails if its consumer
+ * touched it meanwhile). {@linkcode requeueStaleCheckout} is an operator's
+ * force done safely: it puts back a checkout older than a limit, as repair
+ * would, proving at the moment it acts that it is still the one judged;
+ * the caller then takes the entry like any waiting one.
  *
  * @example Hold an entry across several steps
  * ```ts
@@ -44,5 +48,8 @@ export {
   checkout,
   type CheckoutOptions,
   listCheckoutsUnsafe,
+  requeueStaleCheckout,
+  type RequeueStaleOptions,
+  type StaleCheckoutResult,
   tryCheckout,
 } from "./src/expert.ts";

@@ -72,6 +72,7 @@ export {
   NameNotReservedError,
   NotASpoolError,
   NotDueError,
+  PartialEnqueueError,
   PermissionError,
   QueueNotFoundError,
   SpoolError,

@@ -62,6 +62,12 @@ export {
   type WatchOptions,
 } from "./src/monitor_options.ts";
 export type { MonitorEvent } from "./src/watch.ts";
-export { describeProblem, type Problem, problemKey } from "./src/problems.ts";
+export {
+  type CheckReport,
+  describeProblem,
+  type Problem,
+  problemKey,
+  type QuarantinedEntry,
+} from "./src/problems.ts";
 export type { RepairAction, RepairReport } from "./src/repair.ts";
 export { type Dir, dirName } from "./src/layout.ts";

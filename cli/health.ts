@@ -5,6 +5,7 @@
  */
 
 import {
+  DEFAULT_LIMITS,
   describeProblem,
   dirName,
   Monitor,
@@ -12,10 +13,11 @@ import {
   type MonitorLimits,
   type MonitorOptions,
   type Problem,
+  type QuarantinedEntry,
   type RepairAction,
 } from "../monitor.ts";
 import { abortOnSignals } from "../mod.ts";
-import { formatAge } from "../src/format_age.ts";
+import { formatAge } from "../operator.ts";
 import {
   boolFlag,
   type FlagSpec,
@@ -28,7 +30,7 @@ import {
   stringsFlag,
   UsageError,
 } from "./args.ts";
-import { spoolNow } from "./clock.ts";
+import { SPANS_HELP } from "./filters.ts";
 import type { Command } from "./command.ts";
 import { alertJson, alertLine, groupAlerts } from "./alerts.ts";
 import { escapeText, printJson, printTable, toJson } from "./output.ts";
@@ -52,8 +54,7 @@ export const LIMIT_HELP =
   --work-in-progress SPAN     orphaned or duplicated files changed within this
                               are work in progress, not problems (30s)
   --decode-json               read every entry's metadata and report as damaged
-                              what is not JSON (the library's default codec)
-Spans: 500ms, 90s, 10m, 1h, 2d, 1h30m.`;
+                              what is not JSON (the library's default codec)`;
 
 /** The monitor's limits from the limit flags. */
 export function limitsFrom(parsed: Parsed): MonitorLimits {
@@ -127,31 +128,64 @@ directory where the spool keeps files, metadata that is not JSON (with
 --decode-json). Work in progress (an enqueue, a remove, a claim) is not a
 problem: see --work-in-progress.
 
+Damaged entries set aside in quarantine (moved by repair --damaged-to, or
+by a reader's poison queue, and still there) are not problems: they are
+counted on the last line (and per queue by ls DIR and stats).
+
 Options:
-  --json                      print a JSON array
+  --json                      print a JSON array of the problems (each with
+                              "kind", "name", "mtime", "dirs", "paths", and
+                              "sameFile" or "reason" when they apply)
 ${LIMIT_HELP}
   -h, --help                  show this help
+
+${SPANS_HELP}
 
 Exit codes: 0 no problems; 1 problems found; 2 usage, input or access error.`,
   async run(args) {
     const parsed = parse(args, { json: { type: "boolean" }, ...LIMIT_FLAGS });
     const [dir] = positionals(parsed, ["DIR"]);
     const monitor = await Monitor.create(dir, monitorOptions(parsed));
-    const problems = await monitor.runOnce();
-    const now = spoolNow(dir);
+    const { problems, quarantined } = await monitor.check();
+    const now = monitor.now().getTime();
     if (boolFlag(parsed, "json")) printJson(problems.map(problemJson));
-    else if (problems.length === 0) console.log(`${dir}: no problems`);
-    else {
+    else if (problems.length === 0) {
+      console.log(
+        escapeText(
+          `${dir}: no problems${
+            quarantined.length === 0 ? "" : ` (${quarantineLine(quarantined)})`
+          }`,
+        ),
+      );
+    } else {
       // The reasons of damage, in a last column, when there are any.
       const why = problems.some((p) => p.reason !== undefined);
       printTable(
         ["KIND", "WHERE", "NAME", "AGE", ...why ? ["WHY"] : []],
         problems.map((p) => problemRow(p, now).slice(0, why ? 5 : 4)),
       );
+      if (quarantined.length > 0) {
+        console.log(escapeText(`(${quarantineLine(quarantined)})`));
+      }
     }
     return problems.length === 0 ? 0 : 1;
   },
 };
+
+/**
+ * `2 quarantined: NAME in dead, NAME in dead` (the first few names, then
+ * a count of the others).
+ */
+function quarantineLine(quarantined: QuarantinedEntry[]): string {
+  const shown = 3;
+  const names = quarantined.slice(0, shown).map((q) =>
+    `${q.name} in ${q.queue}`
+  );
+  const more = quarantined.length > shown
+    ? `, and ${quarantined.length - shown} more`
+    : "";
+  return `${quarantined.length} quarantined: ${names.join(", ")}${more}`;
+}
 
 function actionLine(action: RepairAction, dryRun: boolean): string {
   const verb = (done: string, planned: string) => dryRun ? planned : done;
@@ -180,6 +214,10 @@ function actionLine(action: RepairAction, dryRun: boolean): string {
       return `${verb("split", "would split")} ${
         dirName(action.dir)
       }/${action.name}: a second copy, now entry ${action.newName}`;
+    case "finish-split":
+      return `${verb("finished", "would finish")} ${
+        dirName(action.dir)
+      }/${action.name}: a split cut short; the copy is entry ${action.newName}`;
     case "move-damaged":
       return `${verb("moved", "would move")} ${
         dirName(action.dir)
@@ -192,19 +230,24 @@ export const repair: Command = {
   summary: "fix what crashes left behind (dry run unless --apply)",
   help: `Usage: multispool repair DIR [--apply] [--json] [limits]
 
-Shows (or with --apply, does) what repair would fix: checkouts older than
-the checkout limit go back to their queue (unless their payload is missing),
-and so does an entry left both waiting and checked out by a claim that a
-crash cut short;
-files in .tmp/ older than the tmp limit are deleted; names with a registry
-file but no entry, all of whose files are older than the tmp limit, are
-deleted; a symbolic link planted in the spool is unlinked (never its
-target); an entry found in two places as two different files gets a second
-name for its second copy, payload included; with --damaged-to QUEUE, an
-entry whose payload is missing or not a regular file (or, with
---decode-json, whose metadata is not JSON) is moved to QUEUE with the reason
-in its history. Nothing younger than the limits is touched. Problems repair
-cannot explain are listed and left alone.
+Shows (or with --apply, does) what repair would fix:
+- checkouts older than the checkout limit go back to their queue (unless
+  their payload is missing), their abandoned attempt counted;
+- an entry left both waiting and checked out by a claim that a crash cut
+  short waits in its queue again, and a split cut short keeps its new name;
+- files in .tmp/ older than the tmp limit are deleted, and so are names with
+  a registry file but no entry, all of whose files are older than that;
+- a symbolic link planted in the spool is unlinked (never its target);
+- an entry found in two places as two different files gets a second name
+  for its second copy, payload included;
+- with --damaged-to QUEUE, an entry whose payload is missing or not a
+  regular file (or, with --decode-json, whose metadata is not JSON) is moved
+  to QUEUE with the reason in its history, once: there it is quarantined,
+  and left alone by the next repair.
+Every action proves again, at the moment it acts, what it judged: an entry
+a consumer touched or took meanwhile is left alone. Nothing younger than
+the limits is touched. Problems repair cannot explain are listed and left
+alone.
 
 Do not run --apply from a timer: a consumer that is alive but has not
 touched its checkout within the limit would lose it.
@@ -215,6 +258,8 @@ Options:
   --json                      print the report as JSON
 ${LIMIT_HELP}
   -h, --help                  show this help
+
+${SPANS_HELP}
 
 Exit codes: 0 nothing left alone; 1 problems were left alone; 2 usage, input
 or access error.`,
@@ -242,10 +287,21 @@ or access error.`,
           problem: problemJson(l.problem),
           reason: l.reason,
         })),
+        quarantined: report.quarantined.map((q) => ({
+          ...q,
+          since: q.since.toISOString(),
+        })),
       });
     } else {
       if (report.actions.length === 0 && report.leftAlone.length === 0) {
         console.log(`${dir}: nothing to repair`);
+      }
+      if (report.quarantined.length > 0) {
+        console.log(
+          escapeText(
+            `${quarantineLine(report.quarantined)} (left as they are)`,
+          ),
+        );
       }
       // File names are anyone's: escaped before they reach a terminal.
       for (const action of report.actions) {
@@ -254,9 +310,7 @@ or access error.`,
       for (const { problem, reason } of report.leftAlone) {
         console.log(
           escapeText(
-            `left alone: ${
-              describeProblem(problem, new Date(spoolNow(dir)))
-            }: ${reason}`,
+            `left alone: ${describeProblem(problem, monitor.now())}: ${reason}`,
           ),
         );
       }
@@ -306,6 +360,8 @@ Options:
 ${LIMIT_HELP}
   -h, --help                  show this help
 
+${SPANS_HELP}
+
 Exit codes: 0 stopped by a signal; 2 usage, input or access error (also if
 the spool disappears while watched).`,
   async run(args) {
@@ -320,11 +376,11 @@ the spool disappears while watched).`,
     const every = stringFlag(parsed, "check-every");
     const cycles = stringFlag(parsed, "alert-after-cycles");
     const checkEveryMs = every === undefined
-      ? 15_000
+      ? DEFAULT_LIMITS.checkEveryMs
       : parseSpan(every, "--check-every");
     if (checkEveryMs <= 0) throw new UsageError("--check-every must be > 0");
     const alertAfterCycles = cycles === undefined
-      ? 2
+      ? DEFAULT_LIMITS.alertAfterCycles
       : parseCount(cycles, "--alert-after-cycles");
     const json = boolFlag(parsed, "json");
     const watcher = await Monitor.create(dir, monitorOptions(parsed));

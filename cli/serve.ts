@@ -17,6 +17,7 @@ import {
   UsageError,
 } from "./args.ts";
 import type { Command } from "./command.ts";
+import { SPANS_HELP } from "./filters.ts";
 import { LIMIT_FLAGS, LIMIT_HELP, monitorOptions } from "./health.ts";
 import { escapeText } from "./output.ts";
 
@@ -105,9 +106,12 @@ Options:
 The health panel's monitor, as in "check" and "repair":
 ${LIMIT_HELP}
 
+${SPANS_HELP}
+
 It prints the address it listens on ("listening on http://..."), and stops
 on Ctrl-C or SIGTERM. It needs network access (--allow-net) besides read and
-write access to the spool; deno task cli has it.
+write access to the spool: the install line in multispool's README grants
+it (deno task install:cli in a checkout), and so does deno task cli.
 
 Exit codes: 0 stopped by a signal; 2 usage, input or access error (no
 token beyond loopback, the port in use, not a spool).`,

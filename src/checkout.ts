@@ -23,6 +23,7 @@ import {
   type EntryHistory,
   type FailureKind,
   parseHistory,
+  quarantinedIn,
   withFailure,
   withFreshStart,
 } from "./history.ts";
@@ -173,6 +174,13 @@ export class CheckedOutEntryImpl<Q extends string, M, D>
   /** When this process's claim stamped the registry file (`performance.now()`). */
   readonly #claimedAt: number | undefined;
   /**
+   * The stamp the checkout file carries from this process's claim or last
+   * touch (on the file system's clock), or as found when listed: each act
+   * on the checkout first proves it is still there (see
+   * `protocol.verifyStamp`), else the checkout was taken away.
+   */
+  #stamp: Date | undefined;
+  /**
    * Set by a reader that runs several handlers at once (`iter` with a
    * `concurrency`): the removal's payload and registry unlinks go to the
    * runtime's thread pool, where the handlers' removals overlap.
@@ -186,6 +194,8 @@ export class CheckedOutEntryImpl<Q extends string, M, D>
    * @param metadata The decoded metadata.
    * @param claimedAt When this process claimed it (`performance.now()`),
    * if it did: the claim stamped the registry file then.
+   * @param stamp The stamp its checkout file carries (the claim's, or as
+   * listed).
    */
   constructor(
     core: SpoolCore<Q, M, D, unknown>,
@@ -193,9 +203,11 @@ export class CheckedOutEntryImpl<Q extends string, M, D>
     name: string,
     metadata: M,
     claimedAt?: number,
+    stamp?: Date,
   ) {
     this.#core = core;
     this.#claimedAt = claimedAt;
+    this.#stamp = stamp;
     this.queue = queue;
     this.name = name;
     this.#metadata = metadata;
@@ -220,10 +232,14 @@ export class CheckedOutEntryImpl<Q extends string, M, D>
 
   async touch(): Promise<void> {
     this.#expectHeld("touch checkout");
-    await this.#run(
-      () => protocol.touchCheckout(this.#core.disk, this.queue, this.name),
-      "held",
-    );
+    await this.#run(() => {
+      this.#stamp = protocol.touchCheckout(
+        this.#core.disk,
+        this.queue,
+        this.name,
+        this.#stamp,
+      );
+    }, "held");
   }
 
   async save(queue: Q, options: SaveOptions = {}): Promise<void> {
@@ -258,6 +274,16 @@ export class CheckedOutEntryImpl<Q extends string, M, D>
         ? undefined
         : this.#recordFailure(kind, options.failure),
     );
+  }
+
+  /**
+   * Moves a damaged entry aside to `queue`, its damage recorded as a
+   * failure and its quarantine there marked, in one history write.
+   */
+  async saveQuarantined(queue: Q, damage: unknown): Promise<void> {
+    const failed = this.#recordFailure("damaged", damage);
+    const mark = quarantinedIn(queue, describeError(damage));
+    await this.saveEditing(queue, {}, (history) => mark(failed(history)));
   }
 
   /**
@@ -305,6 +331,8 @@ export class CheckedOutEntryImpl<Q extends string, M, D>
           history,
           historyDurable: options.historyDurable,
           due,
+          stamp: this.#stamp,
+          restamped: (stamp) => this.#stamp = stamp,
         }),
       "saved",
     );
@@ -344,6 +372,7 @@ export class CheckedOutEntryImpl<Q extends string, M, D>
         protocol.removeCheckedOut(this.#core.disk, this.queue, this.name, {
           registryStampedAt: this.#claimedAt,
           overlapped: this.removesInPool,
+          stamp: this.#stamp,
         }),
       "removed",
     );
@@ -391,9 +420,9 @@ export type Claim<Q extends string, M, D> =
   | { kind: "gone" }
   /**
    * Checked out, but its metadata cannot be decoded: the caller holds it,
-   * and must release it (see `protocol.release`).
+   * with the claim's `stamp`, and must release it (see `protocol.release`).
    */
-  | { kind: "undecodable"; error: DecodeError };
+  | { kind: "undecodable"; error: DecodeError; stamp: Date };
 
 /** Checks an entry out if it is there and due, and decodes its metadata. */
 export function claimEntry<Q extends string, M, D>(
@@ -423,11 +452,18 @@ export function claimEntry<Q extends string, M, D>(
     const metadata = core.decodeMetadata(found.text, operation, path);
     return {
       kind: "held",
-      entry: new CheckedOutEntryImpl(core, queue, name, metadata, claimedAt),
+      entry: new CheckedOutEntryImpl(
+        core,
+        queue,
+        name,
+        metadata,
+        claimedAt,
+        found.stamp,
+      ),
     };
   } catch (error) {
     if (!(error instanceof DecodeError)) throw error;
-    return { kind: "undecodable", error };
+    return { kind: "undecodable", error, stamp: found.stamp };
   }
 }
 
@@ -479,7 +515,9 @@ async function held<Q extends string, M, D>(
   if (claim.kind === "held") return claim.entry;
   if (claim.kind === "undecodable") {
     // Put it back for a person or the monitor.
-    await protocol.release(core.disk, queue, name, queue).catch(() => {});
+    await protocol.release(core.disk, queue, name, queue, {
+      stamp: claim.stamp,
+    }).catch(() => {});
     throw claim.error;
   }
   return undefined;
@@ -498,16 +536,27 @@ export async function listCheckouts<Q extends string, M, D>(
   const { disk } = core;
   const result: CheckedOutEntry<Q, M, D>[] = [];
   for (const name of await protocol.listCheckouts(disk, queue)) {
-    let text: string;
+    let read: { text: string; mtime: Date | undefined };
     try {
-      text = protocol.readMetadata(disk, queue, name, true);
+      read = protocol.readCheckout(disk, queue, name);
     } catch (error) {
       if (error instanceof EntryNotFoundError) continue;
       throw error;
     }
     const path = disk.layout.checkoutFile(queue, name);
-    const metadata = core.decodeMetadata(text, operation, path);
-    result.push(new CheckedOutEntryImpl(core, queue, name, metadata));
+    const metadata = core.decodeMetadata(read.text, operation, path);
+    // Its stamp as listed: acting on it later fails if its consumer
+    // touched it, or repair put it back, meanwhile.
+    result.push(
+      new CheckedOutEntryImpl(
+        core,
+        queue,
+        name,
+        metadata,
+        undefined,
+        read.mtime,
+      ),
+    );
   }
   return result;
 }

@@ -327,6 +327,60 @@ export class PermissionError extends SpoolError {}
  */
 export class DiskFullError extends SpoolError {}
 
+/**
+ * An enqueue failed after some of its entries were already visible in
+ * their queue (the flush of the queue directory after the rename failed,
+ * say), and those could not be taken back: a consumer took them first (or
+ * they could not be taken, and still wait). They are delivered: do not
+ * enqueue them again, or they will be handled twice. Every other entry of
+ * the call was taken back, and its files removed. The original error is
+ * the `cause`.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { PartialEnqueueError, SpoolError } from "@multispool/multispool";
+ *
+ * const names = ["a1", "a2", "a3"];
+ * const error = new PartialEnqueueError(["a2"], {
+ *   operation: "enqueue entries",
+ *   path: "/var/spool/app/q",
+ *   cause: new SpoolError("flush failed", { operation: "flush", path: "/q" }),
+ * });
+ * // What a producer enqueues again: what was not delivered.
+ * assert.deepEqual(names.filter((n) => !error.delivered.includes(n)), ["a1", "a3"]);
+ * assert.ok(error instanceof SpoolError);
+ * ```
+ */
+export class PartialEnqueueError extends SpoolError {
+  /** The names of the entries that were delivered despite the failure. */
+  readonly delivered: readonly string[];
+
+  /**
+   * Makes an error for `options.operation` on `options.path`, whose
+   * entries `delivered` are delivered despite it.
+   *
+   * @param delivered The names of the entries delivered.
+   * @param options The operation, the path and the original error.
+   */
+  constructor(delivered: readonly string[], options: SpoolErrorOptions) {
+    const cause = options.cause instanceof Error
+      ? options.cause.message
+      : String(options.cause);
+    super(
+      `${cause}; ${delivered.length} ${
+        delivered.length === 1 ? "entry was" : "entries were"
+      } delivered all the same, taken by a consumer before ${
+        delivered.length === 1 ? "it" : "they"
+      } could be taken back (do not enqueue ${
+        delivered.length === 1 ? "it" : "them"
+      } again): ${delivered.join(", ")}`,
+      options,
+    );
+    this.delivered = [...delivered];
+  }
+}
+
 /** A constructor of one of the error classes above. */
 type SpoolErrorClass = new (
   reason: string,

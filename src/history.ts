@@ -377,15 +377,69 @@ export function historyWith(
   disk: protocol.Disk,
   name: string,
   failure: Omit<EntryFailure, "at">,
+  edit?: (history: EntryHistory) => EntryHistory,
+): string {
+  let text = "";
+  try {
+    text = protocol.readRegistry(disk, name);
+  } catch {
+    // Started again, below.
+  }
+  return historyTextWith(text, failure, edit);
+}
+
+/**
+ * An edit of a history that marks the entry quarantined in `queue`, where
+ * it is being moved as damaged, for `reason`.
+ */
+export function quarantinedIn(
+  queue: string,
+  reason: string,
+): (history: EntryHistory) => EntryHistory {
+  return (history) => ({
+    ...history,
+    quarantine: { at: new Date(), queue, reason },
+  });
+}
+
+/**
+ * The text of a registry file whose text was `text`, with one more failure
+ * recorded (and with `edit` applied, if given). A history that cannot be
+ * read is started again.
+ */
+export function historyTextWith(
+  text: string,
+  failure: Omit<EntryFailure, "at">,
+  edit: (history: EntryHistory) => EntryHistory = (history) => history,
 ): string {
   let history: EntryHistory;
   try {
-    history = parseHistory(
-      protocol.readRegistry(disk, name),
-      disk.layout.registry(name),
-    );
+    history = parseHistory(text, "");
   } catch {
     history = emptyHistory();
   }
-  return encodeHistory(withFailure(history, { at: new Date(), ...failure }));
+  return encodeHistory(
+    edit(withFailure(history, { at: new Date(), ...failure })),
+  );
+}
+
+/**
+ * An entry's history (its registry file's text) with its last attempt
+ * recorded as abandoned: its consumer stopped without saving or removing
+ * it, and its stale checkout was put back (by repair, or an operator's
+ * force).
+ */
+export function abandonedHistory(
+  text: string,
+  queue: string,
+  by: "repair" | "force" = "repair",
+): string {
+  return historyTextWith(text, {
+    queue,
+    kind: "abandoned",
+    message:
+      `its consumer stopped without saving or removing it (the checkout went stale); ${
+        by === "repair" ? "repair" : "an operator's force"
+      } put it back`,
+  });
 }

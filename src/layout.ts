@@ -27,6 +27,15 @@ export const CHECKOUT = ".checkout";
  * system calls; repair deletes one that a crash left behind.
  */
 export const CLOCK_PROBE_PREFIX = ".clock-";
+/**
+ * How repair's own files in `.tmp/` begin (`.repair-UUID`): the history of
+ * an entry it does not hold, written there before it is renamed over the
+ * entry's registry file. Not `.tmp/NAME.repair`, which a name of 249 bytes
+ * or more would make too long; a dot file, which no entry name can be, like
+ * the clock's probes. A crash can leave one: repair deletes it once it is
+ * older than the tmp limit.
+ */
+export const REPAIR_TMP_PREFIX = ".repair-";
 
 /**
  * One of the directories of a spool where a file of an entry can be:

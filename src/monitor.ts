@@ -7,13 +7,19 @@
 
 import { checkNonNegativeNumber, message } from "./arguments.ts";
 import { type FileSystem, realFileSystem } from "./fs.ts";
-import type {
-  MonitorOptions,
-  RepairOptions,
-  WatchOptions,
+import {
+  DEFAULT_LIMITS,
+  type MonitorOptions,
+  type RepairOptions,
+  type WatchOptions,
 } from "./monitor_options.ts";
 import { validateName } from "./names.ts";
-import { findProblems, type Limits, type Problem } from "./problems.ts";
+import {
+  type CheckReport,
+  findProblems,
+  type Limits,
+  type Problem,
+} from "./problems.ts";
 import * as protocol from "./protocol/mod.ts";
 import { type RepairReport, repairSpool } from "./repair.ts";
 import { type MonitorEvent, watchProblems } from "./watch.ts";
@@ -78,6 +84,11 @@ export interface Monitor {
   /** The spool directory. */
   readonly dir: string;
   /**
+   * Now, on the clock of the spool's file system: the clock every age the
+   * monitor reports is measured on (see `Problem.mtime`).
+   */
+  now(): Date;
+  /**
    * The queues checked: those given, or those found on disk now.
    *
    * @returns The queue names, sorted.
@@ -86,7 +97,8 @@ export interface Monitor {
   /**
    * Checks the spool once.
    *
-   * @returns The problems found, sorted by name then kind.
+   * @returns The problems found, sorted by name then kind (entries in
+   * quarantine are not problems: see {@linkcode Monitor.check}).
    * @throws {NotASpoolError} If the spool directory has gone.
    *
    * @example
@@ -110,6 +122,41 @@ export interface Monitor {
    * ```
    */
   runOnce(): Promise<Problem[]>;
+  /**
+   * Checks the spool once, as {@linkcode Monitor.runOnce} does, and also
+   * says which damaged entries are in quarantine (see
+   * {@linkcode QuarantinedEntry}): set aside, as damaged, in the queue
+   * their history names, and still there. Those are not problems, and
+   * `runOnce` and `watch` do not report them.
+   *
+   * @returns The problems, and the entries in quarantine.
+   * @throws {NotASpoolError} If the spool directory has gone.
+   *
+   * @example
+   * ```ts
+   * import assert from "node:assert/strict";
+   * import { Spool } from "@multispool/multispool";
+   * import { Monitor } from "@multispool/multispool/monitor";
+   *
+   * const dir = await Deno.makeTempDir();
+   * const spool = await Spool.create(dir, { queues: ["in", "dead"] });
+   * const entry = await spool.enqueue("in", {}, new Uint8Array([1]));
+   * await Deno.remove(`${dir}/.data/${entry.name}`); // its payload is lost
+   * const monitor = await Monitor.create(dir, { limits: { workInProgressMs: 0 } });
+   * assert.equal((await monitor.check()).problems[0].kind, "damaged");
+   * // Set aside: no longer a problem, counted apart.
+   * await monitor.repair({ dryRun: false, damagedTo: "dead" });
+   * const report = await monitor.check();
+   * assert.deepEqual(report.problems, []);
+   * assert.deepEqual(
+   *   report.quarantined.map((q) => `${q.queue}/${q.name}`),
+   *   [`dead/${entry.name}`],
+   * );
+   * assert.deepEqual(await monitor.runOnce(), []);
+   * await Deno.remove(dir, { recursive: true });
+   * ```
+   */
+  check(): Promise<CheckReport>;
   /**
    * Checks the spool every `checkEveryMs`, starting now, and yields a
    * `start` event for a problem seen on more than `alertAfterCycles`
@@ -243,10 +290,6 @@ export const Monitor: MonitorConstructor = {
   create: (dir, options) => openMonitor(realFileSystem, dir, options),
 };
 
-const TEN_MINUTES = 10 * 60 * 1000;
-/** The default limit of work in progress: see `MonitorLimits`. */
-const WORK_IN_PROGRESS = 30_000;
-
 /**
  * The library's {@linkcode Monitor}; internal (see `Spool` in spool.ts for
  * why implementations are classes apart from their interface).
@@ -268,10 +311,12 @@ class MonitorImpl implements Monitor {
       : [...options.queues];
     const limits = options.limits ?? {};
     this.#limits = {
-      maxCheckedOutAgeMs: limits.maxCheckedOutAgeMs ?? TEN_MINUTES,
-      maxTmpFileAgeMs: limits.maxTmpFileAgeMs ?? TEN_MINUTES,
+      maxCheckedOutAgeMs: limits.maxCheckedOutAgeMs ??
+        DEFAULT_LIMITS.maxCheckedOutAgeMs,
+      maxTmpFileAgeMs: limits.maxTmpFileAgeMs ?? DEFAULT_LIMITS.maxTmpFileAgeMs,
       maxQueueAgesMs: { ...limits.maxQueueAgesMs },
-      workInProgressMs: limits.workInProgressMs ?? WORK_IN_PROGRESS,
+      workInProgressMs: limits.workInProgressMs ??
+        DEFAULT_LIMITS.workInProgressMs,
     };
     const codec = options.metadata;
     this.#decode = codec === undefined ? undefined : (t) => codec.decode(t);
@@ -281,11 +326,19 @@ class MonitorImpl implements Monitor {
     return this.#disk.layout.dir;
   }
 
+  now(): Date {
+    return this.#disk.clock.now();
+  }
+
   queues(): Promise<string[]> {
     return Promise.resolve().then(() => this.#currentQueues());
   }
 
   async runOnce(): Promise<Problem[]> {
+    return (await this.check()).problems;
+  }
+
+  async check(): Promise<CheckReport> {
     return await findProblems(
       this.#disk,
       this.#currentQueues(),

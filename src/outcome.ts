@@ -295,11 +295,7 @@ async function handleDamaged<Q extends string, M, D>(
     await putBack(checkedOut, checkedOut.metadata);
     return;
   }
-  await checkedOut.saveRecording(
-    policy.poison.queue,
-    { failure: damage },
-    "damaged",
-  );
+  await checkedOut.saveQuarantined(policy.poison.queue, damage);
 }
 
 function due(options: DueOptions): DueOptions {

@@ -8,6 +8,7 @@
 import type { Dir } from "./layout.ts";
 import { dirName } from "./layout.ts";
 import { formatAge } from "./format_age.ts";
+import { parseHistory } from "./history.ts";
 import * as protocol from "./protocol/mod.ts";
 import type { Disk } from "./protocol/mod.ts";
 
@@ -75,6 +76,72 @@ export interface Problem {
   sameFile?: true;
   /** For `damaged` only: what is wrong, for people. */
   reason?: string;
+}
+
+/**
+ * A damaged entry set aside: moved, as damaged, to the queue its history's
+ * quarantine mark names (by repair's `damagedTo`, or a reader's `poison: {
+ * queue }`), and still there, still damaged. The monitor counts it apart,
+ * not as a problem, and repair leaves it alone; a per-queue age limit still
+ * applies to it. Repairing it by hand (its payload restored), removing it,
+ * a retry with a fresh start, or moving it elsewhere ends its quarantine
+ * (elsewhere, its damage is a problem again).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { Spool } from "@multispool/multispool";
+ * import { Monitor, type QuarantinedEntry } from "@multispool/multispool/monitor";
+ *
+ * const dir = await Deno.makeTempDir();
+ * const spool = await Spool.create(dir, { queues: ["in", "dead"] });
+ * const entry = await spool.enqueue("in", {}, new Uint8Array([1]));
+ * await Deno.remove(`${dir}/.data/${entry.name}`); // its payload is lost
+ * const monitor = await Monitor.create(dir, { limits: { workInProgressMs: 0 } });
+ * await monitor.repair({ dryRun: false, damagedTo: "dead" });
+ * const { problems, quarantined } = await monitor.check();
+ * assert.deepEqual(problems, []);
+ * const [set]: QuarantinedEntry[] = quarantined;
+ * assert.equal(set.name, entry.name);
+ * assert.equal(set.queue, "dead");
+ * assert.match(set.reason, /payload is missing/);
+ * assert.ok(set.since instanceof Date);
+ * await Deno.remove(dir, { recursive: true });
+ * ```
+ */
+export interface QuarantinedEntry {
+  /** The entry's name. */
+  name: string;
+  /** The queue it was set aside in, and sits in. */
+  queue: string;
+  /** When it was set aside (the moving process's clock). */
+  since: Date;
+  /** What is wrong with it, for people. */
+  reason: string;
+}
+
+/**
+ * What a check of a spool found: its problems, and the damaged entries
+ * set aside in quarantine, which are not problems.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { Spool } from "@multispool/multispool";
+ * import { type CheckReport, Monitor } from "@multispool/multispool/monitor";
+ *
+ * const dir = await Deno.makeTempDir();
+ * await Spool.create(dir, { queues: ["q"] });
+ * const report: CheckReport = await (await Monitor.create(dir)).check();
+ * assert.deepEqual(report, { problems: [], quarantined: [] });
+ * await Deno.remove(dir, { recursive: true });
+ * ```
+ */
+export interface CheckReport {
+  /** The problems, sorted by name then kind. */
+  problems: Problem[];
+  /** The entries in quarantine, sorted by name. */
+  quarantined: QuarantinedEntry[];
 }
 
 /** Age limits for {@linkcode findProblems}, in milliseconds. */
@@ -163,7 +230,8 @@ export function describeProblem(
 }
 
 /**
- * Scans the spool and returns its problems, sorted by name then kind. Every
+ * Scans the spool and returns its problems, sorted by name then kind, and
+ * the entries in quarantine (see {@linkcode QuarantinedEntry}). Every
  * candidate is checked again before it is reported, so that an entry moving
  * between directories during the scan is not reported as a problem. Ages
  * are measured on the file system's clock.
@@ -174,7 +242,7 @@ export async function findProblems(
   limits: Limits,
   now: number = disk.clock.now().getTime(),
   options: ScanOptions = {},
-): Promise<Problem[]> {
+): Promise<CheckReport> {
   const candidates: Problem[] = [];
   const epoch = new Date(0);
   const check = (
@@ -204,10 +272,11 @@ export async function findProblems(
   const registry = new Set(await list("registry"));
   const tmpLimit = limits.maxTmpFileAgeMs;
   for (const name of await list("tmp")) {
-    if (!registry.has(name)) check("orphaned", name, ["tmp"]);
+    // One problem a file: a stray one too old is too old (repair deletes
+    // it), not orphaned as well.
     if (isOld(protocol.mtime(disk, "tmp", name), now, tmpLimit)) {
       check("too-old", name, ["tmp"]);
-    }
+    } else if (!registry.has(name)) check("orphaned", name, ["tmp"]);
   }
   const data = new Set(await list("data", registry));
   for (const name of data) {
@@ -248,6 +317,7 @@ export async function findProblems(
   }
 
   const problems: Problem[] = [];
+  const quarantined: QuarantinedEntry[] = [];
   const seen = new Set<string>();
   for (const candidate of candidates) {
     const confirmed = recheck(disk, queues, limits, candidate, now, options);
@@ -256,11 +326,48 @@ export async function findProblems(
     const key = problemKey(confirmed);
     if (seen.has(key)) continue;
     seen.add(key);
-    problems.push(confirmed);
+    const set = inQuarantine(disk, confirmed);
+    if (set !== undefined) quarantined.push(set);
+    else problems.push(confirmed);
   }
-  return problems.sort((a, b) =>
-    a.name < b.name ? -1 : a.name > b.name ? 1 : a.kind < b.kind ? -1 : 1
-  );
+  return {
+    problems: problems.sort((a, b) =>
+      a.name < b.name ? -1 : a.name > b.name ? 1 : a.kind < b.kind ? -1 : 1
+    ),
+    quarantined: quarantined.sort((a, b) =>
+      a.name < b.name ? -1 : a.name > b.name ? 1 : 0
+    ),
+  };
+}
+
+/**
+ * The quarantine of a damaged entry, if `problem` is its damage and it
+ * sits (waiting, not checked out) in the queue its history's quarantine
+ * mark names. Only damaged entries' histories are read.
+ */
+function inQuarantine(
+  disk: Disk,
+  problem: Problem,
+): QuarantinedEntry | undefined {
+  const [place] = problem.dirs;
+  if (
+    problem.kind !== "damaged" || problem.reason === NOT_A_FILE ||
+    typeof place !== "object" || place.checkout
+  ) return undefined;
+  let mark;
+  try {
+    const text = protocol.readRegistry(disk, problem.name);
+    mark = parseHistory(text, disk.layout.registry(problem.name)).quarantine;
+  } catch {
+    return undefined;
+  }
+  if (mark?.queue !== place.queue) return undefined;
+  return {
+    name: problem.name,
+    queue: place.queue,
+    since: mark.at,
+    reason: mark.reason,
+  };
 }
 
 /** The reason of a `damaged` problem: not a regular file. */
@@ -299,7 +406,8 @@ function undecodable(
  * Whether a file changed within the work-in-progress limit: its
  * modification time (an enqueue or a remove in progress made or stamped
  * it), or with `linked` its change time too (a claim in progress links and
- * unlinks names of a file, which sets that, not the other).
+ * unlinks names of a file, which sets that, not the other; see
+ * `protocol.changedAt`).
  */
 function inProgress(
   info: Deno.FileInfo | undefined,
@@ -308,11 +416,10 @@ function inProgress(
   linked = false,
 ): boolean {
   if (info === undefined) return false;
-  const changed = Math.max(
-    info.mtime?.getTime() ?? 0,
-    linked ? info.ctime?.getTime() ?? 0 : 0,
-  );
-  return now - changed < limits.workInProgressMs;
+  if (linked) {
+    return !protocol.linkedLongAgo(info, now, limits.workInProgressMs);
+  }
+  return now - (info.mtime?.getTime() ?? 0) < limits.workInProgressMs;
 }
 
 /** Looks again at a candidate; returns it dated, or undefined if gone. */
@@ -341,12 +448,18 @@ function recheck(
       }
       const info = protocol.statIn(disk, dir, name, FRESH);
       if (info?.mtime == null) return undefined;
+      // A file in .tmp/ is aged by the earlier of its times (one may be a
+      // due time: see protocol.mtime).
+      const mtime = dir === "tmp" ? protocol.tmpTime(info)! : info.mtime;
       // An enqueue or a remove in progress, not a queue file: those are
       // never without a registry file.
-      if (typeof dir !== "object" && inProgress(info, now, limits)) {
+      if (
+        typeof dir !== "object" &&
+        inProgress({ ...info, mtime }, now, limits)
+      ) {
         return undefined;
       }
-      return { ...candidate, mtime: info.mtime };
+      return { ...candidate, mtime };
     }
     case "too-old": {
       const [dir] = candidate.dirs;

@@ -20,7 +20,12 @@ import {
   toSpoolError,
 } from "./errors.ts";
 import type { DirWatcher } from "./fs.ts";
-import { describeError, emptyHistory, historyWith } from "./history.ts";
+import {
+  describeError,
+  emptyHistory,
+  historyWith,
+  quarantinedIn,
+} from "./history.ts";
 import {
   type EntryHandler,
   type FailurePolicy,
@@ -591,7 +596,7 @@ export class QueueReaderImpl<Q extends string, M, D>
         this.#delayed.set(name, claim.due.getTime());
         return undefined;
       case "undecodable":
-        await this.#poisoned(name, claim.error);
+        await this.#poisoned(name, claim.error, claim.stamp);
         return undefined;
     }
     const entry = claim.entry;
@@ -610,22 +615,28 @@ export class QueueReaderImpl<Q extends string, M, D>
   }
 
   /** Deals with a held entry whose metadata cannot be decoded. */
-  async #poisoned(name: string, error: DecodeError): Promise<void> {
+  async #poisoned(
+    name: string,
+    error: DecodeError,
+    stamp: Date,
+  ): Promise<void> {
     const { disk } = this.#core;
     const poison = this.#policy.poison;
     this.#onError(error);
     if (poison === "skip") {
       this.#skipped.add(name);
-      await protocol.release(disk, this.queue, name, this.queue);
+      await protocol.release(disk, this.queue, name, this.queue, { stamp });
       return;
     }
+    const message = describeError(error);
     const history = historyWith(disk, name, {
       queue: this.queue,
       kind: "damaged",
-      message: describeError(error),
-    });
+      message,
+    }, quarantinedIn(poison.queue, message));
     await protocol.release(disk, this.queue, name, poison.queue, {
       history,
+      stamp,
     });
   }
 
@@ -650,7 +661,9 @@ export class QueueReaderImpl<Q extends string, M, D>
    * Looks again at the due time of a delayed entry (a watch event named
    * it, or it is time to): made due early, it is forgotten, so that the
    * next listing tries it; gone, too. A stat, not a claim: a claim's link
-   * would raise an event of its own, and another look.
+   * would raise an event of its own, and another look. A due time moved
+   * earlier but still ahead wakes every wait, whose timer was set for the
+   * old one: it is set again.
    */
   #recheck(name: string): void {
     const at = this.#delayed.get(name);
@@ -662,7 +675,10 @@ export class QueueReaderImpl<Q extends string, M, D>
         disk.fs.lstat(disk.layout.queueFile(this.queue, name)),
       );
       if (due === undefined) this.#delayed.delete(name);
-      else this.#delayed.set(name, due.getTime());
+      else {
+        this.#delayed.set(name, due.getTime());
+        if (due.getTime() < at) this.#wakeAll();
+      }
     } catch {
       this.#delayed.delete(name);
     }

@@ -4,7 +4,7 @@
  * @module
  */
 
-import { historyWith } from "./history.ts";
+import { abandonedHistory, historyTextWith, quarantinedIn } from "./history.ts";
 import { type Dir, dirName } from "./layout.ts";
 import {
   findProblems,
@@ -12,6 +12,7 @@ import {
   locate,
   type Problem,
   problemKey,
+  type QuarantinedEntry,
 } from "./problems.ts";
 import * as protocol from "./protocol/mod.ts";
 import type { Disk } from "./protocol/mod.ts";
@@ -23,8 +24,10 @@ import type { Disk } from "./protocol/mod.ts";
  *   queue for another consumer (its consumer is presumed dead).
  * - `finish-claim`: one file both waiting in its queue and checked out (a
  *   claim cut short between its link and its unlink), older than the
- *   checkout limit: its `.checkout/` name is unlinked and the entry waits
- *   again.
+ *   checkout limit: it waits in its queue again, under one name. Also one
+ *   file under names in several queues (a requeue or a move cut short
+ *   while its consumer saved the entry elsewhere): one name is kept (a
+ *   waiting one), the others unlinked; `queue` is where it waits.
  * - `delete-tmp`: a file in `.tmp/` older than the tmp limit, abandoned by
  *   an operation that never finished.
  * - `delete-leftovers`: a name with a registry file but no entry (an enqueue
@@ -39,6 +42,9 @@ import type { Disk } from "./protocol/mod.ts";
  *   each extra copy gets a name of its own (`NAME-copy-XXXXXXXX`), with the
  *   payload, and waits in its queue; nothing is lost, and removing one no
  *   longer takes the other's payload.
+ * - `finish-split`: such a split that a crash cut short (the copy is one
+ *   file under its old name and its new one): the old name is unlinked,
+ *   never split again.
  * - `move-damaged`: with `damagedTo`, an entry whose payload is missing or
  *   not a regular file, or whose metadata cannot be decoded, moved to that
  *   queue with the reason in its history.
@@ -115,6 +121,18 @@ export type RepairAction =
     problem: Problem;
   }
   | {
+    /** A split cut short finished: the copy keeps only its new name. */
+    kind: "finish-split";
+    /** The entry's name, kept by the other copy. */
+    name: string;
+    /** Where the copy's old name was. */
+    dir: Dir;
+    /** The copy's name, which it keeps. */
+    newName: string;
+    /** The problem this fixes. */
+    problem: Problem;
+  }
+  | {
     /** A damaged entry moved out of its consumers' way. */
     kind: "move-damaged";
     /** The entry. */
@@ -165,6 +183,11 @@ export interface RepairReport {
   actions: RepairAction[];
   /** The problems repair does not fix, each with the reason. */
   leftAlone: { problem: Problem; reason: string }[];
+  /**
+   * The damaged entries in quarantine (see `QuarantinedEntry`): not
+   * problems; repair leaves them as they are.
+   */
+  quarantined: QuarantinedEntry[];
 }
 
 /**
@@ -183,10 +206,19 @@ export async function repairSpool(
   },
 ): Promise<RepairReport> {
   const { dryRun, damagedTo } = options;
-  const problems = await findProblems(disk, queues, limits, undefined, {
-    decode: options.decode,
-  });
-  const report: RepairReport = { dryRun, actions: [], leftAlone: [] };
+  const { problems, quarantined } = await findProblems(
+    disk,
+    queues,
+    limits,
+    undefined,
+    { decode: options.decode },
+  );
+  const report: RepairReport = {
+    dryRun,
+    actions: [],
+    leftAlone: [],
+    quarantined,
+  };
   const fixed = new Set<string>();
   const byName = new Map<string, Problem[]>();
   for (const problem of problems) {
@@ -208,17 +240,53 @@ export async function repairSpool(
     for (const p of [action.problem, ...also]) fixed.add(problemKey(p));
   };
   const now = () => disk.clock.now().getTime();
-  const stale = (dir: Dir, name: string) => {
+  /**
+   * A checkout judged stale: what it is judged on (its stamp), to be proved
+   * again at the moment of the act (see `protocol.stillJudged`).
+   */
+  const judge = (dir: Dir, name: string): protocol.Judged | undefined => {
     const mtime = protocol.mtime(disk, dir, name, FRESH);
     return mtime !== undefined &&
-      now() - mtime.getTime() > limits.maxCheckedOutAgeMs;
+        now() - mtime.getTime() > limits.maxCheckedOutAgeMs
+      ? { mtime, olderThanMs: limits.maxCheckedOutAgeMs }
+      : undefined;
   };
+  const stale = (dir: Dir, name: string) => judge(dir, name) !== undefined;
+  /** Why an act failed, for a `leftAlone` reason. */
+  const failed = (error: unknown) =>
+    error instanceof Error ? error.message : String(error);
 
   /** Two different files under one name: each extra copy gets its own. */
-  const splitCopies = (problem: Problem) => {
+  const splitCopies = async (problem: Problem) => {
     const { name } = problem;
+    let dirs = problem.dirs.filter((d) => typeof d === "object");
+    // A copy whose split a crash cut short (its old name and its new one
+    // are one file): the split is finished, never made again (the copy
+    // would be two entries, handled twice).
+    for (const dir of [...dirs]) {
+      const newName = await protocol.splitCutShort(disk, dir, name);
+      if (newName === undefined) continue;
+      const mtime = protocol.mtime(disk, dir, name, FRESH);
+      const judged = mtime && {
+        mtime,
+        olderThanMs: 0,
+        linkedOlderThanMs: limits.workInProgressMs,
+      };
+      if (
+        !dryRun &&
+        !(judged && protocol.finishSplit(disk, dir, name, newName, judged))
+      ) {
+        leave(
+          problem,
+          "a split in progress, or one cut short that changed during the repair; look again",
+        );
+        return;
+      }
+      act({ kind: "finish-split", name, dir, newName, problem });
+      dirs = dirs.filter((d) => d !== dir);
+    }
+    if (dirs.length < 2) return;
     // The copy a consumer may hold keeps the name; so does the first.
-    const dirs = problem.dirs.filter((d) => typeof d === "object");
     const keep = dirs.find((d) => d.checkout && !stale(d, name)) ?? dirs[0];
     const copies = dirs.filter((d) => d !== keep);
     const held = copies.find((d) => d.checkout && !stale(d, name));
@@ -238,6 +306,38 @@ export async function repairSpool(
         return;
       }
       act({ kind: "split-duplicate", name, dir: copy, newName, problem });
+    }
+  };
+
+  /**
+   * One file under names in several queues (a move cut short, not a claim
+   * into its own queue's checkouts): one name is kept, a waiting one if
+   * there is one, and the others go, a checkout name only once it is
+   * older than the checkout limit.
+   */
+  const finishMove = (problem: Problem) => {
+    const { name } = problem;
+    const dirs = problem.dirs.filter((d) => typeof d === "object");
+    const keep = dirs.find((d) => !d.checkout) ?? dirs[0];
+    const others = dirs.filter((d) => d !== keep);
+    const mtime = protocol.mtime(disk, keep, name, FRESH);
+    const judged = mtime && {
+      mtime,
+      olderThanMs: others.some((d) => d.checkout)
+        ? limits.maxCheckedOutAgeMs
+        : -Infinity,
+      linkedOlderThanMs: limits.workInProgressMs,
+    };
+    const stale = judged !== undefined &&
+      now() - mtime!.getTime() > judged.olderThanMs;
+    if (!stale) {
+      leave(problem, "checked out less than the checkout limit ago");
+    } else if (
+      !dryRun && !protocol.finishMove(disk, keep, others, name, judged!)
+    ) {
+      leave(problem, "it changed during the repair; look again");
+    } else {
+      act({ kind: "finish-claim", name, queue: keep.queue, problem });
     }
   };
 
@@ -265,26 +365,34 @@ export async function repairSpool(
       dirName(p.dirs[0]) === dirName(dir)
     );
     if (damagedTo === undefined) {
+      // (The problem says what the damage is; the reason, what to do.)
       leave(
         problem,
-        `${problem.reason}; move it aside (repair with damagedTo, the CLI's --damaged-to QUEUE) or remove it`,
+        "move it aside (repair with damagedTo, the CLI's --damaged-to QUEUE) or remove it",
       );
       for (const p of related) fixed.add(problemKey(p));
       return;
     }
-    if (dir.checkout && !stale(dir, name)) {
+    const judged = dir.checkout ? judge(dir, name) : undefined;
+    if (dir.checkout && judged === undefined) {
       leave(problem, "checked out: its consumer is dealing with it");
       return;
     }
     if (!dryRun) {
-      const history = damagedHistory(disk, dir.queue, name, problem);
-      const moved = await protocol.moveDamaged(
-        disk,
-        dir,
-        name,
-        damagedTo,
-        history,
-      );
+      let moved: boolean;
+      try {
+        moved = await protocol.moveDamaged(
+          disk,
+          dir,
+          name,
+          damagedTo,
+          (text) => damagedHistory(text, dir.queue, damagedTo, problem),
+          { judged, stillDamaged: (path) => stillDamaged(problem, path) },
+        );
+      } catch (error) {
+        leave(problem, `it could not be moved: ${failed(error)}`);
+        return;
+      }
       if (!moved) {
         leave(problem, "it changed during the repair; look again");
         return;
@@ -294,6 +402,20 @@ export async function repairSpool(
       { kind: "move-damaged", name, dir, queue: damagedTo, problem },
       related,
     );
+  };
+
+  /** Whether the entry judged damaged for `problem` is so still. */
+  const stillDamaged = (problem: Problem, path: string): boolean => {
+    if (problem.reason?.includes("payload")) {
+      return protocol.statIn(disk, "data", problem.name)?.isFile !== true;
+    }
+    if (options.decode === undefined) return true;
+    try {
+      options.decode(disk.fs.readText(path));
+      return false;
+    } catch {
+      return true;
+    }
   };
 
   for (const problem of problems) {
@@ -308,24 +430,31 @@ export async function repairSpool(
 
     if (problem.kind === "duplicated") {
       const queue = claimCutShort(problem);
+      if (queue === undefined && problem.sameFile) {
+        finishMove(problem);
+        continue;
+      }
       if (queue === undefined) {
-        splitCopies(problem);
+        await splitCopies(problem);
         continue;
       }
       const held: Dir = { queue, checkout: true };
       const related = (byName.get(name) ?? []).filter((p) =>
         p.kind === "too-old" && dirName(p.dirs[0]) === dirName(held)
       );
-      const mtime = protocol.mtime(disk, held, name, FRESH);
-      if (
-        mtime === undefined ||
-        now() - mtime.getTime() <= limits.maxCheckedOutAgeMs
-      ) {
+      const judged = judge(held, name);
+      if (judged === undefined) {
         leave(
           problem,
           "a claim in progress, or cut short less than the checkout limit ago",
         );
-      } else if (!dryRun && !protocol.finishClaim(disk, queue, name)) {
+      } else if (
+        !dryRun &&
+        !await protocol.finishClaim(disk, queue, name, {
+          ...judged,
+          linkedOlderThanMs: limits.workInProgressMs,
+        })
+      ) {
         leave(problem, "it changed during the repair; look again");
       } else {
         act({ kind: "finish-claim", name, queue, problem }, related);
@@ -343,14 +472,32 @@ export async function repairSpool(
       } else if (dryRun) {
         act({ kind: "requeue", name, queue: dir.queue, problem });
       } else {
-        // Its consumer may have touched it since the scan: check again.
-        const mtime = protocol.mtime(disk, dir, name, FRESH);
-        const stale = mtime !== undefined &&
-          now() - mtime.getTime() > limits.maxCheckedOutAgeMs;
-        // The attempt counts: a consumer that dies on this entry every time
-        // must not keep it forever (see RetryPolicy). Best effort.
-        if (stale) await recordAbandoned(disk, dir.queue, name).catch(() => {});
-        if (stale && protocol.requeue(disk, dir.queue, name)) {
+        // Its consumer may have touched it since the scan: judged again,
+        // and proved once more as it is put back (see protocol.moveStale).
+        const judged = judge(dir, name);
+        let moved = false;
+        let failure: unknown;
+        try {
+          // The attempt counts: a consumer that dies on this entry every
+          // time must not keep it forever (see RetryPolicy). Recorded with
+          // the move, or neither happens.
+          moved = judged !== undefined &&
+            await protocol.requeue(
+              disk,
+              dir.queue,
+              name,
+              judged,
+              (text) => abandonedHistory(text, dir.queue),
+            );
+        } catch (error) {
+          failure = error;
+        }
+        if (failure !== undefined) {
+          // Nothing moved; the attempt was recorded only if the move was
+          // cut short after it (then the entry is in two places, which a
+          // later repair finishes).
+          leave(problem, `not requeued: ${failed(failure)}`);
+        } else if (moved) {
           act({ kind: "requeue", name, queue: dir.queue, problem });
         } else {
           leave(problem, "it changed during the repair; look again");
@@ -466,39 +613,25 @@ function claimCutShort(problem: Problem): string | undefined {
   return a.queue;
 }
 
-/** Records in an entry's history that its last attempt was abandoned. */
-async function recordAbandoned(
-  disk: protocol.Disk,
-  queue: string,
-  name: string,
-): Promise<void> {
-  const history = historyWith(disk, name, {
-    queue,
-    kind: "abandoned",
-    message:
-      "its consumer stopped without saving or removing it (the checkout went stale); repair put it back",
-  });
-  await protocol.writeRegistryForRepair(disk, name, history);
-}
-
 /** A new name for a copy of `name`: the name, `-copy-`, 8 hex digits. */
 function copyName(name: string): string {
-  const suffix = `-copy-${crypto.randomUUID().slice(0, 8)}`;
-  // Names are at most 255 bytes; ASCII names, as the default, count one
-  // byte a character.
-  return name.slice(0, 255 - suffix.length) + suffix;
+  return protocol.copyPrefix(name) + crypto.randomUUID().slice(0, 8);
 }
 
-/** An entry's history with its damage recorded. */
+/**
+ * An entry's history (its registry file's text) with its damage recorded,
+ * and its quarantine in `toQueue`, where it is being moved.
+ */
 function damagedHistory(
-  disk: protocol.Disk,
+  text: string,
   queue: string,
-  name: string,
+  toQueue: string,
   problem: Problem,
 ): string {
-  return historyWith(disk, name, {
+  const reason = problem.reason ?? "damaged";
+  return historyTextWith(text, {
     queue,
     kind: "damaged",
-    message: `repair: ${problem.reason ?? "damaged"}`,
-  });
+    message: `repair: ${reason}`,
+  }, quarantinedIn(toQueue, reason));
 }

@@ -100,7 +100,10 @@ export interface Spool<Q extends string, M, D, I = string | undefined> {
    * Adds an entry to `queue`. The payload and metadata are written and (in
    * strict durability) flushed before one rename makes the entry visible,
    * so consumers never see half an entry. On failure everything written is
-   * removed again and the original error is thrown.
+   * removed again and the original error is thrown; but if the entry was
+   * already visible (the queue's flush after the rename failed) and a
+   * consumer took it before it could be taken back, it is delivered, and a
+   * `PartialEnqueueError` says so: do not enqueue it again.
    *
    * @param queue The queue to put the entry in.
    * @param metadata The entry's metadata.
@@ -116,6 +119,7 @@ export interface Spool<Q extends string, M, D, I = string | undefined> {
    * @throws {NameInUseError} If a `use` name already carries an entry.
    * @throws {EncodeError} If a codec rejects the metadata or payload.
    * @throws {DiskFullError} If the file system is full.
+   * @throws {PartialEnqueueError} If it failed after a consumer took it.
    * @throws {TypeError} If `reserve` and `use`, or `delay` and `at`, are
    * both given.
    *
@@ -147,8 +151,12 @@ export interface Spool<Q extends string, M, D, I = string | undefined> {
   /**
    * Enqueues many entries into `queue` at once, with one flush phase for
    * all of them: in strict durability n entries wait for the disk twice, not
-   * 2n times, and each is durable when the call resolves. All or nothing:
-   * if any fails, none is left in the queue and the error is thrown.
+   * 2n times, and each is durable when the call resolves. All or nothing,
+   * as far as it can be: if any fails, every entry is taken back and the
+   * error is thrown; but an entry that was already visible (the queue's
+   * flush after the renames failed) and that a consumer took before it
+   * could be taken back is delivered, and a `PartialEnqueueError`
+   * names those: enqueue again only the others.
    *
    * @param queue The queue to put the entries in.
    * @param items Each entry's metadata, payload, name input and due time.
@@ -157,6 +165,8 @@ export interface Spool<Q extends string, M, D, I = string | undefined> {
    * @throws {EncodeError} If a codec rejects a metadata or payload (before
    * anything is written).
    * @throws {DiskFullError} If the file system is full.
+   * @throws {PartialEnqueueError} If it failed after consumers took some of
+   * the entries: those are named, the others taken back.
    *
    * @example
    * ```ts

@@ -7,7 +7,7 @@
 
 import { checkNonNegativeNumber, checkPositiveNumber } from "./arguments.ts";
 import { delay } from "./delay.ts";
-import type { WatchOptions } from "./monitor_options.ts";
+import { DEFAULT_LIMITS, type WatchOptions } from "./monitor_options.ts";
 import { type Problem, problemKey } from "./problems.ts";
 
 /**
@@ -67,8 +67,9 @@ export async function* watchProblems(
   now: () => Date,
   options: WatchOptions = {},
 ): AsyncGenerator<MonitorEvent> {
-  const checkEveryMs = options.checkEveryMs ?? 15_000;
-  const alertAfterCycles = options.alertAfterCycles ?? 2;
+  const checkEveryMs = options.checkEveryMs ?? DEFAULT_LIMITS.checkEveryMs;
+  const alertAfterCycles = options.alertAfterCycles ??
+    DEFAULT_LIMITS.alertAfterCycles;
   const { signal } = options;
   checkPositiveNumber("watch", "checkEveryMs", checkEveryMs);
   checkNonNegativeNumber("watch", "alertAfterCycles", alertAfterCycles);

@@ -13,84 +13,16 @@
 
 import { Monitor } from "../monitor.ts";
 import type { MonitorOptions } from "../monitor_options.ts";
-import type { OperatorSpool } from "../operator/operator_spool.ts";
-import type { Problem } from "../problems.ts";
+import type { CheckReport } from "../problems.ts";
 import type { RepairReport } from "../repair.ts";
 import type { SpoolView } from "./spool_view.ts";
 
-/** An entry quarantined where it waits: damaged, and moved aside. */
-export interface QuarantinedEntry {
-  /** The entry. */
-  name: string;
-  /** The queue it is quarantined in. */
-  queue: string;
-  /** When it was moved there. */
-  since: Date;
-  /** What is wrong with it. */
-  reason: string;
-}
-
 /** What a check finds: the problems, and the quarantined entries apart. */
-export interface Findings {
-  /** The problems, quarantined entries left out. */
-  problems: Problem[];
-  /** The quarantined entries the monitor saw. */
-  quarantined: QuarantinedEntry[];
-}
+export type Findings = CheckReport;
 
-/**
- * The monitor's findings, quarantined entries apart.
- *
- * THE ONE PLACE THAT ASKS THE MONITOR. Once the monitor has `check()`
- * (which sets quarantined entries apart itself), this whole body becomes
- * `return await monitor.check();` and {@linkcode setQuarantinedApart} goes.
- */
-export async function findings(
-  monitor: Monitor,
-  spool: OperatorSpool,
-): Promise<Findings> {
-  return setQuarantinedApart(await monitor.runOnce(), spool);
-}
-
-/**
- * Sets apart the problems of entries quarantined where they wait (a
- * damaged entry moved aside, still damaged, as the operator layer tells).
- */
-async function setQuarantinedApart(
-  problems: Problem[],
-  spool: OperatorSpool,
-): Promise<Findings> {
-  const quarantined: QuarantinedEntry[] = [];
-  const apart = new Set<string>();
-  for (const problem of problems) {
-    const [dir] = problem.dirs;
-    if (problem.kind !== "damaged" || typeof dir !== "object") continue;
-    if (dir.checkout || apart.has(`${dir.queue}/${problem.name}`)) continue;
-    if (!spool.queues.includes(dir.queue)) continue;
-    const info = await spool.find(problem.name, dir.queue).catch(() =>
-      undefined
-    );
-    if (info?.quarantine == null) continue;
-    apart.add(`${dir.queue}/${problem.name}`);
-    quarantined.push({
-      name: problem.name,
-      queue: dir.queue,
-      since: info.quarantine.at,
-      reason: info.quarantine.reason,
-    });
-  }
-  return {
-    problems: problems.filter((p) => !isApart(apart, p)),
-    quarantined,
-  };
-}
-
-/** Whether `problem` is about an entry set apart (in its queue). */
-function isApart(apart: ReadonlySet<string>, problem: Problem): boolean {
-  return problem.dirs.some((dir) =>
-    typeof dir === "object" && !dir.checkout &&
-    apart.has(`${dir.queue}/${problem.name}`)
-  );
+/** The monitor's findings, quarantined entries apart. */
+export async function findings(monitor: Monitor): Promise<Findings> {
+  return await monitor.check();
 }
 
 /** One check of the spool's health. */
@@ -158,13 +90,12 @@ export class HealthWatch {
   async #check(): Promise<Health> {
     const started = performance.now();
     const monitor = await this.#open();
-    const spool = await this.#view.open();
-    const found = await findings(monitor, spool);
+    const found = await findings(monitor);
     // Repair acts only on problems: a spool without any needs no dry run
     // (a second scan of the spool).
-    const plan = found.problems.length === 0
-      ? { dryRun: true, actions: [], leftAlone: [] }
-      : withoutQuarantined(await monitor.repair({ dryRun: true }), found);
+    const plan: RepairReport = found.problems.length === 0
+      ? { dryRun: true, actions: [], leftAlone: [], quarantined: [] }
+      : await monitor.repair({ dryRun: true });
     const health: Health = {
       ...found,
       plan,
@@ -181,12 +112,7 @@ export class HealthWatch {
    */
   async repair(): Promise<{ report: RepairReport; after: Health }> {
     const monitor = await this.#open();
-    const found = this.#latest?.health ??
-      { problems: [], quarantined: [] };
-    const report = withoutQuarantined(
-      await monitor.repair({ dryRun: false }),
-      found,
-    );
+    const report = await monitor.repair({ dryRun: false });
     await this.#checking?.catch(() => {});
     const after = await this.check();
     return { report, after };
@@ -208,18 +134,4 @@ export class HealthWatch {
     this.#closed = true;
     await this.#checking?.catch(() => {});
   }
-}
-
-/** A repair report without what it says of quarantined entries. */
-function withoutQuarantined(
-  report: RepairReport,
-  found: Findings,
-): RepairReport {
-  const apart = new Set(found.quarantined.map((q) => `${q.queue}/${q.name}`));
-  if (apart.size === 0) return report;
-  return {
-    ...report,
-    actions: report.actions.filter((a) => !isApart(apart, a.problem)),
-    leftAlone: report.leftAlone.filter((l) => !isApart(apart, l.problem)),
-  };
 }

@@ -57,6 +57,8 @@ const REPAIR_WORDS: {
   "remove-link": () => "unlinked: a symbolic link (its target is untouched)",
   "split-duplicate": (a) =>
     `the second copy becomes entry ${a.newName}: two files under one name`,
+  "finish-split": (a) =>
+    `its old name goes, it stays entry ${a.newName}: a split a crash cut short`,
   "move-damaged": (a) => `moved to ${a.queue}: damaged`,
 };
 

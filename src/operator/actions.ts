@@ -24,7 +24,6 @@ import { withFreshStart } from "../history.ts";
 import { localTime } from "../due.ts";
 import * as protocol from "../protocol/mod.ts";
 import type { EntryInfo } from "./entry_info.ts";
-import { reclaimStale } from "./force.ts";
 
 /** The payload type of spools opened by operators' tools. */
 export type RawData = Uint8Array | ReadableStream<Uint8Array>;
@@ -287,10 +286,3 @@ async function carryOut(
     throw error;
   }
 }
-
-/**
- * Takes an entry checked out by a consumer presumed dead (its checkout
- * older than `olderThanMs`) and puts it back in its queue, proving its age
- * again at the moment it acts; what it found.
- */
-export { reclaimStale };

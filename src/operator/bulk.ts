@@ -21,6 +21,7 @@ import {
   parseHistory,
 } from "../history.ts";
 import { LoopBudget } from "../loop_budget.ts";
+import { requeueStale } from "../stale_checkout.ts";
 import type { Disk } from "../protocol/mod.ts";
 import * as protocol from "../protocol/mod.ts";
 import {
@@ -34,7 +35,6 @@ import {
 } from "./actions.ts";
 import { describeEntry, type EntryInfo, summaryOf } from "./entry_info.ts";
 import { type EntryFilter, nameMatches, namesOnly } from "./filter.ts";
-import { reclaimStale } from "./force.ts";
 import { formatAge } from "./format.ts";
 import { listEntries } from "./listing.ts";
 
@@ -148,11 +148,17 @@ export async function runAction(
   if ("names" in target) {
     report.matched = target.names.length;
     for (const name of target.names) {
-      const found = locate(disk, queues, queue, name);
+      let found = locate(disk, queues, queue, name);
+      // Waiting and checked out at once: a claim in progress, or cut short
+      // by a crash; its claimer may be alive: as checked out.
+      if (found?.state === "waiting" && claimedToo(disk, found)) {
+        const details = describeEntry(disk, found.queue, name, true);
+        if (details !== undefined) found = summaryOf(details);
+      }
       if (found === undefined) report.notFound.push(name);
       else if (found.state === "waiting") picked.push(found);
       else {
-        const taken = takeForced(disk, found, options, report);
+        const taken = await takeForced(core, found, options, report);
         if (taken !== undefined) picked.push(taken);
       }
     }
@@ -312,6 +318,12 @@ function historyOf(disk: Disk, name: string): EntryHistory | undefined {
   }
 }
 
+/** Whether a waiting entry also has a name in its queue's checkouts. */
+function claimedToo(disk: Disk, entry: EntryInfo): boolean {
+  const held = { queue: entry.queue, checkout: true };
+  return protocol.statIn(disk, held, entry.name) !== undefined;
+}
+
 /**
  * Entry `name`, waiting or checked out, in `queue` (or, with none, in the
  * first queue where it is); undefined if it is not there.
@@ -335,15 +347,17 @@ export function locate(
 /**
  * A named entry that a consumer has checked out: left alone (reported),
  * or with `forceOlderThanMs` and a checkout older than that, put back in
- * its queue (or, in a dry run, reported as to be taken). Returns it as a
- * waiting entry when it is to be acted on.
+ * its queue through the exclusive steps of repair, which prove its age
+ * again as they act, the abandoned attempt recorded (or, in a dry run,
+ * reported as to be taken). Returns it as a waiting entry when it is to be
+ * acted on: a consumer may take it from its queue first, and then has it.
  */
-function takeForced(
-  disk: Disk,
+async function takeForced(
+  core: RawCore,
   entry: EntryInfo,
   options: ActOptions,
   report: ActionReport,
-): EntryInfo | undefined {
+): Promise<EntryInfo | undefined> {
   const { name, queue } = entry;
   const limit = options.forceOlderThanMs;
   const ageMs = entry.ageMs ?? 0;
@@ -358,27 +372,30 @@ function takeForced(
     );
   }
   if (options.dryRun) {
-    if (ageMs < limit) {
-      return leave(ageMs, tooYoung(limit));
-    }
+    if (ageMs <= limit) return leave(ageMs, tooYoung(limit));
     report.checkedOut.push({ name, queue, checkedOutMs: ageMs, taken: true });
     return { ...entry, state: "waiting", due: null };
   }
-  const reclaimed = reclaimStale(disk, queue, name, limit);
-  if (reclaimed.kind === "fresh") {
-    return leave(reclaimed.checkedOutMs, tooYoung(limit));
-  }
-  if (reclaimed.kind === "gone") {
-    report.notFound.push(name);
-    return undefined;
+  const result = await requeueStale(core, queue, name, limit);
+  switch (result.kind) {
+    case "fresh":
+      return leave(result.ageMs, tooYoung(limit));
+    case "changed":
+      return leave(
+        ageMs,
+        "left alone: it changed each time it was looked at (touched, saved or taken again by its consumer); look again",
+      );
+    case "gone":
+      report.notFound.push(name);
+      return undefined;
   }
   report.checkedOut.push({
     name,
     queue,
-    checkedOutMs: reclaimed.checkedOutMs,
+    checkedOutMs: result.ageMs,
     taken: true,
   });
-  const details = describeEntry(disk, queue, name, false);
+  const details = describeEntry(core.disk, queue, name, false);
   if (details === undefined) {
     // Taken at once by a consumer: it has it now.
     report.gone.push(name);

@@ -19,7 +19,16 @@
  * - Before each move of an entry to a new phase, the registry file and the
  *   moved file are stamped with now on the file system's clock, so that the
  *   monitor can tell a new phase from an old problem, whatever the clocks of
- *   the hosts that share the spool say.
+ *   the hosts that share the spool say. A claim stamps before it unlinks
+ *   the old name: a checkout is fresh from the instant it is anyone's.
+ * - JUDGE, THEN PROVE AGAIN AT THE ACT. A process that acts on a checkout
+ *   it does not hold (repair, an operator's force) acts only on the file it
+ *   judged: it proves, in the same turn as the link that makes its act
+ *   exclusive, that the linked file still carries the stamp it judged (see
+ *   `moveStale`, `finishClaim`, `finishSplit`, `finishMove`). A holder
+ *   proves its own stamp before every act on its checkout, and a removal
+ *   looks again after its unlink (see `verifyStamp`, `removeCheckedOut`):
+ *   a checkout taken away is never acted on by the one it was taken from.
  *
  * One question per file:
  * - `open.ts`: how a spool is opened (validated, created, its queues found).
@@ -53,9 +62,9 @@ export {
   removeWaiting,
   reserve,
   touchCheckout,
+  verifyStamp,
   writeData,
   writeQueueMetadata,
-  writeRegistryForRepair,
 } from "./moves.ts";
 export {
   type EntryFiles,
@@ -65,6 +74,7 @@ export {
   lookAtCheckouts,
   lookAtEntry,
   type LookOptions,
+  readCheckout,
   readData,
   readDataStream,
   readMetadata,
@@ -75,8 +85,15 @@ export {
   watchQueue,
 } from "./reads.ts";
 export {
+  changedAt,
+  copyPrefix,
   finishClaim,
+  finishMove,
+  finishSplit,
+  type Judged,
+  linkedLongAgo,
   moveDamaged,
+  moveStale,
   mtime,
   namesIn,
   removeLeftovers,
@@ -84,6 +101,10 @@ export {
   removeTmp,
   requeue,
   sameFile,
+  splitCutShort,
   splitDuplicate,
   statIn,
+  stillJudged,
+  tmpTime,
+  wake,
 } from "./leftovers.ts";

@@ -25,6 +25,7 @@ import {
   EntryNotFoundError,
   NameInUseError,
   NameNotReservedError,
+  PartialEnqueueError,
   SpoolError,
   toSpoolError,
 } from "../errors.ts";
@@ -149,8 +150,17 @@ export async function publish(
     });
     if (disk.strict) await disk.flushDir(layout.queueDir(queue), since);
   } catch (error) {
-    undoPublish(disk, queue, name, { ...state, reservedNow: !reservedEarlier });
-    throw toSpoolError(error, operation, final);
+    const failure = toSpoolError(error, operation, final);
+    const undone = undoPublish(disk, queue, name, {
+      ...state,
+      reservedNow: !reservedEarlier,
+    });
+    if (undone) throw failure;
+    throw new PartialEnqueueError([name], {
+      operation,
+      path: final,
+      cause: failure,
+    });
   }
 }
 
@@ -171,9 +181,11 @@ export interface PublishItem {
  * every `.data/NAME` and `.tmp/NAME` (and flushes them, strict), flushes
  * `.registry/` and `.data/` once, renames every `.tmp/NAME` into the queue,
  * then flushes the queue once. So n entries cost two waits for the disk,
- * not 2n. All or nothing: on failure every entry is taken back (those
- * published already, the way a consumer would take them) and every name's
- * files are removed, registry files included.
+ * not 2n. All or nothing, as far as it can be: on failure every entry is
+ * taken back (those published already, the way a consumer would take them)
+ * and every name's files are removed, registry files included; an entry a
+ * consumer took first is delivered, and named in the
+ * {@linkcode PartialEnqueueError} thrown.
  */
 export async function publishMany(
   disk: Disk,
@@ -234,11 +246,24 @@ export async function publishMany(
     });
     if (disk.strict) await disk.flushDir(layout.queueDir(queue), since);
   } catch (error) {
-    items.forEach((item, i) => undoPublish(disk, queue, item.name, states[i]));
-    throw toSpoolError(error, operation, layout.queueDir(queue));
+    const failure = toSpoolError(error, operation, layout.queueDir(queue));
+    const delivered = items.filter((item, i) =>
+      !undoPublish(disk, queue, item.name, states[i])
+    ).map((item) => item.name);
+    if (delivered.length === 0) throw failure;
+    throw new PartialEnqueueError(delivered, {
+      operation,
+      path: layout.queueDir(queue),
+      cause: failure,
+    });
   }
 }
 
+/**
+ * Takes back what a failed publish wrote. False if the entry was visible
+ * and could not be taken back: a consumer has it (or it could not be
+ * claimed, and still waits), so it is delivered, and its files stay.
+ */
 function undoPublish(
   disk: Disk,
   queue: string,
@@ -249,7 +274,7 @@ function undoPublish(
     wroteData: boolean;
     reservedNow: boolean;
   },
-): void {
+): boolean {
   const { layout } = disk;
   if (state.published) {
     // Visible already: take it back the way a consumer would. If another
@@ -257,21 +282,27 @@ function undoPublish(
     const checkedOut = layout.checkoutFile(queue, name);
     try {
       const waiting = layout.queueFile(queue, name);
-      if (!claim(disk, waiting, checkedOut, name, "enqueue entry")) return;
+      if (!claim(disk, waiting, checkedOut, name, "enqueue entry")) {
+        return false;
+      }
     } catch {
-      return;
+      return false;
     }
     disk.unlinkQuietly(checkedOut);
   }
   if (state.wroteTmp) disk.unlinkQuietly(layout.tmp(name));
   if (state.wroteData) disk.unlinkQuietly(layout.data(name));
   if (state.reservedNow) disk.unlinkQuietly(layout.registry(name));
+  return true;
 }
 
 /** What {@linkcode checkout} found. */
 export type CheckoutResult =
-  /** This process holds the entry; `text` is its metadata. */
-  | { held: true; text: string }
+  /**
+   * This process holds the entry; `text` is its metadata, `stamp` the time
+   * its claim stamped the checkout file with (see {@linkcode verifyStamp}).
+   */
+  | { held: true; text: string; stamp: Date }
   /**
    * It was not taken: another process has it or it is gone, or (with `due`)
    * it waits in its queue until then.
@@ -289,6 +320,14 @@ export type CheckoutResult =
  * consumer has since handled and put back with a later due time under the
  * same name. It costs no system call: the metadata is read from the same
  * open file. With `evenIfNotDue`, it is taken whatever its due time.
+ *
+ * A file with more names than the claim accounts for (its waiting name and
+ * the new checkout name) is refused too, the link undone: another name
+ * points at it, left by a split of a duplicated entry that a crash cut short
+ * (the copy's old name and its new one), and taking it under one name would
+ * hand the same file out under the other as well. Repair finishes such a
+ * split. (Where a network file system numbers no links, sshfs, every file
+ * shows one name and nothing is refused.)
  */
 export function checkout(
   disk: Disk,
@@ -298,7 +337,7 @@ export function checkout(
 ): CheckoutResult {
   let text = "";
   let due: Date | undefined;
-  const held = claim(
+  const stamp = claim(
     disk,
     disk.layout.queueFile(queue, name),
     disk.layout.checkoutFile(queue, name),
@@ -306,6 +345,7 @@ export function checkout(
     "check out entry",
     (path) => {
       const read = disk.fs.readTextStat(path);
+      if ((read.info.nlink ?? 1) > 2) return false;
       const mtime = read.info.mtime;
       if (
         !evenIfNotDue && mtime !== null &&
@@ -318,7 +358,9 @@ export function checkout(
       return true;
     },
   );
-  return held ? { held, text } : { held, due };
+  return stamp !== undefined
+    ? { held: true, text, stamp }
+    : { held: false, due };
 }
 
 /**
@@ -362,12 +404,13 @@ export function dueOf(disk: Disk, info: Deno.FileInfo): Date | undefined {
  * system that keeps coarser times than asked (sshfs keeps whole seconds)
  * gets the next whole second, so that no rounding makes an entry due early.
  */
-export function setDue(disk: Disk, path: string, due: Date): void {
+export function setDue(disk: Disk, path: string, due: Date): Date {
   const { fs } = disk;
   fs.touch(path, due);
   const kept = fs.stat(path).mtime;
-  if (kept === null || kept.getTime() >= due.getTime()) return;
-  fs.touch(path, new Date(Math.ceil(due.getTime() / 1000) * 1000));
+  if (kept === null || kept.getTime() >= due.getTime()) return due;
+  const rounded = new Date(Math.ceil(due.getTime() / 1000) * 1000);
+  fs.touch(path, rounded);
   // Still early: the file system cannot date a file that far ahead (ext4
   // stops in 2446, or in 2038 with small inodes); an entry must not become
   // due centuries early without a word.
@@ -378,16 +421,72 @@ export function setDue(disk: Disk, path: string, due: Date): void {
       { operation: "set due time", path },
     );
   }
+  return rounded;
 }
 
-/** Refreshes a checkout's age, for long jobs. */
-export function touchCheckout(disk: Disk, queue: string, name: string): void {
+/**
+ * Refreshes a checkout's age, for long jobs, once it has proved the
+ * checkout is still this process's (see {@linkcode verifyStamp}). Returns
+ * the new stamp.
+ */
+export function touchCheckout(
+  disk: Disk,
+  queue: string,
+  name: string,
+  stamp?: Date,
+): Date {
+  const operation = "touch checkout";
   const path = disk.layout.checkoutFile(queue, name);
+  verifyStamp(disk, path, stamp, operation);
   try {
-    stampPhase(disk, path, name);
+    return stampPhase(disk, path, name);
   } catch (error) {
-    throw toSpoolError(error, "touch checkout", path, EntryNotFoundError);
+    throw toSpoolError(error, operation, path, EntryNotFoundError);
   }
+}
+
+/**
+ * Proves that the checkout file at `path` is still the one this process
+ * holds: it is there, and carries the stamp this process gave it (or an
+ * older time: a file system with coarser times than asked keeps less).
+ * Throws {@linkcode EntryNotFoundError} otherwise.
+ *
+ * A later stamp means the entry was taken away meanwhile: repair (or an
+ * operator's force) put it back in its queue, which stamps it, and another
+ * consumer may have claimed it since, which stamps it again, under this
+ * very name (a claim moves one file between names, so its identity is no
+ * proof). Saving, rewriting or removing that file would rob that consumer.
+ * Every act of a holder on its checkout file is preceded by this proof, in
+ * the same turn of the event loop; between the two system calls another
+ * process can still act, a window of microseconds that no POSIX call
+ * closes (there is no unlink-if-unchanged); a removal looks again after
+ * its unlink (see {@linkcode removeCheckedOut}). Without `stamp` (a
+ * checkout this process did not make), only its existence is proved.
+ *
+ * @returns The checkout file's status.
+ */
+export function verifyStamp(
+  disk: Disk,
+  path: string,
+  stamp: Date | undefined,
+  operation: string,
+): Deno.FileInfo {
+  let info: Deno.FileInfo;
+  try {
+    info = disk.fs.lstat(path);
+  } catch (error) {
+    throw toSpoolError(error, operation, path, EntryNotFoundError);
+  }
+  const mtime = info.mtime;
+  if (
+    stamp !== undefined && mtime !== null && mtime.getTime() > stamp.getTime()
+  ) {
+    throw new EntryNotFoundError(
+      "the checkout was taken away: it was stamped again since this process held it (repair or an operator's --force put it back, and another consumer may hold it now)",
+      { operation, path },
+    );
+  }
+  return info;
 }
 
 /** How {@linkcode release} moves an entry, beyond where to. */
@@ -409,6 +508,18 @@ export interface ReleaseOptions {
   historyDurable?: boolean;
   /** When it is due in its new queue; now if left out. */
   due?: Date;
+  /**
+   * The stamp this process's claim (or last touch) gave the checkout file:
+   * each step first proves the checkout is still this process's (see
+   * {@linkcode verifyStamp}).
+   */
+  stamp?: Date;
+  /**
+   * Told the new stamp as soon as the checkout file is stamped for its
+   * move: should the move then fail, the holder still holds it, with that
+   * stamp.
+   */
+  restamped?: (stamp: Date) => void;
 }
 
 /**
@@ -427,11 +538,17 @@ export async function release(
   const operation = "save entry";
   const from = disk.layout.checkoutFile(queue, name);
   const to = disk.layout.queueFile(toQueue, name);
+  const { stamp } = options;
+  // Each step proves the checkout is still this process's just before it
+  // changes anything: an await separates them, and repair may have put the
+  // entry back meanwhile.
+  const held = () => verifyStamp(disk, from, stamp, operation);
   if (options.history !== undefined) {
     const registry = disk.layout.registry(name);
     const since = disk.mark();
     const durable = options.historyDurable ?? true;
     await replace(disk, registry, name, options.history, operation, {
+      verify: held,
       flush: durable,
     });
     if (disk.strict && durable) {
@@ -443,9 +560,21 @@ export async function release(
     }
   }
   if (options.metadata !== undefined) {
-    await replace(disk, from, name, options.metadata, operation);
+    // The new file keeps the checkout's stamp: it is still the same
+    // checkout, and its holder's proof of it.
+    await replace(disk, from, name, options.metadata, operation, {
+      verify: held,
+      date: stamp,
+    });
   }
-  if (!moveToPhase(disk, from, to, name, operation, options.due)) {
+  // Proved just now, if the metadata was replaced.
+  const verify = options.metadata === undefined ? held : undefined;
+  if (
+    !moveToPhase(disk, from, to, name, operation, options.due, {
+      verify,
+      restamped: options.restamped,
+    })
+  ) {
     throw new EntryNotFoundError("not found", { operation, path: from });
   }
 }
@@ -470,9 +599,23 @@ export interface RemoveOptions {
    * their unlinks overlap.
    */
   overlapped?: boolean;
+  /**
+   * The stamp this process's claim (or last touch) gave the checkout file:
+   * the removal first proves the checkout is still this process's (see
+   * {@linkcode verifyStamp}).
+   */
+  stamp?: Date;
 }
 
-/** Removes a checked-out entry: metadata, then payload, then registry. */
+/**
+ * Removes a checked-out entry: metadata, then payload, then registry, once
+ * it has proved the checkout is still this process's (see
+ * {@linkcode verifyStamp}). After the unlink of the metadata file it looks
+ * whether the entry's queue holds the same file: a requeue in flight, which
+ * linked it there between the proof and the unlink (see `afterRemoval`).
+ * If that requeue goes through, the entry lives on, waiting, and the
+ * removal stops there with {@linkcode EntryNotFoundError}.
+ */
 export async function removeCheckedOut(
   disk: Disk,
   queue: string,
@@ -480,17 +623,100 @@ export async function removeCheckedOut(
   options: RemoveOptions = {},
 ): Promise<void> {
   const stampedAt = options.registryStampedAt;
+  const operation = "remove entry";
+  const path = disk.layout.checkoutFile(queue, name);
+  let held: Deno.FileInfo | undefined;
   await remove(
     disk,
-    disk.layout.checkoutFile(queue, name),
+    path,
     disk.layout.checkoutDir(queue),
     name,
     {
       registryFresh: stampedAt !== undefined &&
         performance.now() - stampedAt < FRESH_STAMP_MS,
       overlapped: options.overlapped,
+      verify: () => {
+        held = verifyStamp(disk, path, options.stamp, operation);
+      },
+      // A requeue that linked the entry back into its queue between the
+      // proof and the unlink: see afterRemoval.
+      unlinked: () =>
+        options.stamp === undefined || held === undefined
+          ? undefined
+          : afterRemoval(disk, queue, name, held, options.stamp),
     },
   );
+}
+
+/** How long a removal waits for a claim of its file in flight to settle. */
+const SETTLE_MS = 1_000;
+
+/**
+ * After a holder's unlink of its checkout name: whether the entry's queue
+ * holds the same file, linked there between the holder's proof and its
+ * unlink by a requeue (or a move of repair's) in flight. That claim either
+ * stamps the file and goes on (the holder was past the checkout limit: it
+ * was robbed, and the entry lives on, waiting, so its payload and registry
+ * file must stay), or finds the file is not the one it judged and unlinks
+ * its link again (the removal goes on). Which, the file's stamp tells, once
+ * the claim is done: THE REMOVAL WAITS FOR IT, a few milliseconds at most
+ * (the claim runs in one turn of its process), up to a second if that
+ * process is stopped; still undecided then, that claimer is presumed dead
+ * with the file under its link alone, and the entry lives on there. Once
+ * the link is undone, a consumer may have claimed the file through it in
+ * the meantime (under the checkout name this removal freed): then too the
+ * entry lives on, that consumer's.
+ *
+ * @throws {EntryNotFoundError} If the entry lives on in its queue.
+ */
+function afterRemoval(
+  disk: Disk,
+  queue: string,
+  name: string,
+  held: Deno.FileInfo,
+  stamp: Date,
+): Promise<void> | undefined {
+  const waiting = disk.layout.queueFile(queue, name);
+  const robbed = () =>
+    new EntryNotFoundError(
+      "the checkout was taken away as it was removed: repair put it back in its queue, where it waits again",
+      {
+        operation: "remove entry",
+        path: disk.layout.checkoutFile(queue, name),
+      },
+    );
+  /** True once settled: nothing there, or a claim undone. */
+  const settled = (): boolean => {
+    let info: Deno.FileInfo;
+    try {
+      info = disk.fs.lstat(waiting);
+    } catch {
+      return true;
+    }
+    if (info.ino !== held.ino || info.dev !== held.dev) return true;
+    if ((info.mtime?.getTime() ?? 0) > stamp.getTime()) throw robbed();
+    return false;
+  };
+  // The usual case, nothing there, costs one look and no wait.
+  if (settled()) return undefined;
+  return (async () => {
+    const started = performance.now();
+    for (;;) {
+      await new Promise((resolve) => setTimeout(resolve, 2));
+      if (settled()) break;
+      if (performance.now() - started > SETTLE_MS) throw robbed();
+    }
+    // Undone, or claimed by a consumer through that link meanwhile (it
+    // links the checkout name this removal just freed): then the entry
+    // lives on, another's.
+    let info: Deno.FileInfo;
+    try {
+      info = disk.fs.lstat(disk.layout.checkoutFile(queue, name));
+    } catch {
+      return;
+    }
+    if (info.ino === held.ino && info.dev === held.dev) throw robbed();
+  })();
 }
 
 /** Removes a waiting entry without a checkout. */
@@ -528,31 +754,6 @@ export async function writeQueueMetadata(
   await replace(disk, path, name, metadata, operation, { due });
 }
 
-/**
- * Replaces an entry's registry file (its history) for a process that does
- * not hold the entry: repair, about to put back a checkout whose consumer
- * is presumed dead. It writes through `.tmp/NAME.repair`, not `.tmp/NAME`,
- * which that consumer, should it be alive after all, may be using.
- */
-export async function writeRegistryForRepair(
-  disk: Disk,
-  name: string,
-  text: string,
-): Promise<void> {
-  const operation = "record abandoned attempt";
-  const path = disk.layout.registry(name);
-  const tmp = `${disk.layout.tmp(name)}.repair`;
-  const since = disk.mark();
-  await replace(disk, path, name, text, operation, { tmp });
-  if (disk.strict) {
-    try {
-      await disk.flushDir(disk.layout.registryDir, since);
-    } catch (error) {
-      throw toSpoolError(error, operation, path);
-    }
-  }
-}
-
 /** Replaces a payload atomically through `.tmp/NAME`. */
 export async function writeData(
   disk: Disk,
@@ -575,6 +776,8 @@ export async function writeData(
  * Moves an entry's metadata file to a new phase, for the process that holds
  * it: stamps it and the registry file (or dates the file with its due
  * time), then renames it. False if it was gone (taken away by repair).
+ * `options.verify`, given, runs first and throws if the holder holds it no
+ * more; `options.restamped` is told the new stamp.
  *
  * A due time needs no flush of its own: it changes the file before the
  * rename does, and a journaled file system keeps the changes to one file in
@@ -587,10 +790,14 @@ export function moveToPhase(
   name: string,
   operation: string,
   due?: Date,
+  options: { verify?: () => void; restamped?: (stamp: Date) => void } = {},
 ): boolean {
+  options.verify?.();
   try {
-    stampPhase(disk, from, name);
-    if (due !== undefined) setDue(disk, from, due);
+    const stamp = stampPhase(disk, from, name);
+    options.restamped?.(stamp);
+    // Dated, it carries its due time: its holder's proof from then on.
+    if (due !== undefined) options.restamped?.(setDue(disk, from, due));
     renameVerified(disk, from, to);
     return true;
   } catch (error) {
@@ -623,11 +830,22 @@ export function moveToPhase(
  * the unlink changes the file after the link did, and a journaled file
  * system keeps the changes to one file in order.
  *
+ * THE STAMP COMES BEFORE THE UNLINK. Whoever judges a checkout stale
+ * (repair, an operator's force) re-proves it at the moment it acts by
+ * looking at the file it has linked: still the old stamp it judged, or
+ * not. A claim that unlinked `from` before stamping would, for a moment,
+ * hold a fresh checkout that still looks abandoned, and could lose it.
+ * Stamped first, a checkout is fresh from the instant it is anyone's.
+ *
  * A `check`, given, looks at the file once linked and before it is
  * stamped; if it says no, or throws, the link is undone and the file stays
- * where it was, untouched.
+ * where it was, untouched. It runs in the same turn as the link and the
+ * unlink: whoever judges and then acts re-proves its judgement there.
+ * `stampAt`, given, is the stamp (a due time the file keeps); now by
+ * default.
  *
- * @returns True if this process now holds the entry at `to`.
+ * @returns The time the entry was stamped with, if this process now holds
+ * it at `to`; undefined otherwise.
  */
 export function claim(
   disk: Disk,
@@ -636,9 +854,10 @@ export function claim(
   name: string,
   operation: string,
   check?: (to: string) => boolean,
-): boolean {
+  stampAt?: Date,
+): Date | undefined {
   const { fs } = disk;
-  if (!link(disk, from, to, operation)) return false;
+  if (!link(disk, from, to, operation)) return undefined;
   if (check !== undefined) {
     let keep = false;
     try {
@@ -646,12 +865,12 @@ export function claim(
     } finally {
       if (!keep) disk.unlinkQuietly(to);
     }
-    if (!keep) return false;
+    if (!keep) return undefined;
   }
   try {
-    stampPhase(disk, to, name);
+    const stamp = stampPhase(disk, to, name, stampAt);
     fs.remove(from);
-    return true;
+    return stamp;
   } catch (error) {
     // Both names stand: the monitor reports it, repair finishes the move.
     if (!(error instanceof Deno.errors.NotFound) && exists(disk, from)) {
@@ -662,10 +881,10 @@ export function claim(
   try {
     links = fs.lstat(to).nlink ?? 1;
   } catch {
-    return false;
+    return undefined;
   }
   if (links > 1) disk.unlinkQuietly(to);
-  return false;
+  return undefined;
 }
 
 /**
@@ -723,9 +942,11 @@ function exists(disk: Disk, path: string): boolean {
 }
 
 /**
- * Replaces `target` (which must exist) by writing `.tmp/NAME` (or
- * `options.tmp`), dating it with `options.due` if given, flushing it
- * (strict) and renaming it over `target`.
+ * Replaces `target` (which must exist) by writing `.tmp/NAME`, dating it
+ * with `options.due` (a due time) or `options.date` (a stamp to keep) if
+ * given, flushing it (strict) and renaming it over `target`. Just before
+ * the rename, `options.verify` (if given) proves the caller may still
+ * replace it, and throws if not.
  */
 async function replace(
   disk: Disk,
@@ -733,9 +954,15 @@ async function replace(
   name: string,
   content: FileContent,
   operation: string,
-  options: { due?: Date; tmp?: string; flush?: boolean } = {},
+  options: {
+    due?: Date;
+    date?: Date;
+    verify?: () => void;
+    flush?: boolean;
+  } = {},
 ): Promise<void> {
-  const { due, tmp = disk.layout.tmp(name), flush = true } = options;
+  const { due, date, flush = true } = options;
+  const tmp = disk.layout.tmp(name);
   const { fs } = disk;
   await disk.withTmp(name, async () => {
     try {
@@ -743,14 +970,17 @@ async function replace(
         const file = await writeTmp(disk, tmp, content);
         try {
           if (due !== undefined) setDue(disk, tmp, due);
+          else if (date !== undefined) fs.touch(tmp, date);
           if (disk.strict && flush) await file!.sync();
         } finally {
           file?.close();
         }
       });
-      // Check the target is still there just before replacing it, so that
-      // an entry taken away meanwhile is not recreated.
-      fs.stat(target);
+      // Check the target is still there (or still the caller's) just
+      // before replacing it, so that an entry taken away meanwhile is not
+      // recreated.
+      if (options.verify !== undefined) options.verify();
+      else fs.stat(target);
       fs.rename(tmp, target);
     } catch (error) {
       disk.unlinkQuietly(tmp);
@@ -769,12 +999,20 @@ async function remove(
   metadataPath: string,
   metadataDir: string,
   name: string,
-  options: { registryFresh?: boolean; overlapped?: boolean } = {},
+  options: {
+    registryFresh?: boolean;
+    overlapped?: boolean;
+    verify?: () => void;
+    unlinked?: () => Promise<void> | undefined;
+  } = {},
 ): Promise<void> {
   const { registryFresh = false, overlapped = false } = options;
   const operation = "remove entry";
   const { fs, layout } = disk;
   const since = disk.mark();
+  // Before anything changes: a checkout taken away is not this caller's to
+  // remove.
+  options.verify?.();
   try {
     if (!registryFresh) {
       try {
@@ -782,8 +1020,11 @@ async function remove(
       } catch (error) {
         if (!(error instanceof Deno.errors.NotFound)) throw error;
       }
+      // Proved again, right before the unlink.
+      options.verify?.();
     }
     fs.remove(metadataPath);
+    await options.unlinked?.();
     // The entry is invisible once this unlink is durable; only then may its
     // payload go, or a power cut could bring back an entry with no data.
     if (disk.strict) await disk.flushDir(metadataDir, since);
@@ -834,6 +1075,25 @@ async function writeNew(
   if (disk.strict) return await disk.fs.createFile(path, content);
   await disk.fs.writeFile(path, content, { createNew: true });
   return undefined;
+}
+
+/**
+ * Writes a new file exclusively, flushed in strict durability, and closes
+ * it: a file to be renamed over another later.
+ */
+export async function writeNewFile(
+  disk: Disk,
+  path: string,
+  content: FileContent,
+): Promise<void> {
+  await disk.io(async () => {
+    const file = await writeNew(disk, path, content);
+    try {
+      if (disk.strict) await file!.sync();
+    } finally {
+      file?.close();
+    }
+  });
 }
 
 /** A new file being written by {@linkcode writeFlushed}. */
@@ -902,10 +1162,16 @@ async function settleAll(promises: Promise<unknown>[]): Promise<void> {
 
 /**
  * Stamps a file that enters a new phase, and the entry's registry file,
- * with now on the file system's clock: the monitor dates phases by it.
+ * with now on the file system's clock (or `at`: a due time kept): the
+ * monitor dates phases by it.
  */
-export function stampPhase(disk: Disk, path: string, name: string): void {
-  const now = disk.clock.now();
+export function stampPhase(
+  disk: Disk,
+  path: string,
+  name: string,
+  at?: Date,
+): Date {
+  const now = at ?? disk.clock.now();
   disk.fs.touch(path, now);
   try {
     disk.fs.touch(disk.layout.registry(name), now);
@@ -914,4 +1180,5 @@ export function stampPhase(disk: Disk, path: string, name: string): void {
     // it does not stop the entry from moving on.
     if (!(error instanceof Deno.errors.NotFound)) throw error;
   }
+  return now;
 }

@@ -43,6 +43,24 @@ export function readMetadata(
   }
 }
 
+/**
+ * Reads a checked-out entry's metadata text and its checkout file's
+ * modification time (its stamp), from the same open file.
+ */
+export function readCheckout(
+  disk: Disk,
+  queue: string,
+  name: string,
+): { text: string; mtime: Date | undefined } {
+  const path = disk.layout.checkoutFile(queue, name);
+  try {
+    const { text, info } = disk.fs.readTextStat(path);
+    return { text, mtime: info.mtime ?? undefined };
+  } catch (error) {
+    throw toSpoolError(error, "read metadata", path, EntryNotFoundError);
+  }
+}
+
 /** Watches a queue directory for entries arriving. */
 export function watchQueue(disk: Disk, queue: string): DirWatcher {
   const path = disk.layout.queueDir(queue);

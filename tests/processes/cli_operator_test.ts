@@ -398,6 +398,37 @@ Deno.test("cli mv and rm of a checked-out entry: who holds it since when, refuse
   assert.equal((await cli(dir, ["check", dir])).code, 0);
 });
 
+Deno.test("cli mv and rm --force of a claim cut short: the claim is finished, and the entry moved or removed once", async () => {
+  await using tmp = await tempDir();
+  const dir = tmp.path;
+  const spool = await Spool.create(dir, { queues: ["a", "b"] });
+  // Consumers linked the checkout names and were killed before unlinking
+  // the waiting ones: each entry is one file in a/ and a/.checkout/.
+  const cutShort = async () => {
+    const { name } = await spool.enqueue("a", {}, new Uint8Array([1]));
+    Deno.linkSync(`${dir}/a/${name}`, `${dir}/a/.checkout/${name}`);
+    age(`${dir}/a/${name}`, 15 * MINUTE);
+    return name;
+  };
+  // Its link (change time) cannot be aged by hand: a limit of 0.
+  const force = ["--force", "--max-checked-out-age", "0ms"];
+  const moved = await cutShort();
+  let r = await cli(dir, ["mv", dir, "a", moved, "b", ...force]);
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stdout, new RegExp(`^moved ${moved} from a to b`));
+  assert.deepEqual(await spool.list("a"), []);
+  assert.deepEqual((await spool.list("b")).map((e) => e.name), [moved]);
+  const removed = await cutShort();
+  r = await cli(dir, ["rm", dir, "a", removed, ...force]);
+  assert.equal(r.code, 0, r.stderr);
+  assert.deepEqual(await spool.list("a"), []);
+  assert.ok(
+    [...Deno.readDirSync(`${dir}/.registry`)].every((f) => f.name === moved),
+  );
+  r = await cli(dir, ["check", dir, "--work-in-progress", "0ms"]);
+  assert.equal(r.code, 0, r.stdout);
+});
+
 Deno.test("cli show: a huge payload is streamed, a bounded preview shown, --json of binary never crashes", async () => {
   await using tmp = await tempDir();
   const dir = tmp.path;

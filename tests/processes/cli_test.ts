@@ -121,6 +121,44 @@ Deno.test("cli: enqueue from a data file, binary payloads", async () => {
   assert.equal(json.dataBase64, btoa("\x00\x01\x02\xff"));
 });
 
+Deno.test("cli: check and repair of a damaged entry moved aside: in quarantine, not a problem", async () => {
+  await using tmp = await tempDir();
+  const dir = tmp.path;
+  const spool = await Spool.create(dir, { queues: ["q", "dead"] });
+  const { name } = await spool.enqueue("q", {}, new Uint8Array([1]));
+  await Deno.remove(`${dir}/.data/${name}`);
+  const now = ["--work-in-progress", "0ms"];
+  let r = await cli(dir, ["check", dir, ...now]);
+  assert.equal(r.code, 1);
+  r = await cli(dir, [
+    "repair",
+    dir,
+    "--apply",
+    "--damaged-to",
+    "dead",
+    ...now,
+  ]);
+  assert.equal(r.code, 0, r.stdout);
+  assert.match(r.stdout, new RegExp(`^moved q/${name} to dead: damaged`));
+  r = await cli(dir, ["check", dir, ...now]);
+  assert.deepEqual(
+    [r.code, r.stdout],
+    [0, `${dir}: no problems (1 quarantined: ${name} in dead)\n`],
+  );
+  // A second repair moves nothing, and leaves nothing alone.
+  r = await cli(dir, [
+    "repair",
+    dir,
+    "--apply",
+    "--damaged-to",
+    "dead",
+    ...now,
+  ]);
+  assert.equal(r.code, 0, r.stdout);
+  assert.doesNotMatch(r.stdout, /moved|left alone/);
+  assert.match(r.stdout, /1 quarantined/);
+});
+
 Deno.test("cli: check and repair, with exit codes and JSON", async () => {
   await using tmp = await tempDir();
   const dir = tmp.path;

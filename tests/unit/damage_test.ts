@@ -52,10 +52,11 @@ Deno.test("damage: a missing payload is reported, left with advice, or moved asi
   const history = await moved.direct.readHistory();
   assert.equal(history.failures[0].kind, "damaged");
   assert.match(history.failures[0].message, /payload is missing/);
-  // Still damaged where it is now, but out of the consumers' way.
-  assert.deepEqual(summary(await monitor.runOnce()), [
-    `damaged ${entry.name} damaged`,
-  ]);
+  // Still damaged where it is now, but out of the consumers' way: in
+  // quarantine, not a problem.
+  assert.deepEqual(await monitor.runOnce(), []);
+  const { quarantined } = await monitor.check();
+  assert.deepEqual(quarantined.map((q) => q.queue), ["damaged"]);
   await assert.rejects(
     monitor.repair({ damagedTo: "nowhere" }),
     RangeError,
@@ -174,5 +175,82 @@ Deno.test("damage: a copy checked out by a live consumer keeps the name; the wai
   );
   await job.remove();
   assert.equal((await spool.list("b")).length, 1);
+  assert.deepEqual(await monitor.runOnce(), []);
+});
+
+Deno.test("damage: a split that a crash cut short is finished, never split again, and its copy is handled once", async () => {
+  await using tmp = await tempDir();
+  const dir = tmp.path;
+  const spool = await Spool.create(dir, {
+    queues: ["a", "b"],
+    metadata: jsonMetadata<{ n: number }>(),
+  });
+  const entry = await spool.enqueue("a", { n: 1 }, new Uint8Array([7]));
+  const name = entry.name;
+  Deno.writeTextFileSync(`${dir}/b/${name}`, '{"n":2}');
+  // Repair began to split b's copy: it reserved the copy's name, linked its
+  // payload and its new name, and was killed before unlinking the old one.
+  const copy = `${name}-copy-0badc0de`;
+  Deno.writeTextFileSync(`${dir}/.registry/${copy}`, "");
+  Deno.linkSync(`${dir}/.data/${name}`, `${dir}/.data/${copy}`);
+  Deno.linkSync(`${dir}/b/${name}`, `${dir}/b/${copy}`);
+  // No consumer of b takes the file under either name meanwhile: it has
+  // more names than a claim accounts for.
+  await using reader = spool.reader("b");
+  assert.equal(await reader.dequeueAvailable(), undefined);
+  const monitor = await Monitor.create(dir, NOW);
+  assert.deepEqual(summary(await monitor.runOnce()), [
+    `duplicated ${name} a,b`,
+  ]);
+  const report = await monitor.repair({ dryRun: false });
+  assert.deepEqual(
+    report.actions.map((a) => `${a.kind} ${"newName" in a ? a.newName : ""}`),
+    [`finish-split ${copy}`],
+  );
+  assert.deepEqual(await monitor.runOnce(), []);
+  // Each copy is one entry, taken once.
+  const handled: string[] = [];
+  for (const queue of ["a", "b"] as const) {
+    await using consumer = spool.reader(queue);
+    for (;;) {
+      const job = await consumer.dequeueAvailable();
+      if (job === undefined) break;
+      handled.push(`${queue}/${job.name} n=${job.metadata.n}`);
+      await job.remove();
+    }
+  }
+  assert.deepEqual(handled, [`a/${name} n=1`, `b/${copy} n=2`]);
+  assert.deepEqual(await monitor.runOnce(), []);
+});
+
+Deno.test("damage: one file under names in two queues (a requeue cut short while its consumer saved elsewhere) keeps one name, never split", async () => {
+  await using tmp = await tempDir();
+  const dir = tmp.path;
+  const spool = await Spool.create(dir, {
+    queues: ["a", "b"],
+    metadata: jsonMetadata<{ n: number }>(),
+  });
+  const { name } = await spool.enqueue("a", { n: 1 }, new Uint8Array([7]));
+  // The requeue linked a/NAME back and was killed; its consumer had saved
+  // the entry to b meanwhile.
+  Deno.linkSync(`${dir}/a/${name}`, `${dir}/b/${name}`);
+  const monitor = await Monitor.create(dir, NOW);
+  const [problem] = await monitor.runOnce();
+  assert.equal(problem.kind, "duplicated");
+  assert.equal(problem.sameFile, true);
+  const report = await monitor.repair({ dryRun: false });
+  assert.deepEqual(report.actions.map((a) => a.kind), ["finish-claim"]);
+  assert.deepEqual(await monitor.runOnce(), []);
+  const handled: string[] = [];
+  for (const queue of ["a", "b"] as const) {
+    await using consumer = spool.reader(queue);
+    for (;;) {
+      const job = await consumer.dequeueAvailable();
+      if (job === undefined) break;
+      handled.push(job.name);
+      await job.remove();
+    }
+  }
+  assert.deepEqual(handled, [name]);
   assert.deepEqual(await monitor.runOnce(), []);
 });

@@ -21,6 +21,7 @@ import {
   DiskFullError,
   jsonMetadata,
   Monitor,
+  PartialEnqueueError,
   type Problem,
   Spool,
   SpoolError,
@@ -28,6 +29,8 @@ import {
 import { checkout, tryCheckout } from "../../expert.ts";
 import { openMonitor } from "../../src/monitor.ts";
 import { openSpool } from "../../src/spool.ts";
+import { type FileSystem, realFileSystem } from "../../src/fs.ts";
+import { tempDir } from "../_helpers/temp_dir.ts";
 import {
   type Call,
   FAULT_KINDS,
@@ -35,6 +38,7 @@ import {
   faultSteps,
   FaultyFs,
   type Hit,
+  osError,
 } from "../_helpers/faulty_fs.ts";
 
 const QUEUES = ["in", "out", "dead"] as const;
@@ -413,12 +417,13 @@ const SCENARIOS: Scenario[] = [
       const monitor = await faultyMonitor(context);
       return () => monitor.repair({ dryRun: false });
     },
-    // The abandoned attempt is recorded first, best effort: a failure to
-    // record it does not stop the requeue.
+    // The abandoned attempt is recorded with the move: if it cannot be,
+    // or the move fails, repair leaves the checkout alone and reports why
+    // (a rename of the history that happened and answered EIO leaves it
+    // recorded, and the checkout where it was).
     before: { place: "in/.checkout", attempts: [0, 1] },
-    after: { place: "in", attempts: [0, 1] },
-    ridesOut: (hit, kind) =>
-      verifiedOrRetried(hit, kind) || hit.path.endsWith(".repair"),
+    after: { place: "in", attempts: [1] },
+    ridesOut: () => true,
   },
   {
     name: "repair: delete leftovers",
@@ -837,4 +842,50 @@ Deno.test({
     }
     assert.deepEqual(wrong, []);
   },
+});
+
+// The queue's flush after the renames fails, and a consumer has taken an
+// entry in between: it cannot be taken back, so it is delivered, and the
+// producer is told which, so as not to make it twice.
+Deno.test("faults: an enqueue whose queue flush failed after a consumer took an entry names it as delivered", async () => {
+  for (const many of [false, true]) {
+    await using tmp = await tempDir();
+    const dir = tmp.path;
+    let taken: string | undefined;
+    let armed = false;
+    const failing: FileSystem = {
+      ...realFileSystem,
+      syncDir(path) {
+        if (!armed || path !== `${dir}/in`) return realFileSystem.syncDir(path);
+        // A consumer took the first entry just before the flush failed.
+        taken = [...Deno.readDirSync(path)]
+          .filter((e) => e.isFile).map((e) => e.name).sort()[0];
+        Deno.linkSync(`${path}/${taken}`, `${path}/.checkout/${taken}`);
+        Deno.removeSync(`${path}/${taken}`);
+        return Promise.reject(osError("EIO", `fsync ${path}`));
+      },
+    };
+    const spool = await openSpool(failing, dir, SPOOLABLE, {
+      createIfMissing: true,
+    });
+    armed = true;
+    const call = many
+      ? spool.enqueueMany(
+        "in",
+        [1, 2, 3].map((n) => ({ metadata: { n }, data: SUBJECT_DATA })),
+      )
+      : spool.enqueue("in", M1, SUBJECT_DATA);
+    const error = await call.catch((e) => e);
+    assert.ok(error instanceof PartialEnqueueError, String(error));
+    assert.deepEqual(error.delivered, [taken]);
+    assert.match(error.message, /delivered all the same/);
+    // The others were taken back, whole; the delivered one is the
+    // consumer's.
+    assert.deepEqual(await spool.list("in"), []);
+    assert.deepEqual(
+      [...Deno.readDirSync(`${dir}/.registry`)].map((e) => e.name),
+      [taken],
+    );
+    assert.ok(Deno.lstatSync(`${dir}/in/.checkout/${taken}`).isFile);
+  }
 });

@@ -281,7 +281,8 @@ Deno.test("repair: a stale checkout without its data is reported, never requeued
   const report = await monitor.repair({ dryRun: false });
   assert.deepEqual(report.actions, []);
   assert.equal(report.leftAlone.length, 1);
-  assert.match(report.leftAlone[0].reason, /payload is missing/);
+  assert.match(report.leftAlone[0].problem.reason ?? "", /payload is missing/);
+  assert.match(report.leftAlone[0].reason, /damagedTo/);
   assert.deepEqual(await spool.list("q"), []);
   await assert.rejects(job.dataFile.load(), EntryNotFoundError);
 });

@@ -65,14 +65,18 @@ Deno.test("protocol: strict durability flushes before publishing and before unli
     "unlink a/0002",
   ]);
   assert.deepEqual(steps.save, [
+    // Still this process's checkout (see protocol.verifyStamp).
+    "lstat a/.checkout/0002",
     "touch a/.checkout/0002",
     "touch .registry/0002",
     "rename a/.checkout/0002 -> b/0002",
   ]);
   assert.deepEqual(steps["save with metadata"], [
     "write-new .tmp/0002",
+    // The new file keeps the checkout's stamp.
+    "touch .tmp/0002",
     "sync .tmp/0002",
-    "stat b/.checkout/0002",
+    "lstat b/.checkout/0002",
     "rename .tmp/0002 -> b/.checkout/0002",
     "touch b/.checkout/0002",
     "touch .registry/0002",
@@ -80,7 +84,10 @@ Deno.test("protocol: strict durability flushes before publishing and before unli
   ]);
   // The claim stamped the registry file just now: no second stamp.
   assert.deepEqual(steps.remove, [
+    "lstat a/.checkout/0002",
     "unlink a/.checkout/0002",
+    // Not linked back into its queue meanwhile (a requeue racing).
+    "lstat a/0002",
     "syncdir a/.checkout",
     "unlink .data/0002",
     "unlink .registry/0002",
@@ -88,8 +95,12 @@ Deno.test("protocol: strict durability flushes before publishing and before unli
   // Claimed by someone else, or long ago: the stamp dates the removal, so
   // that leftovers of a removal cut short look like work in progress.
   assert.deepEqual(steps["remove, not claimed here"], [
+    "lstat a/.checkout/0003",
     "touch .registry/0003",
+    // Proved again right before the unlink, and looked at after it.
+    "lstat a/.checkout/0003",
     "unlink a/.checkout/0003",
+    "lstat a/0003",
     "syncdir a/.checkout",
     "unlink .data/0003",
     "unlink .registry/0003",
@@ -114,7 +125,9 @@ Deno.test("protocol: relaxed durability makes the same moves with no flush", asy
     "rename .tmp/0002 -> a/0002",
   ]);
   assert.deepEqual(steps.remove, [
+    "lstat a/.checkout/0002",
     "unlink a/.checkout/0002",
+    "lstat a/0002",
     "unlink .data/0002",
     "unlink .registry/0002",
   ]);

@@ -14,6 +14,7 @@ import { type FileSystem, realFileSystem } from "../../src/fs.ts";
 import { openSpool } from "../../src/spool.ts";
 import { Spool } from "../../mod.ts";
 import { checkout } from "../../expert.ts";
+import { RecordingFileSystem } from "../_helpers/recording_fs.ts";
 import { tempDir } from "../_helpers/temp_dir.ts";
 
 type Q = "in" | "dead" | "damaged";
@@ -124,6 +125,69 @@ Deno.test("delay: making an entry due wakes a waiting reader; checkout of a dela
     await spool.entry("in", "gone").direct.readDue().catch((e) => e.name),
     "EntryNotFoundError",
   );
+});
+
+Deno.test("delay: a due time moved earlier, still ahead, wakes a waiting reader at the new time", async () => {
+  await using dir = await tempDir();
+  const fs = new RecordingFileSystem(dir.path);
+  const spool = await openSpool(fs, dir.path, {
+    queues,
+    metadata: jsonMetadata<{ n: number }>(),
+  }, { createIfMissing: true });
+  const { name } = await spool.enqueue("in", { n: 1 }, new Uint8Array(), {
+    delay: 60_000,
+  });
+  await using reader = spool.reader("in");
+  const waiting = reader.dequeue();
+  // The reader met the entry, learnt its due time, and waits for it.
+  await fs.completed(`link in/${name} -> in/.checkout/${name}`, 1);
+  await new Promise((resolve) => setTimeout(resolve, 50));
+  // Another process moves its due time to a moment from now.
+  const soon = new Date(Date.now() + 300);
+  Deno.utimeSync(`${dir.path}/in/${name}`, soon, soon);
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(
+      () => reject(new Error("not taken by its new due time")),
+      10_000,
+    );
+  });
+  try {
+    const job = await Promise.race([waiting, late]);
+    assert.equal(job?.name, name);
+    assert.ok(Date.now() >= soon.getTime() - 5, "not before its due time");
+    await job?.remove();
+  } finally {
+    clearTimeout(timer);
+  }
+});
+
+Deno.test("delay: a delayed enqueue killed before its rename is cleared once older than the tmp limit, not at its due time", async () => {
+  await using dir = await tempDir();
+  const spool = await open(dir.path);
+  // A producer wrote the entry's files, dated .tmp/NAME with its due time a
+  // year ahead, and was killed before the rename that publishes it.
+  const name = await spool.reserveName(undefined);
+  const yearAhead = new Date(Date.now() + 365 * 86_400_000);
+  Deno.writeFileSync(`${dir.path}/.data/${name}`, new Uint8Array([1]));
+  Deno.writeTextFileSync(`${dir.path}/.tmp/${name}`, '{"n":1}');
+  Deno.utimeSync(`${dir.path}/.tmp/${name}`, yearAhead, yearAhead);
+  // Its change time says when it was written (it cannot be set back by
+  // hand): limits of 0 stand for "a while ago".
+  const monitor = await Monitor.create(dir.path, {
+    limits: { maxTmpFileAgeMs: 0, workInProgressMs: 0 },
+  });
+  const problems = await monitor.runOnce();
+  assert.ok(
+    problems.some((p) => p.kind === "too-old" && p.dirs[0] === "tmp"),
+    JSON.stringify(problems),
+  );
+  const report = await monitor.repair({ dryRun: false });
+  assert.deepEqual(report.actions.map((a) => a.kind), ["delete-leftovers"]);
+  assert.deepEqual(report.leftAlone, []);
+  for (const sub of [".registry", ".data", ".tmp"]) {
+    assert.deepEqual([...Deno.readDirSync(`${dir.path}/${sub}`)], [], sub);
+  }
 });
 
 Deno.test("delay: rewriting a delayed entry's metadata keeps its due time; the monitor does not call it old", async () => {
