@@ -499,7 +499,10 @@ export class QueueReaderImpl<Q extends string, M, D>
       }
     };
     await Promise.all(Array.from({ length: concurrency }, loop));
-    if (failure !== undefined) throw failure.error;
+    if (failure !== undefined) {
+      this.#hintRetryPolicy(failure.error);
+      throw failure.error;
+    }
   }
 
   async iterAvailable(
@@ -510,8 +513,33 @@ export class QueueReaderImpl<Q extends string, M, D>
     for (const name of names) {
       if (this.#closed || options.signal?.aborted) return;
       const job = await this.#tryCheckout(name);
-      if (job !== undefined) await handleCheckedOut(job, f, this.#policy);
+      if (job === undefined) continue;
+      try {
+        await handleCheckedOut(job, f, this.#policy);
+      } catch (error) {
+        this.#hintRetryPolicy(error);
+        throw error;
+      }
     }
+  }
+
+  /**
+   * Tells `onError`, when a handler's error is about to end an iteration
+   * that has no retry policy, how to have failed entries retried instead:
+   * the error itself is rethrown as it is.
+   */
+  #hintRetryPolicy(error: unknown): void {
+    if (this.#policy.retry !== undefined || error instanceof SpoolError) return;
+    this.#onError(
+      new SpoolError(
+        `the handler threw (${
+          error instanceof Error
+            ? `${error.name}: ${error.message}`
+            : String(error)
+        }), which ends the iteration: the entry went back to its queue unchanged. To retry failed entries after a backoff and go on, give the reader a retry policy: spool.reader(queue, { retry: { maxAttempts, deadLetter } })`,
+        { operation: "iterate", path: this.#path, cause: error },
+      ),
+    );
   }
 
   async close(): Promise<void> {

@@ -193,7 +193,7 @@ Deno.test({
           );
           assert.equal(
             await textOf(page, '[data-health="problems"]'),
-            "2 problems: 1 orphaned in .tmp, 1 too-old in .tmp",
+            "1 problem: 1 too-old in .tmp",
           );
           assert.equal(
             await textOf(page, '[data-health="plan"]'),

@@ -29,7 +29,7 @@ Deno.test("dashboard health: the panel shows the problems and the repair plan", 
   assert.match(overview, /<section class="health" data-state="problems"/);
   assert.match(
     overview,
-    /<b data-health="problems">2 problems: 1 orphaned in \.tmp, 1 too-old in \.tmp<\/b>/,
+    /<b data-health="problems">1 problem: 1 too-old in \.tmp<\/b>/,
   );
   assert.match(overview, /Repair would make 1 change\./);
   // Read-only: no repair offered.
@@ -46,7 +46,7 @@ Deno.test("dashboard health: the panel shows the problems and the repair plan", 
   const api = await (await r.fetch("/api/health")).json();
   assert.deepEqual(
     api.problems.map((p: { kind: string }) => p.kind).sort(),
-    ["orphaned", "too-old"],
+    ["too-old"],
   );
   assert.equal(api.plan.dryRun, true);
   assert.deepEqual(

@@ -468,3 +468,22 @@ Deno.test("retry: iterAvailable takes an entry again once its backoff has passed
   await reader.iterAvailable(fail);
   assert.equal(calls, 2, "tried again as soon as it is due");
 });
+
+Deno.test("iter without a retry policy: the handler's error ends it, and onError names the option to set", async () => {
+  await using dir = await tempDir();
+  const spool = await open(dir.path);
+  await spool.enqueue("in", { n: 1 }, new Uint8Array());
+  const told: SpoolError[] = [];
+  await using reader = spool.reader("in", { onError: (e) => told.push(e) });
+  const thrown = new Error("smtp down");
+  await assert.rejects(
+    reader.iter(() => {
+      throw thrown;
+    }),
+    (error) => error === thrown,
+  );
+  assert.equal(told.length, 1);
+  assert.match(told[0].message, /retry: \{ maxAttempts, deadLetter \}/);
+  assert.equal(told[0].cause, thrown);
+  assert.equal((await spool.list("in")).length, 1, "back in its queue");
+});
