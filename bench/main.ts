@@ -8,7 +8,7 @@
 //
 // Options: --quick, --only=SECTION,... (ops, syscalls, enqueue, large,
 // latency, peers, concurrency, schedule, dashboard, drain, shared,
-// operations),
+// operations, fairness),
 // --fs=ext4,xfs,tmpfs,
 // --dir=BASE, --workers=read-write|all (the permissions of Deno workers:
 // read and write, the default, or --allow-all, which spares Deno's path
@@ -55,6 +55,7 @@ import { concurrencySection } from "./sections/concurrency.ts";
 import { dashboardSection } from "./sections/dashboard.ts";
 import { drainSection } from "./sections/drain.ts";
 import { enqueueSection } from "./sections/enqueue.ts";
+import { fairnessSection } from "./sections/fairness.ts";
 import { largeSection } from "./sections/large.ts";
 import { latencySection } from "./sections/latency.ts";
 import { operationsSection } from "./sections/operations.ts";
@@ -77,6 +78,7 @@ const SECTIONS = [
   "drain",
   "shared",
   "operations",
+  "fairness",
 ] as const;
 type Section = typeof SECTIONS[number];
 /** Sections measured again on every scratch file system after the first. */
@@ -280,6 +282,7 @@ async function main(): Promise<void> {
         await section("drain", () => drainSection(bench, dirq));
         await section("shared", () => sharedSection(bench));
         await section("operations", () => operationsSection(bench));
+        await section("fairness", () => fairnessSection(bench));
       } finally {
         killAll();
         await stopAllRedis();

@@ -6,6 +6,7 @@
  */
 
 import { type Entry, EntryNotFoundError } from "../mod.ts";
+import { formatCount } from "../operator.ts";
 import { boolFlag, parse, UsageError } from "./args.ts";
 import type { Command } from "./command.ts";
 import { escapeText, printJson } from "./output.ts";
@@ -39,7 +40,7 @@ async function makeDue(
 }
 
 function plural(n: number, one: string, many: string): string {
-  return `${n} ${n === 1 ? one : many}`;
+  return `${formatCount(n)} ${n === 1 ? one : many}`;
 }
 
 export const flush: Command = {
@@ -113,7 +114,7 @@ waiting in QUEUE; 2 usage, input or access error.`,
         );
       }
       const perQueue = Object.entries(queues).map(([q, n]) =>
-        `${escapeText(q)} ${n}`
+        `${escapeText(q)} ${formatCount(n)}`
       );
       console.log(
         `made ${plural(made.length, "entry", "entries")} due now${

@@ -17,7 +17,7 @@ import {
   type RepairAction,
 } from "../monitor.ts";
 import { abortOnSignals } from "../mod.ts";
-import { formatAge } from "../operator.ts";
+import { formatAge, formatCount } from "../operator.ts";
 import {
   boolFlag,
   type FlagSpec,
@@ -182,9 +182,11 @@ function quarantineLine(quarantined: QuarantinedEntry[]): string {
     `${q.name} in ${q.queue}`
   );
   const more = quarantined.length > shown
-    ? `, and ${quarantined.length - shown} more`
+    ? `, and ${formatCount(quarantined.length - shown)} more`
     : "";
-  return `${quarantined.length} quarantined: ${names.join(", ")}${more}`;
+  return `${formatCount(quarantined.length)} quarantined: ${
+    names.join(", ")
+  }${more}`;
 }
 
 function actionLine(action: RepairAction, dryRun: boolean): string {

@@ -18,11 +18,15 @@ export const DEFAULT_BUDGET_MS = 2;
 
 /** When this process last gave the event loop a turn (`performance.now()`). */
 let lastTurn = performance.now();
+/** The turn being given, which every caller due meanwhile waits for. */
+let pending: Promise<void> | undefined;
 
 /**
  * Gives other tasks a turn if the loop has been held past the budget since
- * the last turn any caller gave: many callers at once (four producers, a
- * reader) share one budget, as they share one loop.
+ * the last turn given: many callers at once (four producers, a reader)
+ * share one budget, as they share one loop, and wait for one turn
+ * together (each taking a turn of its own would hold the loop a budget
+ * each before timers and I/O could run).
  *
  * @returns A promise to await when a turn is due, or undefined when not
  * (no await needed: the caller keeps the loop).
@@ -30,13 +34,16 @@ let lastTurn = performance.now();
 export function shareLoop(
   budgetMs: number = DEFAULT_BUDGET_MS,
 ): Promise<void> | undefined {
+  if (pending !== undefined) return pending;
   if (performance.now() - lastTurn < budgetMs) return undefined;
-  return new Promise((resolve) =>
+  pending = new Promise((resolve) =>
     setImmediate(() => {
       lastTurn = performance.now();
+      pending = undefined;
       resolve();
     })
   );
+  return pending;
 }
 
 /** A budget of time on the event loop, spent by one run of work. */

@@ -9,6 +9,7 @@ import type { Dir } from "./layout.ts";
 import { dirName } from "./layout.ts";
 import { formatAge } from "./format_age.ts";
 import { parseHistory } from "./history.ts";
+import { LoopBudget } from "./loop_budget.ts";
 import * as protocol from "./protocol/mod.ts";
 import type { Disk } from "./protocol/mod.ts";
 
@@ -269,9 +270,13 @@ export async function findProblems(
     return names;
   };
 
+  // A scan of a big spool shares the event loop (a dashboard's server, a
+  // reader in the same process keep running).
+  const budget = new LoopBudget();
   const registry = new Set(await list("registry"));
   const tmpLimit = limits.maxTmpFileAgeMs;
   for (const name of await list("tmp")) {
+    await budget.spend();
     // One problem a file: a stray one too old is too old (repair deletes
     // it), not orphaned as well.
     if (isOld(protocol.mtime(disk, "tmp", name), now, tmpLimit)) {
@@ -291,6 +296,7 @@ export async function findProblems(
         ? limits.maxCheckedOutAgeMs
         : limits.maxQueueAgesMs[queue];
       for (const name of await list(dir)) {
+        await budget.spend();
         const seen = places.get(name);
         if (seen === undefined) places.set(name, [dir]);
         else seen.push(dir);
@@ -320,6 +326,7 @@ export async function findProblems(
   const quarantined: QuarantinedEntry[] = [];
   const seen = new Set<string>();
   for (const candidate of candidates) {
+    await budget.spend();
     const confirmed = recheck(disk, queues, limits, candidate, now, options);
     if (confirmed === undefined) continue;
     // A missing payload is found once per name, however many places.

@@ -32,6 +32,7 @@ import {
   handleCheckedOut,
   type PoisonPolicy,
 } from "./outcome.ts";
+import { shareLoop } from "./loop_budget.ts";
 import * as protocol from "./protocol/mod.ts";
 import { checkRetryPolicy, type RetryPolicy } from "./retry.ts";
 
@@ -424,6 +425,9 @@ export class QueueReaderImpl<Q extends string, M, D>
   ): Promise<CheckedOutEntryImpl<Q, M, D> | undefined> {
     const { signal } = options;
     for (;;) {
+      // A reader that never waits (a backlog, handlers that never await
+      // real I/O) must not starve its process: it gives a turn when due.
+      await shareLoop();
       if (this.#closed || signal?.aborted) return undefined;
       const job = await this.#takeFromCache(signal);
       if (job !== undefined) return job;
@@ -511,6 +515,7 @@ export class QueueReaderImpl<Q extends string, M, D>
   ): Promise<void> {
     const names = await this.#list();
     for (const name of names) {
+      await shareLoop();
       if (this.#closed || options.signal?.aborted) return;
       const job = await this.#tryCheckout(name);
       if (job === undefined) continue;
@@ -582,6 +587,7 @@ export class QueueReaderImpl<Q extends string, M, D>
     signal: AbortSignal | undefined,
   ): Promise<CheckedOutEntryImpl<Q, M, D> | undefined> {
     while (this.#cursor < this.#cache.length) {
+      await shareLoop();
       if (this.#closed || signal?.aborted) return undefined;
       const name = this.#cache[this.#cursor++];
       const job = await this.#tryCheckout(name);

@@ -15,6 +15,7 @@ import { message } from "./arguments.ts";
 import { type FileSystem, realFileSystem } from "./fs.ts";
 import { validateName } from "./names.ts";
 import { type EntryHandler, handleCheckedOut } from "./outcome.ts";
+import { shareLoop } from "./loop_budget.ts";
 import * as protocol from "./protocol/mod.ts";
 import {
   type QueueReader,
@@ -664,6 +665,9 @@ class SpoolImpl<Q extends string, M, D, I> implements Spool<Q, M, D, I> {
     const core = this.#core;
     const operation = "enqueue entry";
     core.checkQueue(queue, operation);
+    // Producers that never wait (relaxed durability makes no real I/O
+    // wait) must not starve their process: a turn is given when due.
+    await shareLoop();
     if (options.use !== undefined && options.reserve !== undefined) {
       throw new TypeError(
         message(
@@ -707,6 +711,7 @@ class SpoolImpl<Q extends string, M, D, I> implements Spool<Q, M, D, I> {
     const core = this.#core;
     const operation = "enqueue entries";
     core.checkQueue(queue, operation);
+    await shareLoop();
     const queueDir = core.disk.layout.queueDir(queue);
     // Everything that can be refused is, before anything is written.
     const prepared = await Promise.all(items.map(async (item) => ({
