@@ -257,25 +257,44 @@ export async function findProblems(
         ? { kind, name, mtime: epoch, dirs }
         : { kind, name, mtime: epoch, dirs, reason },
     );
-  /**
-   * Lists `dir`, reporting what is not a regular file there (but an
-   * entry's payload: that is the entry's damage, reported with it).
-   */
-  const list = async (dir: Dir, registry?: Set<string>) => {
-    const others: string[] = [];
-    const names = await protocol.namesIn(disk, dir, others);
-    for (const name of others) {
-      if (!registry?.has(name)) check("damaged", name, [dir], NOT_A_FILE);
-    }
+  /** What is not a regular file in each directory, by directory. */
+  const others = new Map<Dir, string[]>();
+  /** Lists `dir`, keeping aside what is not a regular file there. */
+  const list = async (dir: Dir) => {
+    const found: string[] = [];
+    const names = await protocol.namesIn(disk, dir, found);
+    others.set(dir, found);
     return names;
   };
 
   // A scan of a big spool shares the event loop (a dashboard's server, a
   // reader in the same process keep running).
   const budget = new LoopBudget();
-  const registry = new Set(await list("registry"));
+  // Every directory is listed at once: the listings wait for the disk in
+  // the runtime's threads, side by side.
+  const dirs: Dir[] = queues.flatMap((queue) => [
+    { queue, checkout: false },
+    { queue, checkout: true },
+  ]);
+  const [registryNames, tmpNames, dataNames, ...queueNames] = await Promise
+    .all([
+      list("registry"),
+      list("tmp"),
+      list("data"),
+      ...dirs.map((dir) => list(dir)),
+    ]);
+  const registry = new Set(registryNames);
+  // What is not a regular file where the spool keeps files is damage of
+  // its own, but an entry's payload: that is the entry's damage, reported
+  // with it.
+  for (const [dir, names] of others) {
+    for (const name of names) {
+      if (dir === "data" && registry.has(name)) continue;
+      check("damaged", name, [dir], NOT_A_FILE);
+    }
+  }
   const tmpLimit = limits.maxTmpFileAgeMs;
-  for (const name of await list("tmp")) {
+  for (const name of tmpNames) {
     await budget.spend();
     // One problem a file: a stray one too old is too old (repair deletes
     // it), not orphaned as well.
@@ -283,43 +302,43 @@ export async function findProblems(
       check("too-old", name, ["tmp"]);
     } else if (!registry.has(name)) check("orphaned", name, ["tmp"]);
   }
-  const data = new Set(await list("data", registry));
+  const data = new Set(dataNames);
   for (const name of data) {
     if (!registry.has(name)) check("orphaned", name, ["data"]);
   }
-  // Where each name has a metadata file.
-  const places = new Map<string, Dir[]>();
-  for (const queue of queues) {
-    for (const checkout of [false, true]) {
-      const dir: Dir = { queue, checkout };
-      const limit = checkout
-        ? limits.maxCheckedOutAgeMs
-        : limits.maxQueueAgesMs[queue];
-      for (const name of await list(dir)) {
-        await budget.spend();
-        const seen = places.get(name);
-        if (seen === undefined) places.set(name, [dir]);
-        else seen.push(dir);
-        if (!registry.has(name)) check("orphaned", name, [dir]);
-        else if (!data.has(name)) check("damaged", name, ["data"], PAYLOAD);
-        if (
-          limit !== undefined &&
-          isOld(protocol.mtime(disk, dir, name), now, limit)
-        ) {
-          check("too-old", name, [dir]);
-        }
-        if (options.decode !== undefined) {
-          const why = undecodable(disk, dir, name, options.decode);
-          if (why !== undefined) check("damaged", name, [dir], why);
-        }
+  // Where each name has a metadata file: one place, or several (a name in
+  // several places is rare; most names cost no array).
+  const places = new Map<string, Dir | Dir[]>();
+  for (let d = 0; d < dirs.length; d++) {
+    const dir = dirs[d] as { queue: string; checkout: boolean };
+    const limit = dir.checkout
+      ? limits.maxCheckedOutAgeMs
+      : limits.maxQueueAgesMs[dir.queue];
+    for (const name of queueNames[d]) {
+      await budget.spend();
+      const seen = places.get(name);
+      if (seen === undefined) places.set(name, dir);
+      else if (Array.isArray(seen)) seen.push(dir);
+      else places.set(name, [seen, dir]);
+      if (!registry.has(name)) check("orphaned", name, [dir]);
+      else if (!data.has(name)) check("damaged", name, ["data"], PAYLOAD);
+      if (
+        limit !== undefined &&
+        isOld(protocol.mtime(disk, dir, name), now, limit)
+      ) {
+        check("too-old", name, [dir]);
+      }
+      if (options.decode !== undefined) {
+        const why = undecodable(disk, dir, name, options.decode);
+        if (why !== undefined) check("damaged", name, [dir], why);
       }
     }
   }
   for (const name of registry) {
     if (!places.has(name)) check("orphaned", name, ["registry"]);
   }
-  for (const [name, dirs] of places) {
-    if (dirs.length > 1) check("duplicated", name, dirs);
+  for (const [name, where] of places) {
+    if (Array.isArray(where)) check("duplicated", name, where);
   }
 
   const problems: Problem[] = [];

@@ -13,6 +13,7 @@ import {
   toSpoolError,
 } from "../errors.ts";
 import type { DirWatcher } from "../fs.ts";
+import { sortNames } from "../sort_names.ts";
 import { type Disk, withoutDotFiles } from "./disk.ts";
 
 /**
@@ -153,8 +154,9 @@ async function listNames(
   } catch (error) {
     throw toSpoolError(error, operation, dir, QueueNotFoundError);
   }
-  // Sorted by UTF-16 code units: byte order for ASCII names.
-  return withoutDotFiles(names).sort();
+  // Sorted by UTF-16 code units: byte order for ASCII names; a long
+  // listing shares the event loop while it is sorted.
+  return await sortNames(withoutDotFiles(names));
 }
 
 /** Passes a stream through, turning its errors into `map(error)`. */
