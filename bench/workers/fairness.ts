@@ -54,6 +54,21 @@ async function fresh() {
 }
 
 const payload = new Uint8Array(64);
+
+/** A fresh spool with `backlog` entries waiting (setup, not measured). */
+async function withBacklog() {
+  const spool = await fresh();
+  for (let i = 0; i < backlog; i += 1000) {
+    await spool.enqueueMany(
+      "q",
+      Array.from(
+        { length: Math.min(1000, backlog - i) },
+        () => ({ metadata: "", data: payload }),
+      ),
+    );
+  }
+  return spool;
+}
 await ready();
 const start = now();
 const report: Record<string, unknown> = {};
@@ -112,16 +127,7 @@ const report: Record<string, unknown> = {};
 
 // 3. Drain a backlog: dequeueAvailable and remove, one at a time.
 {
-  const spool = await fresh();
-  for (let i = 0; i < backlog; i += 1000) {
-    await spool.enqueueMany(
-      "q",
-      Array.from(
-        { length: Math.min(1000, backlog - i) },
-        () => ({ metadata: "", data: payload }),
-      ),
-    );
-  }
+  const spool = await withBacklog();
   await using reader = spool.reader("q");
   let drained = 0;
   const { p50, p99, max } = await lagOf(async () => {
@@ -137,16 +143,7 @@ const report: Record<string, unknown> = {};
 
 // 4. Listing and the operator's tools over the same backlog size.
 {
-  const spool = await fresh();
-  for (let i = 0; i < backlog; i += 1000) {
-    await spool.enqueueMany(
-      "q",
-      Array.from(
-        { length: Math.min(1000, backlog - i) },
-        () => ({ metadata: "", data: payload }),
-      ),
-    );
-  }
+  const spool = await withBacklog();
   const list = await lagOf(() => spool.list("q"));
   report.list = {
     p50: list.p50,
