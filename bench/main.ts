@@ -1,4 +1,4 @@
-// The multispool benchmark (SPEC section 7, issue 16): one command, a table
+// The multispool benchmark: one command, a table
 // on stdout, JSON in bench/results/latest.json. Every comparison is
 // measured side by side in this run, alternating the contenders, median of
 // several rounds.

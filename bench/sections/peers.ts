@@ -1,5 +1,5 @@
 // multispool against every peer a user weighs, side by side in one run, on
-// one file system (issue 16): Deno KV, python3-dirq, qlobber-fsq, plainjob
+// one file system: Deno KV, python3-dirq, qlobber-fsq, plainjob
 // (SQLite) and BullMQ (Redis), each at the durabilities it has, 1 KiB
 // payloads. Every workload alternates its contenders round by round; a
 // ratio is the median of per-round ratios. CPU per entry (user and system,

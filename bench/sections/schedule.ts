@@ -1,4 +1,4 @@
-// Scheduling (issue 12): how late a waiting reader hands out delayed
+// Scheduling: how late a waiting reader hands out delayed
 // entries after their due time, and what a delay costs an enqueue.
 //
 // Lateness: a reader waits in its own process (`reader.iter`); a producer

@@ -770,7 +770,7 @@ Deno.test("power cut (converse): a group commit that lets a late joiner ride on 
   const violations = await checkEveryCut(recorded, 14);
   assert.deepEqual(entriesWith(violations, /^is in 0 places$/), ["late"]);
   // A model that credits a flush with what came before its end (the model
-  // before issue 15) misses it.
+  // as it once was) misses it.
   assertNone(await checkEveryCut(creditedAtEnd(recorded), 14));
 });
 
