@@ -589,6 +589,9 @@ export class QueueReaderImpl<Q extends string, M, D>
     while (this.#cursor < this.#cache.length) {
       await shareLoop();
       if (this.#closed || signal?.aborted) return undefined;
+      // Another caller of this reader may have taken the last names while
+      // this one gave the loop a turn.
+      if (this.#cursor >= this.#cache.length) break;
       const name = this.#cache[this.#cursor++];
       const job = await this.#tryCheckout(name);
       if (job !== undefined) return job;

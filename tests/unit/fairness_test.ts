@@ -100,3 +100,26 @@ Deno.test("fairness: timers run while a backlog is drained", async () => {
   });
   assert.ok(most < 2000, `${most} of 4,000 entries drained without a tick`);
 });
+
+Deno.test("fairness: handlers at once share one reader while it gives turns, each entry once", async () => {
+  await using dir = await tempDir();
+  const spool = await relaxedSpool(dir.path);
+  for (let i = 0; i < 6; i++) {
+    await spool.enqueueMany(
+      "q",
+      Array.from({ length: 500 }, () => ({ metadata: {}, data: payload })),
+    );
+  }
+  const seen = new Set<string>();
+  const errors: unknown[] = [];
+  const stop = new AbortController();
+  await using reader = spool.reader("q", { onError: (e) => errors.push(e) });
+  await reader.iter((_m, _d, job) => {
+    assert.ok(!seen.has(job.name), `${job.name} handed out twice`);
+    seen.add(job.name);
+    if (seen.size === 3000) stop.abort();
+    return { action: "remove" };
+  }, { signal: stop.signal, concurrency: 8 });
+  assert.equal(seen.size, 3000);
+  assert.deepEqual(errors, []);
+});
