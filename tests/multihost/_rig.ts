@@ -168,9 +168,11 @@ async function onSignal(): Promise<void> {
 }
 
 /**
- * `dispose`, run once, and also if the process is interrupted meanwhile (a
- * test run stopped with Ctrl-C or by a CI timeout would otherwise leave
- * daemons, mounts and namespaces behind).
+ * `dispose`, run once, and also if the process is told to stop meanwhile:
+ * a run ended by `timeout` or a CI job's SIGTERM would otherwise leave
+ * daemons, mounts and namespaces behind. (Under `deno test`, SIGINT, as
+ * from Ctrl-C, ends the run before any listener of ours is called: stop a
+ * run with SIGTERM.)
  */
 function guarded(dispose: () => Promise<void>): () => Promise<void> {
   let done: Promise<void> | undefined;

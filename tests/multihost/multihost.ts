@@ -1,8 +1,8 @@
 // Several hosts, one spool: the spool on a real shared file system, used
 // through two mounts that stand in for two hosts (two clients, each with its
 // own caches). On GlusterFS (a replica-3 volume, default options), on CephFS
-// (one monitor, one OSD, one MDS; two ceph-fuse clients, default options)
-// and on sshfs:
+// (one monitor, one OSD, one MDS without early replies; two ceph-fuse
+// clients without cache: see the rig) and on sshfs:
 // - create-new is exclusive: two reservers collide on every name, and every
 //   name goes to exactly one of them, even where sshfs tells the loser
 //   "permission denied";
