@@ -275,10 +275,11 @@ async function killPidFiles(dir: string, graceMs = 5_000): Promise<void> {
   } catch {
     // No pid files: nothing was started.
   }
+  // A daemon's parent is init, which may reap it late: a zombie has ended.
   const alive = (pid: number) => {
     try {
-      Deno.statSync(`/proc/${pid}`);
-      return true;
+      const stat = Deno.readTextFileSync(`/proc/${pid}/stat`);
+      return stat.slice(stat.lastIndexOf(")") + 2)[0] !== "Z";
     } catch {
       return false;
     }
@@ -339,7 +340,9 @@ export async function glusterfs(): Promise<SharedFs> {
   };
   const dispose = guarded(async () => {
     const sockets = [...socketsOf(base), ...socketsOf(volume)];
-    for (const mount of mounts.reverse()) await unmount(mount);
+    // Every mount point made, also one whose mount was under way when a
+    // signal came.
+    for (let i = clients; i >= 1; i--) await unmount(`${base}/m${i}`);
     await gluster("volume", "stop", volume, "force").catch(() => {});
     await gluster("volume", "delete", volume).catch(() => {});
     killMatching(base);
@@ -514,7 +517,7 @@ export async function cephfs(options: CephOptions = {}): Promise<SharedFs> {
     return mount;
   };
   const dispose = guarded(async () => {
-    for (const mount of mounts.reverse()) await unmount(mount);
+    for (let i = clients; i >= 1; i--) await unmount(`${base}/m${i}`);
     // Each daemon and client left its pid in run/; any that died before
     // writing it still names the directory in its command line.
     await killPidFiles(`${base}/run`);
@@ -702,7 +705,7 @@ export async function sshfs(): Promise<SharedFs> {
     return mount;
   };
   const dispose = guarded(async () => {
-    for (const mount of mounts.reverse()) await unmount(mount);
+    for (let i = clients; i >= 1; i--) await unmount(`${base}/m${i}`);
     try {
       const pid = Number(Deno.readTextFileSync(`${base}/etc/sshd.pid`).trim());
       Deno.kill(pid, "SIGTERM");
