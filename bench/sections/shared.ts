@@ -1,21 +1,30 @@
 // Through a shared file system: a spool on GlusterFS (replica 3, default
-// options, bricks in memory) and on sshfs, used through two mounts that
-// stand in for two hosts (tests/multihost/_rig.ts builds them). Raw races:
-// two processes, one on each mount, make the same calls on the same 500
-// names, and how many names both were told they won is counted (rename,
-// link, create-new). Enqueue: one producer process on each mount, 4
-// concurrent enqueues each, strict and relaxed. Drain: a backlog drained by
-// one consumer process on each mount at once. Needs root and FUSE; skipped
-// with a note otherwise.
+// options, bricks in memory), on CephFS (one MDS without early replies, two
+// ceph-fuse clients) and on sshfs, used through two mounts that stand in for
+// two hosts (tests/multihost/_rig.ts builds them). Raw races: two
+// processes, one on each mount, make the same calls on the same 500 names,
+// and how many names both were told they won is counted (rename, link,
+// create-new). Enqueue: one producer process on each mount, 4 concurrent
+// enqueues each, strict and relaxed. Drain: a backlog drained by one
+// consumer process on each mount at once. One producer host, one consumer
+// host (strict, 1 and 16 at once): the producer's enqueue rate alone, the
+// consumer's drain rate on that backlog, and the time from `enqueue` called
+// on one host to handler begun on the other with both running. Needs root
+// and FUSE; skipped with a note otherwise. MULTISPOOL_BENCH_SHARED=
+// glusterfs,cephfs picks file systems (all three by default; add
+// cephfs-early-reply for Ceph's default MDS), and
+// MULTISPOOL_BENCH_SHARED_HOSTS_ONLY=1 measures only host to host.
 
 import { alternate } from "../lib/alternate.ts";
 import type { Bench } from "../lib/context.ts";
 import { denoWorker, runGroup, type WorkerResult } from "../lib/proc.ts";
 import { createSpool } from "./backlog.ts";
+import { quantile } from "../lib/stats.ts";
 import {
-  glusterfs,
+  cephfs,
+  sharedFileSystems,
   type SharedFs,
-  sshfs,
+  type SharedFsKind,
   whyNotHere,
 } from "../../tests/multihost/_rig.ts";
 
@@ -148,17 +157,134 @@ async function measure(bench: Bench, shared: SharedFs): Promise<void> {
   }
 }
 
-/** The section: GlusterFS, then sshfs. */
+/** How often the consumer host lists the queue while it waits. */
+const POLL_MS = 50;
+
+/**
+ * One producer host and one consumer host, strict, `concurrency` at once:
+ * enqueue rate of the producer alone (building a backlog), drain rate of
+ * the consumer on that backlog, then both together: enqueue→handled
+ * latency and the rate entries were handled at.
+ */
+async function hostToHost(
+  bench: Bench,
+  shared: SharedFs,
+  label: string,
+  concurrency: number,
+): Promise<void> {
+  const { results } = bench;
+  const [a, b] = shared.mounts;
+  const count = bench.quick ? 40 : concurrency === 1 ? 150 : 400;
+  const spoolPair = async (name: string) => {
+    await createSpool(`${a}/${name}`);
+    return [`${a}/${name}`, `${b}/${name}`];
+  };
+  const at = `${concurrency} at once`;
+  const [onA, onB] = await spoolPair(`hosts-${concurrency}-drain`);
+  const [enqueued] = await runGroup(
+    [denoWorker("produce_shared.ts", [onA, "strict", concurrency, count])],
+    [],
+    1_800_000,
+  );
+  const [drained] = await runGroup(
+    [denoWorker("consume_shared.ts", [
+      onB,
+      "strict",
+      concurrency,
+      count,
+      POLL_MS,
+    ])],
+    [],
+    1_800_000,
+  );
+  const [onA2, onB2] = await spoolPair(`hosts-${concurrency}-latency`);
+  const [, together] = await runGroup(
+    [
+      denoWorker("produce_shared.ts", [onA2, "strict", concurrency, count]),
+      denoWorker("consume_shared.ts", [
+        onB2,
+        "strict",
+        concurrency,
+        count,
+        POLL_MS,
+      ]),
+    ],
+    [],
+    1_800_000,
+  );
+  const latencies = (together.handled as [number, number][]).map((
+    [t0, t],
+  ) => t - t0);
+  const figures = {
+    enqueue: rate([enqueued]),
+    drain: rate([drained]),
+    handled: rate([together]),
+    p50: quantile(latencies, 0.5),
+    p90: quantile(latencies, 0.9),
+  };
+  bench.log(
+    `  ${label} ${at}: enqueue ${figures.enqueue.toFixed(0)}/s, ` +
+      `drain ${figures.drain.toFixed(0)}/s; together: handled ` +
+      `${figures.handled.toFixed(0)}/s, enqueue→handled p50 ` +
+      `${figures.p50.toFixed(0)} ms, p90 ${figures.p90.toFixed(0)} ms`,
+  );
+  const contender = `${label} ${at}`;
+  const row = (what: string, unit: string, value: number) =>
+    results.row(
+      SECTION,
+      `1 producer host, 1 consumer host, strict: ${what}`,
+      contender,
+      unit,
+      [value],
+    );
+  row(`enqueue ${count}`, "entries/s", figures.enqueue);
+  row(`drain ${count}`, "entries/s", figures.drain);
+  row(`both running, ${count}: handled`, "entries/s", figures.handled);
+  row(`both running, ${count}: enqueue→handled p50`, "ms", figures.p50);
+  row(`both running, ${count}: enqueue→handled p90`, "ms", figures.p90);
+}
+
+/**
+ * The file systems measured: GlusterFS, CephFS and sshfs, and, only when
+ * picked, CephFS with Ceph's default early replies ("cephfs-early-reply").
+ */
+function fileSystems(): [string, SharedFsKind, () => Promise<SharedFs>][] {
+  return [
+    ...sharedFileSystems().map(([kind, make]) =>
+      [kind, kind, make] as [string, SharedFsKind, () => Promise<SharedFs>]
+    ),
+    [
+      "cephfs-early-reply",
+      "cephfs",
+      () => cephfs({ mds: { mds_early_reply: "true" } }),
+    ],
+  ];
+}
+
+/** The section: GlusterFS, CephFS, then sshfs (or those picked). */
 export async function sharedSection(bench: Bench): Promise<void> {
   const why = whyNotHere();
   if (why !== undefined) {
     bench.results.notes.push(`shared file systems not measured: ${why}`);
     return;
   }
-  for (const make of [glusterfs, sshfs]) {
-    bench.log(`shared: setting up ${make.name}`);
+  const picked = Deno.env.get("MULTISPOOL_BENCH_SHARED")?.split(",") ??
+    sharedFileSystems().map(([kind]) => kind);
+  for (const [label, kind, make] of fileSystems()) {
+    if (!picked.includes(label)) continue;
+    const whyNot = whyNotHere(kind);
+    if (whyNot !== undefined) {
+      bench.results.notes.push(`${label} not measured: ${whyNot}`);
+      continue;
+    }
+    bench.log(`shared: setting up ${label}`);
     await using shared = await make();
-    await races(bench, shared);
-    await measure(bench, shared);
+    if (Deno.env.get("MULTISPOOL_BENCH_SHARED_HOSTS_ONLY") !== "1") {
+      await races(bench, shared);
+      await measure(bench, shared);
+    }
+    for (const concurrency of [1, 16]) {
+      await hostToHost(bench, shared, label, concurrency);
+    }
   }
 }

@@ -1,25 +1,41 @@
 // Shared file systems built on this machine, standing in for several hosts:
-// a GlusterFS replica-3 volume and an sshfs export, each mounted twice. Two
-// mounts of one volume are two clients with their own caches, as two hosts
-// would be. Everything is started here and stopped by `[Symbol.asyncDispose]`:
-// no mount, daemon or network namespace outlives the rig.
+// a GlusterFS replica-3 volume, a CephFS file system and an sshfs export,
+// each mounted twice. Two mounts of one volume are two clients with their
+// own caches, as two hosts would be. Everything is started here and stopped
+// by `[Symbol.asyncDispose]`: no mount, daemon, network namespace or file
+// outlives the rig.
 //
 // Needs root, /dev/fuse, and Debian's glusterfs-server, glusterfs-client,
-// sshfs, openssh-server and faketime (`tests/multihost/install.sh` installs
-// them).
+// ceph-mon, ceph-osd, ceph-mds, ceph-fuse, ceph-common, sshfs,
+// openssh-server and faketime (`tests/multihost/install.sh` installs them).
+// Each file system needs only its own packages.
+
+/** The shared file systems the rig builds. */
+export type SharedFsKind = "glusterfs" | "cephfs" | "sshfs";
+
+/** How {@linkcode SharedFs.mountClient} mounts a client. */
+export interface ClientOptions {
+  /**
+   * A libfaketime offset such as "-30m": the client's daemon runs on a
+   * clock of its own, as another host's would (GlusterFS and CephFS only:
+   * an sshfs daemon sets no times).
+   */
+  faketime?: string;
+  /**
+   * Client options, as `ceph-fuse --NAME VALUE` (CephFS only): for example
+   * `client_cache_size: "0"`.
+   */
+  config?: Record<string, string>;
+}
 
 /** Two mounts of one shared file system, and how to take it down. */
 export interface SharedFs extends AsyncDisposable {
-  /** "glusterfs" or "sshfs". */
-  readonly kind: "glusterfs" | "sshfs";
+  /** Which file system. */
+  readonly kind: SharedFsKind;
   /** Two client mounts of the same directory, as two hosts see it. */
   readonly mounts: readonly [string, string];
-  /**
-   * Mounts one more client. With `faketime` (a libfaketime offset such as
-   * "-30m"), its daemon runs on a clock of its own, as another host's would
-   * (GlusterFS only: an sshfs daemon sets no times).
-   */
-  mountClient(options?: { faketime?: string }): Promise<string>;
+  /** Mounts one more client, as one more host. */
+  mountClient(options?: ClientOptions): Promise<string>;
   /** Sets a volume option (GlusterFS only). */
   setOption(name: string, value: string): Promise<void>;
 }
@@ -37,8 +53,34 @@ export function skewedClock(offset: string): Record<string, string> {
   return { LD_PRELOAD: LIBFAKETIME, FAKETIME: offset };
 }
 
-/** Why the multi-host suite cannot run here, or undefined if it can. */
-export function whyNotHere(): string | undefined {
+/**
+ * Each file system the rig builds, with the function that builds it, in
+ * the order the suite and the benchmark take them.
+ */
+export function sharedFileSystems(): [SharedFsKind, () => Promise<SharedFs>][] {
+  return [["glusterfs", glusterfs], ["cephfs", cephfs], ["sshfs", sshfs]];
+}
+
+/** The commands each file system's rig runs (beyond `ip` and `nsenter`). */
+const COMMANDS: Record<SharedFsKind, string[]> = {
+  glusterfs: ["glusterd", "gluster", "glusterfs"],
+  cephfs: [
+    "ceph",
+    "ceph-mon",
+    "ceph-osd",
+    "ceph-mds",
+    "ceph-fuse",
+    "ceph-authtool",
+    "monmaptool",
+  ],
+  sshfs: ["sshfs", "sshd", "ssh-keygen"],
+};
+
+/**
+ * Why the multi-host suite cannot run here at all, or (with `kind`) why
+ * that file system cannot be built here; undefined if it can.
+ */
+export function whyNotHere(kind?: SharedFsKind): string | undefined {
   if (Deno.build.os !== "linux") return "not Linux";
   let uid: number | null;
   try {
@@ -56,12 +98,7 @@ export function whyNotHere(): string | undefined {
     return "no /dev/fuse (FUSE is not available)";
   }
   const missing = [
-    "glusterd",
-    "gluster",
-    "glusterfs",
-    "sshfs",
-    "sshd",
-    "ssh-keygen",
+    ...(kind === undefined ? [] : COMMANDS[kind]),
     "ip",
     "nsenter",
   ].filter((cmd) => which(cmd) === undefined);
@@ -121,6 +158,46 @@ function mounted(path: string): boolean {
     .some((line) => line.split(" ")[4] === path);
 }
 
+/** The tear-downs of the rigs standing now, run on SIGINT or SIGTERM. */
+const standing = new Set<() => Promise<void>>();
+const signals: Deno.Signal[] = ["SIGINT", "SIGTERM"];
+
+async function onSignal(): Promise<void> {
+  for (const dispose of [...standing]) await dispose();
+  Deno.exit(130);
+}
+
+/**
+ * `dispose`, run once, and also if the process is told to stop meanwhile:
+ * a run ended by `timeout` or a CI job's SIGTERM would otherwise leave
+ * daemons, mounts and namespaces behind. (Under `deno test`, SIGINT, as
+ * from Ctrl-C, ends the run before any listener of ours is called: stop a
+ * run with SIGTERM.)
+ */
+function guarded(dispose: () => Promise<void>): () => Promise<void> {
+  let done: Promise<void> | undefined;
+  const once = () => {
+    done ??= (async () => {
+      try {
+        await dispose();
+      } finally {
+        standing.delete(once);
+        if (standing.size === 0) {
+          for (const signal of signals) {
+            Deno.removeSignalListener(signal, onSignal);
+          }
+        }
+      }
+    })();
+    return done;
+  };
+  if (standing.size === 0) {
+    for (const signal of signals) Deno.addSignalListener(signal, onSignal);
+  }
+  standing.add(once);
+  return once;
+}
+
 /** Waits, checking every few milliseconds, until `ready()` or a deadline. */
 async function until(
   what: string,
@@ -177,7 +254,49 @@ function socketsOf(marker: string): string[] {
 async function unmount(path: string): Promise<void> {
   if (!mounted(path)) return;
   await tryRun("umount", [path]);
+  // Busy (a process of a failed step still in it) or its daemon gone:
+  // detached now, released when the last user lets go.
   if (mounted(path)) await tryRun("umount", ["-l", path]);
+  if (mounted(path)) await tryRun("fusermount", ["-uz", path]);
+}
+
+/**
+ * Ends the daemons whose pid files are in `dir`: SIGTERM, then SIGKILL for
+ * any still there after `graceMs`.
+ */
+async function killPidFiles(dir: string, graceMs = 5_000): Promise<void> {
+  const pids: number[] = [];
+  try {
+    for (const item of Deno.readDirSync(dir)) {
+      if (!item.name.endsWith(".pid")) continue;
+      const pid = Number(Deno.readTextFileSync(`${dir}/${item.name}`).trim());
+      if (Number.isInteger(pid) && pid > 1) pids.push(pid);
+    }
+  } catch {
+    // No pid files: nothing was started.
+  }
+  // A daemon's parent is init, which may reap it late: a zombie has ended.
+  const alive = (pid: number) => {
+    try {
+      const stat = Deno.readTextFileSync(`/proc/${pid}/stat`);
+      return stat.slice(stat.lastIndexOf(")") + 2)[0] !== "Z";
+    } catch {
+      return false;
+    }
+  };
+  const signal = (pid: number, sig: Deno.Signal) => {
+    try {
+      Deno.kill(pid, sig);
+    } catch {
+      // Gone already.
+    }
+  };
+  for (const pid of pids) signal(pid, "SIGTERM");
+  await until("the daemons to end", () => !pids.some(alive), graceMs)
+    .catch(() => {});
+  for (const pid of pids.filter(alive)) signal(pid, "SIGKILL");
+  await until("the daemons to be killed", () => !pids.some(alive), graceMs)
+    .catch(() => {});
 }
 
 /**
@@ -199,7 +318,7 @@ export async function glusterfs(): Promise<SharedFs> {
     run("gluster", ["--mode=script", `--glusterd-sock=${socket}`, ...args]);
   const mounts: string[] = [];
   let clients = 0;
-  const mountClient = async (options: { faketime?: string } = {}) => {
+  const mountClient = async (options: ClientOptions = {}) => {
     const mount = `${base}/m${++clients}`;
     Deno.mkdirSync(mount);
     const glusterfsArgs = [
@@ -219,9 +338,11 @@ export async function glusterfs(): Promise<SharedFs> {
     await until(`the mount ${mount}`, () => mounted(mount));
     return mount;
   };
-  const dispose = async () => {
+  const dispose = guarded(async () => {
     const sockets = [...socketsOf(base), ...socketsOf(volume)];
-    for (const mount of mounts.reverse()) await unmount(mount);
+    // Every mount point made, also one whose mount was under way when a
+    // signal came.
+    for (let i = clients; i >= 1; i--) await unmount(`${base}/m${i}`);
     await gluster("volume", "stop", volume, "force").catch(() => {});
     await gluster("volume", "delete", volume).catch(() => {});
     killMatching(base);
@@ -249,7 +370,7 @@ export async function glusterfs(): Promise<SharedFs> {
       // No brick logs.
     }
     await Deno.remove(base, { recursive: true }).catch(() => {});
-  };
+  });
   try {
     for (const dir of ["state", "log", "run", "bricks"]) {
       Deno.mkdirSync(`${base}/${dir}`);
@@ -330,6 +451,227 @@ export async function glusterfs(): Promise<SharedFs> {
   };
 }
 
+/** How {@linkcode cephfs} configures its MDS. */
+export interface CephOptions {
+  /**
+   * MDS options for ceph.conf, over the rig's own. The rig sets
+   * `mds_early_reply: "false"` (see {@linkcode CEPH_MDS_DEFAULTS}); pass
+   * `{ mds_early_reply: "true" }` for Ceph's own default.
+   */
+  mds?: Record<string, string>;
+}
+
+/**
+ * The MDS options the rig sets. With Ceph's default early replies, an MDS
+ * answers a link or unlink before its journal entry is written and keeps
+ * the names it touched locked until then, but writes its journal only on
+ * its next tick (every 5 s) unless something asks sooner: another client's
+ * lookup of such a name waits up to 5 s (seen here: two hosts racing for
+ * the same entries took 1 s per entry, 40 s for 20; 0.6 s without early
+ * replies). Each request then waits for its own journal write instead
+ * (a few milliseconds here).
+ */
+export const CEPH_MDS_DEFAULTS: Readonly<Record<string, string>> = {
+  mds_early_reply: "false",
+};
+
+/**
+ * A CephFS file system of one monitor, one OSD (BlueStore on a sparse 10 GiB
+ * file, pools of one replica) and one MDS, with no manager, all keeping
+ * their state, logs and sockets in a temporary directory and listening on a
+ * documentation address inside a network namespace of their own; mounted
+ * twice with ceph-fuse (each mount a client of its own, as each host's
+ * would be). No authentication: nothing outside the namespace can reach it.
+ * Building it takes about 12 s, taking it down a few.
+ */
+export async function cephfs(options: CephOptions = {}): Promise<SharedFs> {
+  const base = await Deno.makeTempDir({ prefix: "multispool-ceph-" });
+  const ns = `msceph${Deno.pid}${Math.floor(Math.random() * 1e6)}`;
+  // A documentation-range address (RFC 5737), on the namespace's own `lo`.
+  const address = "198.51.100.20";
+  const conf = `${base}/ceph.conf`;
+  const inNs = (cmd: string, args: string[], env?: Record<string, string>) =>
+    run("nsenter", [`--net=/run/netns/${ns}`, cmd, ...args], env);
+  // The `ceph` command asks the monitor; without a manager, commands that
+  // need one (status of placement groups) would wait for ever: none is used,
+  // and the wait is bounded anyway.
+  const ceph = (...args: string[]) =>
+    inNs("ceph", ["-c", conf, "--connect-timeout", "30", ...args]);
+  const mounts: string[] = [];
+  let clients = 0;
+  const mountClient = async (options: ClientOptions = {}) => {
+    const mount = `${base}/m${++clients}`;
+    Deno.mkdirSync(mount);
+    const config = Object.entries(options.config ?? {}).flatMap((
+      [name, value],
+    ) => [`--${name}`, value]);
+    // Mounted from the namespace with nsenter (not `ip netns exec`, which
+    // would mount in a mount namespace of its own): visible to all.
+    await inNs(
+      "ceph-fuse",
+      ["-c", conf, "--id", `m${clients}`, ...config, mount],
+      options.faketime === undefined ? {} : skewedClock(options.faketime),
+    );
+    mounts.push(mount);
+    await until(`the mount ${mount}`, () => mounted(mount));
+    return mount;
+  };
+  const dispose = guarded(async () => {
+    for (let i = clients; i >= 1; i--) await unmount(`${base}/m${i}`);
+    // Each daemon and client left its pid in run/; any that died before
+    // writing it still names the directory in its command line.
+    await killPidFiles(`${base}/run`);
+    killMatching(base);
+    await until(
+      "the Ceph daemons to end",
+      () => processes(base).length === 0,
+      10_000,
+    ).catch(() => {});
+    for (let i = 1; i <= clients; i++) await unmount(`${base}/m${i}`);
+    await tryRun("ip", ["netns", "delete", ns]);
+    await Deno.remove(base, { recursive: true }).catch(() => {});
+  });
+  try {
+    for (const dir of ["mon", "osd/0", "mds/a", "run", "log", "crash"]) {
+      Deno.mkdirSync(`${base}/${dir}`, { recursive: true });
+    }
+    const fsid = crypto.randomUUID();
+    Deno.writeTextFileSync(
+      conf,
+      [
+        "[global]",
+        `fsid = ${fsid}`,
+        `mon host = v2:${address}:3300`,
+        `public addr = ${address}`,
+        "ms bind ipv6 = false",
+        "auth cluster required = none",
+        "auth service required = none",
+        "auth client required = none",
+        "mon allow pool size one = true",
+        "mon warn on pool no redundancy = false",
+        "osd pool default size = 1",
+        "osd pool default min size = 1",
+        "osd pool default pg num = 8",
+        "osd pool default pgp num = 8",
+        "osd crush chooseleaf type = 0",
+        // Everything of the cluster's in the temporary directory: nothing
+        // in /var/run/ceph, /var/log/ceph or /var/lib/ceph.
+        `run dir = ${base}/run`,
+        `admin socket = ${base}/run/$name.asok`,
+        `pid file = ${base}/run/$name.pid`,
+        `log file = ${base}/log/$name.log`,
+        `crash dir = ${base}/crash`,
+        "mon cluster log to file = false",
+        `mon cluster log file = ${base}/log/cluster.log`,
+        `keyring = ${base}/keyring`,
+        "[mon]",
+        `mon data = ${base}/mon/$id`,
+        "mon data avail warn = 1",
+        "mon data avail crit = 0",
+        "[osd]",
+        `osd data = ${base}/osd/$id`,
+        "osd objectstore = bluestore",
+        `bluestore block path = ${base}/osd/$id.block`,
+        "bluestore block create = true",
+        `bluestore block size = ${10 * 1024 ** 3}`,
+        `osd memory target = ${1024 ** 3}`,
+        "[mds]",
+        `mds data = ${base}/mds/$id`,
+        ...Object.entries({ ...CEPH_MDS_DEFAULTS, ...options.mds }).map((
+          [name, value],
+        ) => `${name.replaceAll("_", " ")} = ${value}`),
+        // ceph-fuse 16.2 (and upstream's main): the loser of a rename race
+        // leaves the name marked as being renamed, and every later lookup
+        // of it through that client blocks until another rename there
+        // ends. A spool's claims are links, but a rename-based tool beside
+        // it would hit this: with no cache, the name is dropped at the
+        // client's next tick. docs/several-hosts.md tells users the same.
+        "[client]",
+        "client cache size = 0",
+        "",
+      ].join("\n"),
+    );
+    await run("ceph-authtool", [
+      "--create-keyring",
+      `${base}/keyring`,
+      "--gen-key",
+      "-n",
+      "mon.",
+      "--cap",
+      "mon",
+      "allow *",
+    ]);
+    await run("monmaptool", [
+      "--create",
+      "--addv",
+      "a",
+      `[v2:${address}:3300]`,
+      "--fsid",
+      fsid,
+      `${base}/monmap`,
+    ]);
+    await run("ip", ["netns", "add", ns]);
+    await run("ip", ["netns", "exec", ns, "ip", "link", "set", "lo", "up"]);
+    await run("ip", [
+      "netns",
+      "exec",
+      ns,
+      "ip",
+      "addr",
+      "add",
+      `${address}/32`,
+      "dev",
+      "lo",
+    ]);
+    await run("ceph-mon", [
+      "--mkfs",
+      "-i",
+      "a",
+      "--monmap",
+      `${base}/monmap`,
+      "-c",
+      conf,
+    ]);
+    await inNs("ceph-mon", ["-i", "a", "-c", conf]);
+    const osdUuid = crypto.randomUUID();
+    const osd = (await ceph("osd", "new", osdUuid)).trim();
+    if (osd !== "0") throw new Error(`expected OSD 0, got ${osd}`);
+    await inNs("ceph-osd", [
+      "-i",
+      "0",
+      "--mkfs",
+      "--osd-uuid",
+      osdUuid,
+      "-c",
+      conf,
+    ]);
+    await inNs("ceph-osd", ["-i", "0", "-c", conf]);
+    await ceph("osd", "pool", "create", "cephfs_metadata");
+    await ceph("osd", "pool", "create", "cephfs_data");
+    await ceph("fs", "new", "cephfs", "cephfs_metadata", "cephfs_data");
+    await inNs("ceph-mds", ["-i", "a", "-c", conf]);
+    await until(
+      "the MDS to be active",
+      async () => (await ceph("mds", "stat")).includes("up:active"),
+      120_000,
+    );
+    await mountClient();
+    await mountClient();
+  } catch (error) {
+    await dispose();
+    throw error;
+  }
+  return {
+    kind: "cephfs",
+    mounts: [mounts[0], mounts[1]],
+    mountClient,
+    setOption() {
+      return Promise.reject(new Error("no volume options for CephFS here"));
+    },
+    [Symbol.asyncDispose]: dispose,
+  };
+}
+
 /**
  * A directory exported by an sshd listening on 127.0.0.1 (keys and
  * configuration in a temporary directory), mounted twice with sshfs.
@@ -340,7 +682,7 @@ export async function sshfs(): Promise<SharedFs> {
   const mounts: string[] = [];
   let clients = 0;
   const key = `${base}/etc/client_key`;
-  const mountClient = async (options: { faketime?: string } = {}) => {
+  const mountClient = async (options: ClientOptions = {}) => {
     const mount = `${base}/m${++clients}`;
     Deno.mkdirSync(mount);
     const args = [
@@ -362,8 +704,8 @@ export async function sshfs(): Promise<SharedFs> {
     await until(`the mount ${mount}`, () => mounted(mount));
     return mount;
   };
-  const dispose = async () => {
-    for (const mount of mounts.reverse()) await unmount(mount);
+  const dispose = guarded(async () => {
+    for (let i = clients; i >= 1; i--) await unmount(`${base}/m${i}`);
     try {
       const pid = Number(Deno.readTextFileSync(`${base}/etc/sshd.pid`).trim());
       Deno.kill(pid, "SIGTERM");
@@ -372,7 +714,7 @@ export async function sshfs(): Promise<SharedFs> {
     }
     killMatching(base);
     await Deno.remove(base, { recursive: true }).catch(() => {});
-  };
+  });
   try {
     Deno.mkdirSync(`${base}/etc`);
     Deno.mkdirSync(`${base}/export`);

@@ -1,12 +1,15 @@
 #!/usr/bin/env bash
 # Installs what the multi-host suite needs, from Debian's packages: GlusterFS
-# (server and client), sshfs and an SSH server, and libfaketime (a host with
-# a clock of its own). Does nothing where they are all there; says why and
+# (server and client), CephFS (monitor, OSD, MDS, ceph-fuse and the ceph
+# command), sshfs and an SSH server, and libfaketime (a host with a clock of
+# its own). Does nothing where they are all there; says why and
 # exits 0 where it cannot install (not root, no apt-get), so that the suite
 # itself explains its skip.
 set -euo pipefail
 need=()
 for pair in glusterd:glusterfs-server glusterfs:glusterfs-client \
+  ceph-mon:ceph-mon ceph-osd:ceph-osd ceph-mds:ceph-mds ceph-fuse:ceph-fuse \
+  ceph:ceph-common monmaptool:ceph-base \
   sshfs:sshfs sshd:openssh-server faketime:faketime nsenter:util-linux \
   ip:iproute2; do
   cmd=${pair%%:*}

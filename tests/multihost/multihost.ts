@@ -1,7 +1,8 @@
 // Several hosts, one spool: the spool on a real shared file system, used
 // through two mounts that stand in for two hosts (two clients, each with its
-// own caches). On GlusterFS (a replica-3 volume, default options) and on
-// sshfs:
+// own caches). On GlusterFS (a replica-3 volume, default options), on CephFS
+// (one monitor, one OSD, one MDS without early replies; two ceph-fuse
+// clients without cache: see the rig) and on sshfs:
 // - create-new is exclusive: two reservers collide on every name, and every
 //   name goes to exactly one of them, even where sshfs tells the loser
 //   "permission denied";
@@ -12,11 +13,15 @@
 //   taken when due (sshfs keeps whole seconds: due times round up);
 // - a claim cut short on one host is reported and finished from the other;
 // - a consumer whose clock is half an hour off stamps its checkout with the
-//   file system's time, so the monitor on the other host finds nothing old.
+//   file system's time, so the monitor on the other host finds nothing old
+//   (on CephFS, where each client stamps with its own host's clock, the
+//   consumer's process is skewed, and a client whose own clock is off is
+//   shown to stamp with it: there the hosts' clocks must agree).
 //
 // Run with `deno task test:multihost` (as root; tests/multihost/install.sh
 // installs the Debian packages). Where root or FUSE is missing, every test
-// is skipped and the reason printed.
+// is skipped and the reason printed; where one file system's packages are
+// missing, that file system's test is.
 
 import assert from "node:assert/strict";
 import { Spool } from "../../mod.ts";
@@ -28,7 +33,7 @@ import {
   startDeno,
   untilOutput,
 } from "../_helpers/children.ts";
-import { glusterfs, skewedClock, sshfs, whyNotHere } from "./_rig.ts";
+import { sharedFileSystems, skewedClock, whyNotHere } from "./_rig.ts";
 
 const why = whyNotHere();
 if (why !== undefined) {
@@ -43,10 +48,14 @@ const PER_PRODUCER = why === undefined
 const PROCESSES = "tests/processes/fixtures";
 const FIXTURES = "tests/multihost/fixtures";
 
-for (const make of [glusterfs, sshfs]) {
+for (const [kind, make] of sharedFileSystems()) {
+  const whyNot = why ?? whyNotHere(kind);
+  if (why === undefined && whyNot !== undefined) {
+    console.log(`multihost ${kind}: SKIPPED, ${whyNot}`);
+  }
   Deno.test({
-    name: `multihost ${make.name}: one spool, two hosts`,
-    ignore: why !== undefined,
+    name: `multihost ${kind}: one spool, two hosts`,
+    ignore: whyNot !== undefined,
     async fn(t) {
       await using shared = await make();
       const [a, b] = shared.mounts;
@@ -281,7 +290,9 @@ for (const make of [glusterfs, sshfs]) {
           }
           for (const skew of ["-30m", "+30m"]) {
             // The skewed host: its processes (and its GlusterFS client) run on
-            // a clock half an hour off.
+            // a clock half an hour off. A CephFS client stamps with its own
+            // clock, whatever the servers' (see the next step): there, only
+            // the processes are skewed, as on sshfs, whose server stamps.
             const skewedMount = shared.kind === "glusterfs"
               ? await shared.mountClient({ faketime: skew })
               : b;
@@ -317,6 +328,28 @@ for (const make of [glusterfs, sshfs]) {
           }
         },
       );
+
+      if (shared.kind === "cephfs") {
+        await t.step(
+          "a CephFS client stamps with its own host's clock: hosts keep their clocks in step",
+          async () => {
+            // What docs/several-hosts.md tells CephFS users: no server
+            // clock can be had through a client whose own clock is off, so
+            // a checkout made there looks half an hour old (or young) to
+            // every other host.
+            const skewed = await shared.mountClient({ faketime: "-30m" });
+            const [onA] = await newSpool(["q"]);
+            const onSkewed = `${skewed}/${onA.slice(a.length + 1)}`;
+            Deno.writeFileSync(`${onSkewed}/.tmp/probe`, new Uint8Array());
+            const stamped = Deno.statSync(`${onA}/.tmp/probe`).mtime!;
+            const behind = Date.now() - stamped.getTime();
+            assert.ok(
+              Math.abs(behind - 30 * 60_000) < 5 * 60_000,
+              `stamped ${behind} ms behind`,
+            );
+          },
+        );
+      }
     },
   });
 }
