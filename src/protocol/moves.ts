@@ -1029,9 +1029,8 @@ async function remove(
     // payload go, or a power cut could bring back an entry with no data.
     if (disk.strict) await disk.flushDir(metadataDir, since);
     if (overlapped) {
-      // In the thread pool, other handlers' unlinks overlap these: a relaxed
-      // drain with 16 handlers on ext4 ran 1.12-1.25x as fast (alternating
-      // rounds). One at a time, the synchronous calls are cheaper (0.6x).
+      // In the thread pool, other handlers' unlinks overlap these; one at a
+      // time, the synchronous calls are cheaper.
       await disk.unlinkQuietlyAsync(layout.data(name), true);
       await disk.unlinkQuietlyAsync(layout.registry(name), true);
     } else {
