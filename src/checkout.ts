@@ -171,8 +171,6 @@ export class CheckedOutEntryImpl<Q extends string, M, D>
   #updated = false;
   #state: State = "held";
   #history: EntryHistory | undefined;
-  /** When this process's claim stamped the registry file (`performance.now()`). */
-  readonly #claimedAt: number | undefined;
   /**
    * The stamp the checkout file carries from this process's claim or last
    * touch (on the file system's clock), or as found when listed: each act
@@ -180,20 +178,12 @@ export class CheckedOutEntryImpl<Q extends string, M, D>
    * `protocol.verifyStamp`), else the checkout was taken away.
    */
   #stamp: Date | undefined;
-  /**
-   * Set by a reader that runs several handlers at once (`iter` with a
-   * `concurrency`): the removal's payload and registry unlinks go to the
-   * runtime's thread pool, where the handlers' removals overlap.
-   */
-  removesInPool = false;
 
   /**
    * @param core The spool's shared state.
    * @param queue The queue it was checked out from.
    * @param name The entry name (validated).
    * @param metadata The decoded metadata.
-   * @param claimedAt When this process claimed it (`performance.now()`),
-   * if it did: the claim stamped the registry file then.
    * @param stamp The stamp its checkout file carries (the claim's, or as
    * listed).
    */
@@ -202,11 +192,9 @@ export class CheckedOutEntryImpl<Q extends string, M, D>
     queue: Q,
     name: string,
     metadata: M,
-    claimedAt?: number,
     stamp?: Date,
   ) {
     this.#core = core;
-    this.#claimedAt = claimedAt;
     this.#stamp = stamp;
     this.queue = queue;
     this.name = name;
@@ -369,11 +357,12 @@ export class CheckedOutEntryImpl<Q extends string, M, D>
     this.#expectHeld("remove entry");
     await this.#run(
       () =>
-        protocol.removeCheckedOut(this.#core.disk, this.queue, this.name, {
-          registryStampedAt: this.#claimedAt,
-          overlapped: this.removesInPool,
-          stamp: this.#stamp,
-        }),
+        protocol.removeCheckedOut(
+          this.#core.disk,
+          this.queue,
+          this.name,
+          this.#stamp,
+        ),
       "removed",
     );
   }
@@ -441,7 +430,6 @@ export function claimEntry<Q extends string, M, D>(
   } catch (error) {
     throw toSpoolError(error, operation, disk.layout.queueFile(queue, name));
   }
-  const claimedAt = performance.now();
   if (!found.held) {
     return found.due === undefined
       ? { kind: "gone" }
@@ -457,7 +445,6 @@ export function claimEntry<Q extends string, M, D>(
         queue,
         name,
         metadata,
-        claimedAt,
         found.stamp,
       ),
     };
@@ -553,7 +540,6 @@ export async function listCheckouts<Q extends string, M, D>(
         queue,
         name,
         metadata,
-        undefined,
         read.mtime,
       ),
     );

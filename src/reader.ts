@@ -180,10 +180,7 @@ export interface IterOptions {
    */
   signal?: AbortSignal;
   /**
-   * How many entries are handled at once. With more than one, a removal
-   * unlinks the payload and registry files on the runtime's thread pool,
-   * so that the handlers' removals overlap; one handler keeps the cheaper
-   * synchronous calls.
+   * How many entries are handled at once.
    *
    * @default {1}
    */
@@ -492,7 +489,6 @@ export class QueueReaderImpl<Q extends string, M, D>
       for (;;) {
         const job = await this.dequeue({ signal });
         if (job === undefined) return;
-        job.removesInPool = concurrency > 1;
         try {
           await handleCheckedOut(job, f, this.#policy);
         } catch (error) {

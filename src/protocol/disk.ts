@@ -14,6 +14,12 @@ import type { Durability } from "../spool_options.ts";
 import { Throttle } from "../throttle.ts";
 import { FileSystemClock } from "./clock.ts";
 
+/**
+ * How long a registry stamp stays as good as a new one for a removal: far
+ * less than any work-in-progress grace the monitor gives (30 s by default).
+ */
+const FRESH_STAMP_MS = 1000;
+
 /** What a {@linkcode Disk} needs. */
 export interface DiskOptions {
   /** The file system every effect goes through. */
@@ -39,6 +45,12 @@ export class Disk {
   // `.tmp/NAME` is used by one operation at a time within a process; across
   // processes, only the holder of the name (reserver or checkout) writes it.
   readonly #tmpUsers = new Map<string, Promise<void>>();
+  // The removals this process has in flight.
+  #removals = 0;
+  // When this process's claims stamped registry files: name ->
+  // `performance.now()`, oldest first, forgotten once older than a removal
+  // cares about.
+  readonly #claimStamps = new Map<string, number>();
 
   /**
    * @param dir The spool directory.
@@ -91,6 +103,44 @@ export class Disk {
       if (this.#tmpUsers.get(name) === mine) this.#tmpUsers.delete(name);
       release();
     }
+  }
+
+  /** Runs `job`, a removal, counted among those in flight while it runs. */
+  async removal<T>(job: () => Promise<T>): Promise<T> {
+    this.#removals++;
+    try {
+      return await job();
+    } finally {
+      this.#removals--;
+    }
+  }
+
+  /** Whether another removal of this process is in flight beside the caller's. */
+  get removalsOverlap(): boolean {
+    return this.#removals > 1;
+  }
+
+  /** Notes that a claim of this process stamped `name`'s registry file now. */
+  noteClaimStamp(name: string): void {
+    const now = performance.now();
+    const stamps = this.#claimStamps;
+    stamps.delete(name);
+    stamps.set(name, now);
+    for (const [old, at] of stamps) {
+      if (now - at < FRESH_STAMP_MS) break;
+      stamps.delete(old);
+    }
+  }
+
+  /**
+   * Whether a claim of this process stamped `name`'s registry file less
+   * than a second ago: a stamp that young already says the entry is being
+   * worked on. The stamp is forgotten.
+   */
+  takeFreshClaimStamp(name: string): boolean {
+    const at = this.#claimStamps.get(name);
+    this.#claimStamps.delete(name);
+    return at !== undefined && performance.now() - at < FRESH_STAMP_MS;
   }
 
   /**

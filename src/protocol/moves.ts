@@ -580,37 +580,12 @@ export async function release(
 }
 
 /**
- * How long a registry stamp stays as good as a new one for a removal: far
- * less than any work-in-progress grace the monitor gives (30 s by default).
- */
-const FRESH_STAMP_MS = 1000;
-
-/** How {@linkcode removeCheckedOut} goes about it. */
-export interface RemoveOptions {
-  /**
-   * `performance.now()` of this process's claim, which stamped the
-   * registry file: a stamp younger than a second is not made again, it
-   * already says the entry is being worked on.
-   */
-  registryStampedAt?: number;
-  /**
-   * Several handlers of this process remove entries at once: the payload
-   * and registry unlinks are made on the runtime's thread pool, where
-   * their unlinks overlap.
-   */
-  overlapped?: boolean;
-  /**
-   * The stamp this process's claim (or last touch) gave the checkout file:
-   * the removal first proves the checkout is still this process's (see
-   * {@linkcode verifyStamp}).
-   */
-  stamp?: Date;
-}
-
-/**
  * Removes a checked-out entry: metadata, then payload, then registry, once
- * it has proved the checkout is still this process's (see
- * {@linkcode verifyStamp}). After the unlink of the metadata file it looks
+ * it has proved the checkout is still this process's: that it carries
+ * `stamp`, the stamp this process's claim (or last touch) gave it (see
+ * {@linkcode verifyStamp}). The registry file is not stamped again if this
+ * process's claim stamped it less than a second ago. After the unlink of
+ * the metadata file it looks
  * whether the entry's queue holds the same file: a requeue in flight, which
  * linked it there between the proof and the unlink (see `afterRemoval`).
  * If that requeue goes through, the entry lives on, waiting, and the
@@ -620,9 +595,8 @@ export async function removeCheckedOut(
   disk: Disk,
   queue: string,
   name: string,
-  options: RemoveOptions = {},
+  stamp?: Date,
 ): Promise<void> {
-  const stampedAt = options.registryStampedAt;
   const operation = "remove entry";
   const path = disk.layout.checkoutFile(queue, name);
   let held: Deno.FileInfo | undefined;
@@ -632,18 +606,16 @@ export async function removeCheckedOut(
     disk.layout.checkoutDir(queue),
     name,
     {
-      registryFresh: stampedAt !== undefined &&
-        performance.now() - stampedAt < FRESH_STAMP_MS,
-      overlapped: options.overlapped,
+      registryFresh: disk.takeFreshClaimStamp(name),
       verify: () => {
-        held = verifyStamp(disk, path, options.stamp, operation);
+        held = verifyStamp(disk, path, stamp, operation);
       },
       // A requeue that linked the entry back into its queue between the
       // proof and the unlink: see afterRemoval.
       unlinked: () =>
-        options.stamp === undefined || held === undefined
+        stamp === undefined || held === undefined
           ? undefined
-          : afterRemoval(disk, queue, name, held, options.stamp),
+          : afterRemoval(disk, queue, name, held, stamp),
     },
   );
 }
@@ -870,6 +842,7 @@ export function claim(
   try {
     const stamp = stampPhase(disk, to, name, stampAt);
     fs.remove(from);
+    disk.noteClaimStamp(name);
     return stamp;
   } catch (error) {
     // Both names stand: the monitor reports it, repair finishes the move.
@@ -992,21 +965,38 @@ async function replace(
 /**
  * Removes an entry. The registry file is stamped first (unless
  * `registryFresh`: stamped just now): leftovers of a removal cut short then
- * look like work in progress, not like damage, for a while.
+ * look like work in progress, not like damage, for a while. While other
+ * removals of this process are in flight, the payload and registry unlinks
+ * are made on the runtime's thread pool, where they overlap.
  */
-async function remove(
+function remove(
   disk: Disk,
   metadataPath: string,
   metadataDir: string,
   name: string,
   options: {
     registryFresh?: boolean;
-    overlapped?: boolean;
     verify?: () => void;
     unlinked?: () => Promise<void> | undefined;
   } = {},
 ): Promise<void> {
-  const { registryFresh = false, overlapped = false } = options;
+  return disk.removal(() =>
+    removeCounted(disk, metadataPath, metadataDir, name, options)
+  );
+}
+
+async function removeCounted(
+  disk: Disk,
+  metadataPath: string,
+  metadataDir: string,
+  name: string,
+  options: {
+    registryFresh?: boolean;
+    verify?: () => void;
+    unlinked?: () => Promise<void> | undefined;
+  },
+): Promise<void> {
+  const { registryFresh = false } = options;
   const operation = "remove entry";
   const { fs, layout } = disk;
   const since = disk.mark();
@@ -1028,9 +1018,9 @@ async function remove(
     // The entry is invisible once this unlink is durable; only then may its
     // payload go, or a power cut could bring back an entry with no data.
     if (disk.strict) await disk.flushDir(metadataDir, since);
-    if (overlapped) {
-      // In the thread pool, other handlers' unlinks overlap these; one at a
-      // time, the synchronous calls are cheaper.
+    if (disk.removalsOverlap) {
+      // In the thread pool, the other removals' unlinks overlap these; one
+      // at a time, the synchronous calls are cheaper.
       await disk.unlinkQuietlyAsync(layout.data(name), true);
       await disk.unlinkQuietlyAsync(layout.registry(name), true);
     } else {

@@ -3,6 +3,7 @@
 
 import assert from "node:assert/strict";
 import { checkout, listCheckoutsUnsafe } from "../../expert.ts";
+import { Spool } from "../../mod.ts";
 import { GroupCommit } from "../../src/group_commit.ts";
 import { openSpool } from "../../src/spool.ts";
 import { Throttle } from "../../src/throttle.ts";
@@ -34,7 +35,11 @@ async function lifeOps(dir: string, durability: "strict" | "relaxed") {
   const last = await checkout(spool, spool.entry("a", "0002"));
   await step("remove", () => last.remove());
   await spool.enqueue("a", { x: 3 }, new Uint8Array());
-  await checkout(spool, spool.entry("a", "0003"));
+  // Claimed by another process (a spool opened apart, with its own state).
+  const elsewhere = await Spool.load(dir, { queues: ["a", "b"] }, {
+    durability,
+  });
+  await checkout(elsewhere, elsewhere.entry("a", "0003"));
   const [listed] = await listCheckoutsUnsafe(spool, "a");
   await step("remove, not claimed here", () => listed.remove());
   await step("direct remove", () => spool.entry("a", "0001").direct.remove());
