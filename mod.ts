@@ -141,6 +141,6 @@ export type {
   EntryHandler,
   Outcome,
   OutcomeWithResult,
-  PoisonPolicy,
 } from "./src/outcome.ts";
+export type { PoisonPolicy } from "./src/failure.ts";
 export { abortOnSignals } from "./src/signals.ts";

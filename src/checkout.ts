@@ -16,15 +16,13 @@ import {
   SpoolError,
   toSpoolError,
 } from "./errors.ts";
+import { type Failing, type HistoryEdit, recordFailure } from "./failure.ts";
 import {
-  describeError,
+  editHistoryText,
   emptyHistory,
   encodeHistory,
   type EntryHistory,
-  type FailureKind,
   parseHistory,
-  quarantinedIn,
-  withFailure,
   withFreshStart,
 } from "./history.ts";
 import * as protocol from "./protocol/mod.ts";
@@ -157,6 +155,14 @@ export interface CheckedOutEntry<Q extends string, M, D>
 
 type State = "held" | "busy" | "saved" | "removed" | "lost";
 
+/** Set by {@linkcode CheckedOutEntryImpl}'s static block: see `saveEditing`. */
+let saveEditingOf: <Q extends string, M, D>(
+  entry: CheckedOutEntryImpl<Q, M, D>,
+  queue: Q,
+  options: DueOptions & { historyDurable?: boolean },
+  edit: HistoryEdit | undefined,
+) => Promise<void>;
+
 /**
  * The library's {@linkcode CheckedOutEntry}; internal (see `Spool` in
  * spool.ts for why implementations are classes apart from their interface).
@@ -236,8 +242,8 @@ export class CheckedOutEntryImpl<Q extends string, M, D>
       : undefined;
     const failed = options.failure === undefined
       ? undefined
-      : this.#recordFailure("error", options.failure);
-    await this.saveEditing(
+      : recordFailure(this.queue, "error", options.failure);
+    await this.#saveEditing(
       queue,
       options,
       fresh === undefined || failed === undefined
@@ -246,43 +252,19 @@ export class CheckedOutEntryImpl<Q extends string, M, D>
     );
   }
 
-  /**
-   * {@linkcode save}, recording `options.failure` (when `kind` is given)
-   * as a failure of that kind.
-   */
-  async saveRecording(
-    queue: Q,
-    options: SaveOptions,
-    kind: FailureKind | undefined,
-  ): Promise<void> {
-    await this.saveEditing(
-      queue,
-      options,
-      kind === undefined
-        ? undefined
-        : this.#recordFailure(kind, options.failure),
-    );
-  }
-
-  /**
-   * Moves a damaged entry aside to `queue`, its damage recorded as a
-   * failure and its quarantine there marked, in one history write.
-   */
-  async saveQuarantined(queue: Q, damage: unknown): Promise<void> {
-    const failed = this.#recordFailure("damaged", damage);
-    const mark = quarantinedIn(queue, describeError(damage));
-    await this.saveEditing(queue, {}, (history) => mark(failed(history)));
+  static {
+    saveEditingOf = (entry, queue, options, edit) =>
+      entry.#saveEditing(queue, options, edit);
   }
 
   /**
    * {@linkcode save}, with the entry's history replaced by `edit` of it
-   * first (when given): what operators' tools record (a hold's origin, a
-   * fresh start) goes through here.
+   * first (when given).
    */
-  async saveEditing(
+  async #saveEditing(
     queue: Q,
     options: DueOptions & { historyDurable?: boolean },
-    edit: ((history: EntryHistory) => EntryHistory) | undefined,
+    edit: HistoryEdit | undefined,
   ): Promise<void> {
     const operation = "save entry";
     this.#expectHeld(operation);
@@ -327,20 +309,6 @@ export class CheckedOutEntryImpl<Q extends string, M, D>
     // Only once it is on disk: a save that failed and is made again must
     // not count the failure twice.
     if (updated !== undefined) this.#history = updated;
-  }
-
-  /** An edit of the history that records one failure of `kind`. */
-  #recordFailure(
-    kind: FailureKind,
-    error: unknown,
-  ): (history: EntryHistory) => EntryHistory {
-    return (history) =>
-      withFailure(history, {
-        at: new Date(),
-        queue: this.queue,
-        kind,
-        message: describeError(error),
-      });
   }
 
   history(): Promise<EntryHistory> {
@@ -397,6 +365,78 @@ export class CheckedOutEntryImpl<Q extends string, M, D>
       throw error;
     }
   }
+}
+
+/**
+ * Saves a checked-out entry to `queue` as {@linkcode CheckedOutEntry.save}
+ * does, with its history changed by `edit` first (when given): what failure
+ * handling and operators' tools record (a failure, a quarantine, a hold's
+ * origin, a fresh start) goes through here. Not a method, so that no
+ * handler can reach it.
+ */
+export function saveEditing<Q extends string, M, D>(
+  entry: CheckedOutEntryImpl<Q, M, D>,
+  queue: Q,
+  options: DueOptions & { historyDurable?: boolean },
+  edit: HistoryEdit | undefined,
+): Promise<void> {
+  return saveEditingOf(entry, queue, options, edit);
+}
+
+/**
+ * A checked-out entry as failure handling moves it on; put back, it keeps
+ * its metadata as it is now, and a failure to put it back is ignored.
+ */
+export function failing<Q extends string, M, D>(
+  entry: CheckedOutEntryImpl<Q, M, D>,
+): Failing<Q> {
+  return {
+    name: entry.name,
+    queue: entry.queue,
+    history: () => entry.history(),
+    move: (queue, edit, when = {}) => saveEditing(entry, queue, when, edit),
+    putBack: async () => {
+      if (!entry.finished) await entry.save(entry.queue).catch(() => {});
+    },
+  };
+}
+
+/**
+ * An entry this process holds with `stamp` whose metadata cannot be
+ * decoded, as failure handling moves it on: its metadata file moves as it
+ * is. Its history, if it cannot be read, is started again.
+ */
+export function failingUndecodable<Q extends string>(
+  core: SpoolCore<Q, unknown, unknown, unknown>,
+  queue: Q,
+  name: string,
+  stamp: Date,
+): Failing<Q> {
+  const { disk } = core;
+  const text = () => protocol.readRegistry(disk, name);
+  return {
+    name,
+    queue,
+    history: () =>
+      Promise.resolve().then(() =>
+        parseHistory(text(), disk.layout.registry(name))
+      ),
+    move: async (to, edit, when = {}) => {
+      let history: string | undefined;
+      if (edit !== undefined) {
+        let before = "";
+        try {
+          before = text();
+        } catch {
+          // Started again.
+        }
+        history = editHistoryText(before, edit);
+      }
+      const due = dueTime(disk, when, "save entry");
+      await protocol.release(disk, queue, name, to, { history, due, stamp });
+    },
+    putBack: () => protocol.release(disk, queue, name, queue, { stamp }),
+  };
 }
 
 /** What {@linkcode claimEntry} found. */
@@ -502,9 +542,8 @@ async function held<Q extends string, M, D>(
   if (claim.kind === "held") return claim.entry;
   if (claim.kind === "undecodable") {
     // Put it back for a person or the monitor.
-    await protocol.release(core.disk, queue, name, queue, {
-      stamp: claim.stamp,
-    }).catch(() => {});
+    await failingUndecodable(core, queue, name, claim.stamp).putBack()
+      .catch(() => {});
     throw claim.error;
   }
   return undefined;

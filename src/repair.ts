@@ -4,7 +4,8 @@
  * @module
  */
 
-import { abandonedHistory, historyTextWith, quarantinedIn } from "./history.ts";
+import { recordAbandoned, recordDamage } from "./failure.ts";
+import { editHistoryText } from "./history.ts";
 import { type Dir, dirName } from "./layout.ts";
 import {
   findProblems,
@@ -487,7 +488,8 @@ export async function repairSpool(
               dir.queue,
               name,
               judged,
-              (text) => abandonedHistory(text, dir.queue),
+              (text) =>
+                editHistoryText(text, recordAbandoned(dir.queue, "repair")),
             );
         } catch (error) {
           failure = error;
@@ -629,9 +631,8 @@ function damagedHistory(
   problem: Problem,
 ): string {
   const reason = problem.reason ?? "damaged";
-  return historyTextWith(text, {
-    queue,
-    kind: "damaged",
-    message: `repair: ${reason}`,
-  }, quarantinedIn(toQueue, reason));
+  return editHistoryText(
+    text,
+    recordDamage(queue, toQueue, `repair: ${reason}`, reason),
+  );
 }
