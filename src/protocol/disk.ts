@@ -1,8 +1,8 @@
 /**
  * A spool directory as the protocol sees it: where its files are, the file
  * system every effect goes through, whether to flush, the flushes shared
- * between concurrent operations, and the I/O limit. It decides no order;
- * the other files of this folder do.
+ * between concurrent operations, the I/O limit, and what this process has
+ * in flight. It decides no order; the other files of this folder do.
  *
  * @module
  */
@@ -141,6 +141,31 @@ export class Disk {
     const at = this.#claimStamps.get(name);
     this.#claimStamps.delete(name);
     return at !== undefined && performance.now() - at < FRESH_STAMP_MS;
+  }
+
+  /**
+   * Renames `from` to `to`, for the only process that moves `from`. An
+   * error whose rename happened anyway (a reply lost, the call made again
+   * and told "not found") is recognised by `from` being gone and `to` being
+   * there.
+   */
+  renameVerified(from: string, to: string): void {
+    try {
+      this.fs.rename(from, to);
+    } catch (error) {
+      if (!this.exists(from) && this.exists(to)) return;
+      throw error;
+    }
+  }
+
+  /** Whether `path` names a file, asked of the server past any cache. */
+  exists(path: string): boolean {
+    try {
+      this.fs.statFresh(path);
+      return true;
+    } catch {
+      return false;
+    }
   }
 
   /**

@@ -10,7 +10,8 @@
 import { NotASpoolError, toSpoolError } from "../errors.ts";
 import { CLOCK_PROBE_PREFIX, type Dir, REPAIR_TMP_PREFIX } from "../layout.ts";
 import { type Disk, withoutDotFiles } from "./disk.ts";
-import { claim, release, stampPhase, writeNewFile } from "./moves.ts";
+import { claim, release, stampPhase } from "./claim.ts";
+import { writeNewFile } from "./write.ts";
 
 /**
  * Names of the regular files in `dir`, unsorted; the names of anything else

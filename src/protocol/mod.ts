@@ -32,10 +32,13 @@
  *
  * One question per file:
  * - `open.ts`: how a spool is opened (validated, created, its queues found).
- * - `moves.ts`: how an entry moves (reserve, publish, check out, release,
- *   remove, replace metadata or payload). Every change of phase goes
- *   through its `claim` (where processes race) or `moveToPhase` (where only
- *   the holder moves).
+ * - `publish.ts`: how a name is reserved and an entry published.
+ * - `claim.ts`: how an entry changes hands: checked out, touched, released.
+ *   Every change of phase goes through its `claim` (where processes race)
+ *   or `moveToPhase` (where only the holder moves).
+ * - `remove.ts`: how an entry is removed.
+ * - `due.ts`: how a due time is kept on disk.
+ * - `write.ts`: how a file is written new, or replaced whole.
  * - `reads.ts`: how entries are listed, read, statted and watched.
  * - `leftovers.ts`: how the monitor and repair find and clear what crashes
  *   leave behind.
@@ -47,25 +50,19 @@
 
 export { Disk, type DiskOptions } from "./disk.ts";
 export { discoverQueues, openSpoolDir } from "./open.ts";
+export { publish, type PublishItem, publishMany, reserve } from "./publish.ts";
 export {
   checkout,
   type CheckoutResult,
   claim,
-  dueOf,
-  makeDue,
-  publish,
-  type PublishItem,
-  publishMany,
   release,
   type ReleaseOptions,
-  removeCheckedOut,
-  removeWaiting,
-  reserve,
   touchCheckout,
   verifyStamp,
-  writeData,
-  writeQueueMetadata,
-} from "./moves.ts";
+} from "./claim.ts";
+export { removeCheckedOut, removeWaiting } from "./remove.ts";
+export { dueOf, makeDue } from "./due.ts";
+export { writeData, writeQueueMetadata } from "./write.ts";
 export {
   type EntryFiles,
   findEntry,

@@ -220,7 +220,7 @@ Deno.test("full disk: producers fill a tmpfs while consumers drain it; nothing a
 });
 
 // BUG (checkout needs a free inode on tmpfs): a claim links the entry's
-// metadata file into `.checkout/` (src/protocol/moves.ts, `claim`), and
+// metadata file into `.checkout/` (src/protocol/claim.ts, `claim`), and
 // tmpfs counts every hard link against `nr_inodes`. Once producers have
 // used up the inodes, every checkout fails with DiskFullError ("Cannot
 // check out entry ... link ..."), so no consumer can free anything: the

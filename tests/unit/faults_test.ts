@@ -274,13 +274,13 @@ interface Scenario {
 
 /**
  * A rename answered EIO that happened is recognised (`renameVerified` in
- * src/protocol/moves.ts checks the disk): the call goes on.
+ * src/protocol/disk.ts checks the disk): the call goes on.
  */
 const verified = (_: Hit, kind: FaultKind) => kind === "moved";
 /**
  * A claim's link answered EIO is tried again; a claim whose link or unlink
  * happened and answered EIO is reported lost, its checkout left to repair
- * (see `claim` in src/protocol/moves.ts).
+ * (see `claim` in src/protocol/claim.ts).
  */
 const verifiedOrRetried = (hit: Hit, kind: FaultKind) =>
   kind === "moved" || hit.call === "link";

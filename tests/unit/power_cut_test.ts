@@ -675,7 +675,7 @@ class RideAlongGroupCommit {
 
 /**
  * Records three strict enqueues made by hand, as the library makes them
- * (src/protocol/moves.ts, `publish`), with the directory flushes shared
+ * (src/protocol/publish.ts, `publish`), with the directory flushes shared
  * through `commit`: `a`, then `late`, whose rename comes while the flush of
  * the queue for `a` is in flight, then `c` on its own.
  */
