@@ -70,4 +70,4 @@ export {
   type QuarantinedEntry,
 } from "./src/problems.ts";
 export type { RepairAction, RepairReport } from "./src/repair.ts";
-export { type Dir, dirName } from "./src/layout.ts";
+export { type Dir, dirName } from "./src/protocol/layout.ts";

@@ -672,12 +672,8 @@ export class QueueReaderImpl<Q extends string, M, D>
   #recheck(name: string): void {
     const at = this.#delayed.get(name);
     if (at === undefined) return;
-    const { disk } = this.#core;
     try {
-      const due = protocol.dueOf(
-        disk,
-        disk.fs.lstat(disk.layout.queueFile(this.queue, name)),
-      );
+      const due = protocol.waitingDue(this.#core.disk, this.queue, name);
       if (due === undefined) this.#delayed.delete(name);
       else {
         this.#delayed.set(name, due.getTime());
@@ -861,11 +857,9 @@ export class QueueReaderImpl<Q extends string, M, D>
         if (!this.#delayed.has(name)) arrived = true;
         continue;
       }
-      try {
-        this.#core.disk.fs.lstat(path);
+      // A name no longer waiting is gone: nothing to take.
+      if (protocol.isWaiting(this.#core.disk, this.queue, name)) {
         arrived = true;
-      } catch {
-        // Gone: nothing to take.
       }
     }
     return arrived;

@@ -6,7 +6,6 @@
 
 import { recordAbandoned, recordDamage } from "./failure.ts";
 import { editHistoryText } from "./history.ts";
-import { type Dir, dirName } from "./layout.ts";
 import {
   findProblems,
   type Limits,
@@ -16,7 +15,7 @@ import {
   type QuarantinedEntry,
 } from "./problems.ts";
 import * as protocol from "./protocol/mod.ts";
-import type { Disk } from "./protocol/mod.ts";
+import { type Dir, dirName, type Disk } from "./protocol/mod.ts";
 
 /**
  * One thing repair did (or, in a dry run, would do).
@@ -388,7 +387,7 @@ export async function repairSpool(
           name,
           damagedTo,
           (text) => damagedHistory(text, dir.queue, damagedTo, problem),
-          { judged, stillDamaged: (path) => stillDamaged(problem, path) },
+          { judged, stillDamaged: (read) => stillDamaged(problem, read) },
         );
       } catch (error) {
         leave(problem, `it could not be moved: ${failed(error)}`);
@@ -405,14 +404,17 @@ export async function repairSpool(
     );
   };
 
-  /** Whether the entry judged damaged for `problem` is so still. */
-  const stillDamaged = (problem: Problem, path: string): boolean => {
+  /**
+   * Whether the entry judged damaged for `problem` is so still; `read`
+   * reads its metadata.
+   */
+  const stillDamaged = (problem: Problem, read: () => string): boolean => {
     if (problem.reason?.includes("payload")) {
       return protocol.statIn(disk, "data", problem.name)?.isFile !== true;
     }
     if (options.decode === undefined) return true;
     try {
-      options.decode(disk.fs.readText(path));
+      options.decode(read());
       return false;
     } catch {
       return true;

@@ -7,7 +7,7 @@
  * @module
  */
 
-import { type Dir, dirName } from "../layout.ts";
+import { type Dir, dirName } from "../protocol/layout.ts";
 import type { QueueShape } from "../operator/shapes.ts";
 import type { Problem } from "../problems.ts";
 import type { RepairAction, RepairReport } from "../repair.ts";

@@ -9,7 +9,7 @@
 
 import type { FileSystem } from "../fs.ts";
 import { GroupCommit } from "../group_commit.ts";
-import { Layout } from "../layout.ts";
+import { Layout } from "./layout.ts";
 import type { Durability } from "../spool_options.ts";
 import { Throttle } from "../throttle.ts";
 import { FileSystemClock } from "./clock.ts";

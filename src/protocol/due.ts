@@ -21,6 +21,26 @@ export function dueOf(disk: Disk, info: Deno.FileInfo): Date | undefined {
 }
 
 /**
+ * The due time of an entry waiting in `queue` (see {@linkcode dueOf}), from
+ * a look that a network file system may answer from its cache: for readers,
+ * which look often and list again anyway.
+ *
+ * @throws {EntryNotFoundError} If the entry is not waiting there.
+ */
+export function waitingDue(
+  disk: Disk,
+  queue: string,
+  name: string,
+): Date | undefined {
+  const path = disk.layout.queueFile(queue, name);
+  try {
+    return dueOf(disk, disk.fs.lstat(path));
+  } catch (error) {
+    throw toSpoolError(error, "read due time", path, EntryNotFoundError);
+  }
+}
+
+/**
  * Dates a metadata file that is about to enter a queue with its due time:
  * its modification time, as Postfix dates its deferred queue files. A file
  * system that keeps coarser times than asked (sshfs keeps whole seconds)

@@ -42,15 +42,24 @@
  * - `reads.ts`: how entries are listed, read, statted and watched.
  * - `leftovers.ts`: how the monitor and repair find and clear what crashes
  *   leave behind.
- * - `disk.ts`: the state they share (paths, file system, flushes, I/O limit).
+ * - `layout.ts`: where the spool keeps each file.
+ * - `disk.ts`: the state they share (paths, file system, flushes, I/O limit,
+ *   what is in flight).
  * - `clock.ts`: the file system's clock, which stamps phases and dates ages.
  *
  * @module
  */
 
 export { Disk, type DiskOptions } from "./disk.ts";
-export { discoverQueues, openSpoolDir } from "./open.ts";
-export { publish, type PublishItem, publishMany, reserve } from "./publish.ts";
+export { type Dir, dirName } from "./layout.ts";
+export { discoverQueues, findQueues, openSpoolDir } from "./open.ts";
+export {
+  publish,
+  type PublishItem,
+  publishMany,
+  reserve,
+  unreserve,
+} from "./publish.ts";
 export {
   checkout,
   type CheckoutResult,
@@ -61,11 +70,12 @@ export {
   verifyStamp,
 } from "./claim.ts";
 export { removeCheckedOut, removeWaiting } from "./remove.ts";
-export { dueOf, makeDue } from "./due.ts";
+export { dueOf, makeDue, waitingDue } from "./due.ts";
 export { writeData, writeQueueMetadata } from "./write.ts";
 export {
   type EntryFiles,
   findEntry,
+  isWaiting,
   listCheckouts,
   listQueue,
   lookAtCheckouts,
@@ -74,6 +84,7 @@ export {
   readCheckout,
   readData,
   readDataStream,
+  readFileText,
   readMetadata,
   readRegistry,
   statData,

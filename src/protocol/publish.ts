@@ -39,6 +39,11 @@ export function reserve(disk: Disk, name: string): boolean {
   }
 }
 
+/** Frees a name this process reserved and will not use; quietly. */
+export function unreserve(disk: Disk, name: string): void {
+  disk.unlinkQuietly(disk.layout.registry(name));
+}
+
 /**
  * Publishes a new entry: writes `.data/NAME` (exclusively) and `.tmp/NAME`,
  * dates `.tmp/NAME` with the due time if there is one (see

@@ -13,6 +13,7 @@ import {
   toSpoolError,
 } from "../errors.ts";
 import type { DirWatcher } from "../fs.ts";
+import type { Dir } from "./layout.ts";
 import { sortNames } from "../sort_names.ts";
 import { type Disk, withoutDotFiles } from "./disk.ts";
 
@@ -27,6 +28,16 @@ export function listQueue(disk: Disk, queue: string): Promise<string[]> {
 /** Names in `QUEUE/.checkout/`, sorted. */
 export function listCheckouts(disk: Disk, queue: string): Promise<string[]> {
   return listNames(disk, disk.layout.checkoutDir(queue), "list checkouts");
+}
+
+/** Reads the text of `name` in `dir`, any of the spool's directories. */
+export function readFileText(disk: Disk, dir: Dir, name: string): string {
+  const path = disk.layout.file(dir, name);
+  try {
+    return disk.fs.readText(path);
+  } catch (error) {
+    throw toSpoolError(error, "read file", path, EntryNotFoundError);
+  }
 }
 
 /** Reads an entry's metadata text, waiting in its queue or checked out. */
@@ -69,6 +80,20 @@ export function watchQueue(disk: Disk, queue: string): DirWatcher {
     return disk.fs.watch(path);
   } catch (error) {
     throw toSpoolError(error, "watch queue", path, QueueNotFoundError);
+  }
+}
+
+/**
+ * Whether `name` waits in `queue`, from a look that a network file system
+ * may answer from its cache (a reader woken by a watch event lists again
+ * anyway).
+ */
+export function isWaiting(disk: Disk, queue: string, name: string): boolean {
+  try {
+    disk.fs.lstat(disk.layout.queueFile(queue, name));
+    return true;
+  } catch {
+    return false;
   }
 }
 

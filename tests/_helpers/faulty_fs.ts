@@ -17,7 +17,7 @@ import {
   realFileSystem,
   type WrittenFile,
 } from "../../src/fs.ts";
-import { CLOCK_PROBE_PREFIX } from "../../src/layout.ts";
+import { CLOCK_PROBE_PREFIX } from "../../src/protocol/layout.ts";
 
 /** The calls a fault can hit. */
 export type FaultyCall =
