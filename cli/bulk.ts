@@ -42,7 +42,7 @@ import {
   FILTER_HELP,
   filterFrom,
   SPANS_HELP,
-} from "./filters.ts";
+} from "./flags/filters.ts";
 import { escapeText, printJson } from "./output.ts";
 import { startProgress } from "./progress.ts";
 import { expectQueue, openSpool } from "./spool.ts";
@@ -67,7 +67,9 @@ ${FILTER_HELP}
                               loses the entry); the entry is put back in its
                               queue first, proving its age again then, and a
                               consumer may take it from there first
-  --max-checked-out-age SPAN  the checkout limit for --force (10m)
+  --max-checked-out-age SPAN  the checkout limit for --force (${
+  formatAge(DEFAULT_LIMITS.maxCheckedOutAgeMs)
+})
   --json                      print a JSON report: "action", "queue" (null
                               for names found anywhere), "to", "dryRun",
                               "matched", "done" (how many), "names" (done, or

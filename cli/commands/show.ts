@@ -8,7 +8,7 @@
  * @module
  */
 
-import type { EntryHistory } from "../mod.ts";
+import type { EntryHistory } from "../../mod.ts";
 import {
   base64,
   type EntryDetails,
@@ -17,12 +17,18 @@ import {
   formatTime,
   hexDump,
   type Preview,
-} from "../operator.ts";
-import { boolFlag, parse, parseBytes, stringFlag, UsageError } from "./args.ts";
-import type { Command } from "./command.ts";
-import { arrivalCell, dueCell, entryJson, notThere } from "./listing.ts";
-import { escapeBody, escapeText, printJson } from "./output.ts";
-import { expectQueue, openSpool } from "./spool.ts";
+} from "../../operator.ts";
+import {
+  boolFlag,
+  parse,
+  parseBytes,
+  stringFlag,
+  UsageError,
+} from "../args.ts";
+import type { Command } from "../command.ts";
+import { arrivalCell, dueCell, entryJson, notThere } from "../listing.ts";
+import { escapeBody, escapeText, printJson } from "../output.ts";
+import { expectQueue, openSpool } from "../spool.ts";
 
 /** Default preview sizes: text for people, a hex dump, and `--json`. */
 const TEXT_PREVIEW = 4096;

@@ -8,8 +8,8 @@
  * @module
  */
 
-import { abortOnSignals } from "../mod.ts";
-import { Monitor } from "../monitor.ts";
+import { abortOnSignals } from "../../mod.ts";
+import { Monitor } from "../../monitor.ts";
 import {
   AGE_BUCKETS,
   formatAge,
@@ -17,7 +17,7 @@ import {
   type GroupShape,
   type OperatorSpool,
   type QueueShape,
-} from "../operator.ts";
+} from "../../operator.ts";
 import {
   boolFlag,
   parse,
@@ -27,15 +27,15 @@ import {
   stringFlag,
   stringsFlag,
   UsageError,
-} from "./args.ts";
-import { writeFileAtomic } from "./atomic_file.ts";
-import type { Command } from "./command.ts";
-import { SPANS_HELP } from "./filters.ts";
-import { LIMIT_FLAGS, LIMIT_HELP, monitorOptions } from "./health.ts";
-import { escapeText, printJson, printJsonLine, printTable } from "./output.ts";
-import { prometheus } from "./prometheus.ts";
-import { absoluteDir, openSpool } from "./spool.ts";
-import { isLive, paint } from "./terminal.ts";
+} from "../args.ts";
+import { writeFileAtomic } from "../atomic_file.ts";
+import type { Command } from "../command.ts";
+import { SPANS_HELP } from "../flags/filters.ts";
+import { LIMIT_FLAGS, LIMIT_HELP, monitorOptions } from "../flags/limits.ts";
+import { escapeText, printJson, printJsonLine, printTable } from "../output.ts";
+import { prometheus } from "../prometheus.ts";
+import { absoluteDir, openSpool } from "../spool.ts";
+import { isLive, paint } from "../terminal.ts";
 
 const BUCKET_HEADERS = [
   ...AGE_BUCKETS.map(String),

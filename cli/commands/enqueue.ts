@@ -13,10 +13,10 @@ import {
   positionals,
   stringFlag,
   UsageError,
-} from "./args.ts";
-import type { Command } from "./command.ts";
-import { clip, escapeText } from "./output.ts";
-import { type CliData, expectQueue, openSpool } from "./spool.ts";
+} from "../args.ts";
+import type { Command } from "../command.ts";
+import { clip, escapeText } from "../output.ts";
+import { type CliData, expectQueue, openSpool } from "../spool.ts";
 
 export const enqueue: Command = {
   name: "enqueue",

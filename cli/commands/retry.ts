@@ -8,10 +8,11 @@
  * @module
  */
 
-import { stringFlag } from "./args.ts";
-import { bulkCommand } from "./bulk.ts";
+import { stringFlag } from "../args.ts";
+import { bulkCommand } from "../bulk.ts";
+import type { Command } from "../command.ts";
 
-export const retry = bulkCommand({
+export const retry: Command = bulkCommand({
   name: "retry",
   summary: "retry failed entries with a fresh start (attempts back to 0)",
   usage:

@@ -5,12 +5,12 @@
  * @module
  */
 
-import { type Entry, EntryNotFoundError } from "../mod.ts";
-import { formatCount } from "../operator.ts";
-import { boolFlag, parse, UsageError } from "./args.ts";
-import type { Command } from "./command.ts";
-import { escapeText, printJson } from "./output.ts";
-import { type CliData, expectQueue, openSpool } from "./spool.ts";
+import { type Entry, EntryNotFoundError } from "../../mod.ts";
+import { formatCount } from "../../operator.ts";
+import { boolFlag, parse, UsageError } from "../args.ts";
+import type { Command } from "../command.ts";
+import { escapeText, printJson } from "../output.ts";
+import { type CliData, expectQueue, openSpool } from "../spool.ts";
 
 /** One entry made due: where, and the due time it had. */
 interface MadeDue {

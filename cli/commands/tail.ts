@@ -7,7 +7,7 @@
  * @module
  */
 
-import { abortOnSignals } from "../mod.ts";
+import { abortOnSignals } from "../../mod.ts";
 import {
   type EntryInfo,
   formatAge,
@@ -15,7 +15,7 @@ import {
   matches,
   type OperatorSpool,
   type QueueWatch,
-} from "../operator.ts";
+} from "../../operator.ts";
 import {
   boolFlag,
   parse,
@@ -23,18 +23,18 @@ import {
   positionals,
   stringFlag,
   UsageError,
-} from "./args.ts";
-import type { Command } from "./command.ts";
+} from "../args.ts";
+import type { Command } from "../command.ts";
 import {
   FILTER_FLAGS,
   FILTER_HELP,
   filterFrom,
   SPANS_HELP,
-} from "./filters.ts";
-import { arrivalCell, dueCell, entryJson, lastErrorCell } from "./listing.ts";
-import { clip, escapeText, printJsonLine } from "./output.ts";
-import { expectQueue, openSpool } from "./spool.ts";
-import { paint } from "./terminal.ts";
+} from "../flags/filters.ts";
+import { arrivalCell, dueCell, entryJson, lastErrorCell } from "../listing.ts";
+import { clip, escapeText, printJsonLine } from "../output.ts";
+import { expectQueue, openSpool } from "../spool.ts";
+import { paint } from "../terminal.ts";
 
 /** One entry as a line of `tail`'s human output. */
 function tailLine(entry: EntryInfo): string {

@@ -12,19 +12,25 @@ import {
   formatBytes,
   formatCount,
   type OperatorSpool,
-} from "../operator.ts";
-import { boolFlag, parse, parseCount, stringFlag, UsageError } from "./args.ts";
-import type { Command } from "./command.ts";
+} from "../../operator.ts";
+import {
+  boolFlag,
+  parse,
+  parseCount,
+  stringFlag,
+  UsageError,
+} from "../args.ts";
+import type { Command } from "../command.ts";
 import {
   FILTER_FLAGS,
   FILTER_HELP,
   filterFrom,
   SPANS_HELP,
-} from "./filters.ts";
-import { arrivalCell, dueCell, entryJson, lastErrorCell } from "./listing.ts";
-import { clip, escapeText, printJson, printTable, toJson } from "./output.ts";
-import { expectQueue, openSpool } from "./spool.ts";
-import { paint } from "./terminal.ts";
+} from "../flags/filters.ts";
+import { arrivalCell, dueCell, entryJson, lastErrorCell } from "../listing.ts";
+import { clip, escapeText, printJson, printTable, toJson } from "../output.ts";
+import { expectQueue, openSpool } from "../spool.ts";
+import { paint } from "../terminal.ts";
 
 /** The last line of a listing: `-- 3 entries, 1.2 KiB`. */
 export function totalsLine(listed: readonly EntryInfo[]): string {
