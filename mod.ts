@@ -124,7 +124,7 @@ export type {
 // The monitor's home is "./monitor"; these four are here too because the
 // product contract imports them from the main entry point.
 export { Monitor } from "./src/monitor.ts";
-export type { MonitorEvent } from "./src/watch.ts";
+export type { MonitorEvent } from "./src/alerts.ts";
 export type { Problem } from "./src/problems.ts";
 export type { RepairReport } from "./src/repair.ts";
 export { type Entry, Spool, type SpoolConstructor } from "./src/spool.ts";

@@ -23,7 +23,7 @@ import {
   formatCount,
   formatTime,
   type OperatorAction,
-  type OperatorSpool,
+  OperatorSpool,
 } from "../operator.ts";
 import { DEFAULT_LIMITS } from "../monitor.ts";
 import { nameProblem } from "../mod.ts";
@@ -45,7 +45,7 @@ import {
 } from "./flags/filters.ts";
 import { escapeText, printJson } from "./output.ts";
 import { startProgress } from "./progress.ts";
-import { expectQueue, openSpool } from "./spool.ts";
+import { expectQueue } from "./spool.ts";
 
 /** The flags every bulk command takes. */
 const BULK_FLAGS: FlagSpec = {
@@ -194,7 +194,7 @@ ${BULK_EXIT_CODES}`,
       const parsed = parse(args, { ...BULK_FLAGS, ...spec.flags });
       const dir = parsed.positionals[0];
       if (dir === undefined) throw new UsageError("missing DIR");
-      const spool = await openSpool(dir);
+      const spool = await OperatorSpool.open(dir);
       const request = requestOf(spec, parsed, spool.queues);
       if (request.queue !== undefined) expectQueue(spool, request.queue);
       const action = spec.action(parsed, request.to);

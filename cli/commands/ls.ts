@@ -11,7 +11,7 @@ import {
   formatAge,
   formatBytes,
   formatCount,
-  type OperatorSpool,
+  OperatorSpool,
 } from "../../operator.ts";
 import {
   boolFlag,
@@ -29,7 +29,7 @@ import {
 } from "../flags/filters.ts";
 import { arrivalCell, dueCell, entryJson, lastErrorCell } from "../listing.ts";
 import { clip, escapeText, printJson, printTable, toJson } from "../output.ts";
-import { expectQueue, openSpool } from "../spool.ts";
+import { expectQueue } from "../spool.ts";
 import { paint } from "../terminal.ts";
 
 /** The last line of a listing: `-- 3 entries, 1.2 KiB`. */
@@ -156,7 +156,7 @@ error.`,
     const limit = limitText === undefined
       ? Infinity
       : parseCount(limitText, "--limit");
-    const spool = await openSpool(dir);
+    const spool = await OperatorSpool.open(dir);
     if (queue === undefined) {
       if (filter !== undefined || checkedOut) {
         throw new UsageError("filters and --checked-out need a QUEUE");

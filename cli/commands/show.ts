@@ -16,6 +16,7 @@ import {
   formatBytes,
   formatTime,
   hexDump,
+  OperatorSpool,
   type Preview,
 } from "../../operator.ts";
 import {
@@ -28,7 +29,7 @@ import {
 import type { Command } from "../command.ts";
 import { arrivalCell, dueCell, entryJson, notThere } from "../listing.ts";
 import { escapeBody, escapeText, printJson } from "../output.ts";
-import { expectQueue, openSpool } from "../spool.ts";
+import { expectQueue } from "../spool.ts";
 
 /** Default preview sizes: text for people, a hex dump, and `--json`. */
 const TEXT_PREVIEW = 4096;
@@ -236,7 +237,7 @@ error.`,
     const asked = maxText === undefined
       ? undefined
       : parseBytes(maxText, "--max-bytes");
-    const spool = await openSpool(dir);
+    const spool = await OperatorSpool.open(dir);
     if (queue !== undefined) expectQueue(spool, queue);
     const found: EntryDetails | undefined = await spool.details(name, queue);
     if (found === undefined) return notThere("show", queue, name);
