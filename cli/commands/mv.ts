@@ -10,6 +10,7 @@
 import { bulkCommand } from "../bulk.ts";
 import type { Command } from "../command.ts";
 
+/** `multispool mv`. */
 export const mv: Command = bulkCommand({
   name: "mv",
   summary: "move entries to another queue (named, filtered, or --all)",

@@ -12,6 +12,7 @@ import { stringFlag } from "../args.ts";
 import { bulkCommand } from "../bulk.ts";
 import type { Command } from "../command.ts";
 
+/** `multispool retry`. */
 export const retry: Command = bulkCommand({
   name: "retry",
   summary: "retry failed entries with a fresh start (attempts back to 0)",

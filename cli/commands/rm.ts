@@ -9,6 +9,7 @@
 import { bulkCommand } from "../bulk.ts";
 import type { Command } from "../command.ts";
 
+/** `multispool rm`. */
 export const rm: Command = bulkCommand({
   name: "rm",
   summary: "remove entries (named, filtered, or --all)",

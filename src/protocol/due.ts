@@ -6,7 +6,12 @@
  * @module
  */
 
-import { EntryNotFoundError, SpoolError, toSpoolError } from "../errors.ts";
+import {
+  EntryNotFoundError,
+  onPath,
+  SpoolError,
+  toSpoolError,
+} from "../errors.ts";
 import type { Disk } from "./disk.ts";
 
 /**
@@ -32,12 +37,12 @@ export function waitingDue(
   queue: string,
   name: string,
 ): Date | undefined {
-  const path = disk.layout.queueFile(queue, name);
-  try {
-    return dueOf(disk, disk.fs.lstat(path));
-  } catch (error) {
-    throw toSpoolError(error, "read due time", path, EntryNotFoundError);
-  }
+  return onPath(
+    "read due time",
+    disk.layout.queueFile(queue, name),
+    EntryNotFoundError,
+    (path) => dueOf(disk, disk.fs.lstat(path)),
+  );
 }
 
 /**

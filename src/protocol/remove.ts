@@ -137,6 +137,19 @@ export async function removeWaiting(
   );
 }
 
+/** What a removal's caller adds to its steps. */
+interface RemoveSteps {
+  /** The registry file was stamped just now: no stamp needed. */
+  registryFresh?: boolean;
+  /**
+   * Proves the entry is still the caller's to remove (throws if not):
+   * before anything changes, and again right before the unlink.
+   */
+  verify?: () => void;
+  /** Runs once the metadata file is unlinked. */
+  unlinked?: () => Promise<void> | undefined;
+}
+
 /**
  * Removes an entry. The registry file is stamped first (unless
  * `registryFresh`: stamped just now): leftovers of a removal cut short then
@@ -149,11 +162,7 @@ function remove(
   metadataPath: string,
   metadataDir: string,
   name: string,
-  options: {
-    registryFresh?: boolean;
-    verify?: () => void;
-    unlinked?: () => Promise<void> | undefined;
-  } = {},
+  options: RemoveSteps = {},
 ): Promise<void> {
   return disk.removal(() =>
     removeCounted(disk, metadataPath, metadataDir, name, options)
@@ -165,11 +174,7 @@ async function removeCounted(
   metadataPath: string,
   metadataDir: string,
   name: string,
-  options: {
-    registryFresh?: boolean;
-    verify?: () => void;
-    unlinked?: () => Promise<void> | undefined;
-  },
+  options: RemoveSteps,
 ): Promise<void> {
   const { registryFresh = false } = options;
   const operation = "remove entry";
