@@ -2,6 +2,8 @@
 // it, and tells a test when operations have completed: the events tests
 // wait on instead of sleeping.
 
+import type { Spool } from "../../mod.ts";
+import { openSpool } from "../../src/spool.ts";
 import { DelegatingFs } from "./delegating_fs.ts";
 import type { DirWatcher, FileContent } from "../../src/fs.ts";
 
@@ -208,4 +210,16 @@ export class ManualWatcher implements DirWatcher {
       this.#wake = undefined;
     }
   }
+}
+
+/** A spool made in `dir` with one queue, `q`, whose calls `fs` records. */
+export async function recordedSpool(dir: string): Promise<{
+  fs: RecordingFileSystem;
+  spool: Spool<"q", unknown, unknown, unknown>;
+}> {
+  const fs = new RecordingFileSystem(dir);
+  const spool = await openSpool(fs, dir, { queues: ["q"] }, {
+    createIfMissing: true,
+  });
+  return { fs, spool };
 }

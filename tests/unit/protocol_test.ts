@@ -8,7 +8,10 @@ import { GroupCommit } from "../../src/group_commit.ts";
 import { openSpool } from "../../src/spool.ts";
 import { Throttle } from "../../src/throttle.ts";
 import { counterNames } from "../_helpers/names.ts";
-import { RecordingFileSystem } from "../_helpers/recording_fs.ts";
+import {
+  recordedSpool,
+  RecordingFileSystem,
+} from "../_helpers/recording_fs.ts";
 import { tempDir } from "../_helpers/temp_dir.ts";
 
 async function lifeOps(dir: string, durability: "strict" | "relaxed") {
@@ -144,10 +147,7 @@ Deno.test("protocol: relaxed durability makes the same moves with no flush", asy
 Deno.test("protocol: concurrent strict enqueues share directory flushes", async () => {
   await using tmp = await tempDir();
   const dir = tmp.path;
-  const fs = new RecordingFileSystem(dir);
-  const spool = await openSpool(fs, dir, { queues: ["q"] }, {
-    createIfMissing: true,
-  });
+  const { fs, spool } = await recordedSpool(dir);
   fs.clear();
   const n = 64;
   await Promise.all(
