@@ -8,7 +8,7 @@
 import type { BulkPlan, BulkRequest, BulkResult } from "./bulk.ts";
 import { CSRF_FIELD } from "./csrf.ts";
 import { describeFilter, filterQuery } from "./filter_query.ts";
-import { formatCount } from "./format.ts";
+import { formatCount } from "../operator/format.ts";
 import { type Html, markup, visible } from "./html.ts";
 import { type Frame, inFrame } from "./frame.ts";
 

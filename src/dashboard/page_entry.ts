@@ -8,7 +8,12 @@
  */
 
 import type { EntryDetails } from "../operator/entry_info.ts";
-import { formatAge, formatBytes, formatDue, formatTime } from "./format.ts";
+import {
+  formatAge,
+  formatBytes,
+  formatDue,
+  formatTime,
+} from "../operator/format.ts";
 import { type Html, markup, visible } from "./html.ts";
 import { type Frame, inFrame, type PageParts } from "./frame.ts";
 import { HEX_BYTES, type PreviewView } from "./preview_view.ts";

@@ -12,7 +12,7 @@ import type { QueueShape } from "../operator/shapes.ts";
 import type { Problem } from "../problems.ts";
 import type { RepairAction, RepairReport } from "../repair.ts";
 import { CSRF_FIELD } from "./csrf.ts";
-import { formatAge, formatCount, formatTime } from "./format.ts";
+import { formatAge, formatCount, formatTime } from "../operator/format.ts";
 import type { Health } from "./health.ts";
 import { type Html, markup, visible } from "./html.ts";
 import { type Frame, inFrame, type PageParts } from "./frame.ts";

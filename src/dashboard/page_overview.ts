@@ -7,7 +7,8 @@
  */
 
 import { lineChart } from "./chart.ts";
-import { formatAgeOrNone, formatCount, formatTime } from "./format.ts";
+import { formatCount, formatTime } from "../operator/format.ts";
+import { formatAgeOrNone } from "./format.ts";
 import type { Health } from "./health.ts";
 import { bucketLabel, histogram } from "./histogram.ts";
 import { type Html, markup, visible } from "./html.ts";

@@ -22,12 +22,12 @@ import {
 } from "./filter_query.ts";
 import {
   formatAge,
-  formatAgeOrNone,
   formatBytes,
   formatCount,
   formatDue,
   formatTime,
-} from "./format.ts";
+} from "../operator/format.ts";
+import { formatAgeOrNone } from "./format.ts";
 import { histogram } from "./histogram.ts";
 import { clipText, type Html, markup, visible } from "./html.ts";
 import { type Frame, inFrame, type PageParts } from "./frame.ts";

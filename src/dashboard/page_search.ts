@@ -8,7 +8,7 @@
  */
 
 import type { EntryPage } from "../operator/listing.ts";
-import { formatCount } from "./format.ts";
+import { formatCount } from "../operator/format.ts";
 import { type Html, markup, visible } from "./html.ts";
 import { type Frame, inFrame } from "./frame.ts";
 
