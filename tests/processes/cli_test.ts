@@ -128,16 +128,11 @@ Deno.test("cli: check and repair of a damaged entry moved aside: in quarantine, 
   const { name } = await spool.enqueue("q", {}, new Uint8Array([1]));
   await Deno.remove(`${dir}/.data/${name}`);
   const now = ["--work-in-progress", "0ms"];
+  const repair = () =>
+    cli(dir, ["repair", dir, "--apply", "--damaged-to", "dead", ...now]);
   let r = await cli(dir, ["check", dir, ...now]);
   assert.equal(r.code, 1);
-  r = await cli(dir, [
-    "repair",
-    dir,
-    "--apply",
-    "--damaged-to",
-    "dead",
-    ...now,
-  ]);
+  r = await repair();
   assert.equal(r.code, 0, r.stdout);
   assert.match(r.stdout, new RegExp(`^moved q/${name} to dead: damaged`));
   r = await cli(dir, ["check", dir, ...now]);
@@ -146,14 +141,7 @@ Deno.test("cli: check and repair of a damaged entry moved aside: in quarantine, 
     [0, `${dir}: no problems (1 quarantined: ${name} in dead)\n`],
   );
   // A second repair moves nothing, and leaves nothing alone.
-  r = await cli(dir, [
-    "repair",
-    dir,
-    "--apply",
-    "--damaged-to",
-    "dead",
-    ...now,
-  ]);
+  r = await repair();
   assert.equal(r.code, 0, r.stdout);
   assert.doesNotMatch(r.stdout, /moved|left alone/);
   assert.match(r.stdout, /1 quarantined/);
