@@ -20,6 +20,7 @@ import type { Browser, Page } from "npm:puppeteer-core@25.16.0";
 import { Spool } from "../../mod.ts";
 import { runDeno, type RunningChild, startDeno } from "../_helpers/children.ts";
 import { tempDir } from "../_helpers/temp_dir.ts";
+import { serveArgs } from "./_helpers.ts";
 
 const CLI = "cli/main.ts";
 
@@ -74,18 +75,7 @@ async function serve(
   spool: string,
   flags: string[],
 ): Promise<{ server: RunningChild; url: string }> {
-  const server = startDeno([
-    "run",
-    "--allow-read",
-    "--allow-write",
-    "--allow-net=127.0.0.1",
-    CLI,
-    "serve",
-    spool,
-    "--port",
-    "0",
-    ...flags,
-  ]);
+  const server = startDeno(serveArgs(spool, "--port", "0", ...flags));
   const line = await server.line((l) => l.includes("listening on"));
   const url = /(http:\/\/127\.0\.0\.1:\d+\/)/.exec(line)?.[1];
   assert.ok(url, line);

@@ -22,7 +22,6 @@ import {
   jsonMetadata,
   Monitor,
   PartialEnqueueError,
-  type Problem,
   Spool,
   SpoolError,
 } from "../../mod.ts";
@@ -30,6 +29,7 @@ import { checkout, tryCheckout } from "../../expert.ts";
 import { openMonitor } from "../../src/monitor.ts";
 import { openSpool } from "../../src/spool.ts";
 import { type FileSystem, realFileSystem } from "../../src/fs.ts";
+import { ageEverything, explained } from "../_helpers/ages.ts";
 import { tempDir } from "../_helpers/temp_dir.ts";
 import {
   type Call,
@@ -211,25 +211,6 @@ function isIn(dir: string, state: State): boolean {
     (state.delayed === "either" ||
       (seen[0].mtime > Date.now()) === (state.delayed ?? false));
 }
-
-function ageEverything(dir: string): void {
-  const then = new Date(Date.now() - HOUR);
-  const walk = (path: string) => {
-    for (const item of Deno.readDirSync(path)) {
-      const child = `${path}/${item.name}`;
-      if (item.isDirectory) walk(child);
-      else Deno.utimeSync(child, then, then);
-    }
-  };
-  walk(dir);
-}
-
-/** What a failed call may leave, that the monitor explains and repair clears. */
-const EXPLAINED = (p: Problem) =>
-  p.kind === "too-old" ||
-  (p.kind === "duplicated" && p.sameFile === true) ||
-  (p.kind === "orphaned" &&
-    (p.dirs[0] === "registry" || p.dirs[0] === "tmp" || p.dirs[0] === "data"));
 
 /** Whether `error`, or an error it was caused by, is `cause`. */
 function causedBy(error: unknown, cause: unknown): boolean {
@@ -561,7 +542,7 @@ async function trial(
     limits: { workInProgressMs: 0 },
   });
   for (const problem of await monitor.runOnce()) {
-    if (!EXPLAINED(problem)) {
+    if (!explained(problem)) {
       wrong.push(`unexplained: ${JSON.stringify(problem)}`);
     }
   }
