@@ -72,6 +72,9 @@ export {
   createDashboard,
   type Dashboard,
 } from "./src/dashboard/create_dashboard.ts";
-export type { DashboardOptions } from "./src/dashboard/options.ts";
+export {
+  DASHBOARD_DEFAULTS,
+  type DashboardOptions,
+} from "./src/dashboard/options.ts";
 export type { PeerInfo } from "./src/dashboard/auth.ts";
 export type { MonitorLimits, MonitorOptions } from "./src/monitor_options.ts";

@@ -124,7 +124,7 @@ export type {
 // The monitor's home is "./monitor"; these four are here too because the
 // product contract imports them from the main entry point.
 export { Monitor } from "./src/monitor.ts";
-export type { MonitorEvent } from "./src/watch.ts";
+export type { MonitorEvent } from "./src/alerts.ts";
 export type { Problem } from "./src/problems.ts";
 export type { RepairReport } from "./src/repair.ts";
 export { type Entry, Spool, type SpoolConstructor } from "./src/spool.ts";
@@ -141,6 +141,6 @@ export type {
   EntryHandler,
   Outcome,
   OutcomeWithResult,
-  PoisonPolicy,
 } from "./src/outcome.ts";
+export type { PoisonPolicy } from "./src/failure.ts";
 export { abortOnSignals } from "./src/signals.ts";

@@ -61,7 +61,7 @@ export {
   type RepairOptions,
   type WatchOptions,
 } from "./src/monitor_options.ts";
-export type { MonitorEvent } from "./src/watch.ts";
+export type { MonitorEvent } from "./src/alerts.ts";
 export {
   type CheckReport,
   describeProblem,
@@ -70,4 +70,4 @@ export {
   type QuarantinedEntry,
 } from "./src/problems.ts";
 export type { RepairAction, RepairReport } from "./src/repair.ts";
-export { type Dir, dirName } from "./src/layout.ts";
+export { type Dir, dirName } from "./src/protocol/mod.ts";

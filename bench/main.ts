@@ -239,7 +239,7 @@ async function main(): Promise<void> {
         }
         const wants = (section: Section) =>
           only.has(section) && (primary || EVERY_FS.includes(section));
-        // Rounds: the issue's 5 on the first file system, 3 on the others.
+        // Rounds: 5 on the first file system, 3 on the others.
         const peerRounds = quick ? 1 : primary ? 5 : 3;
         // A section that fails is reported and the run goes on: the
         // others' figures are still written.

@@ -23,7 +23,7 @@ import {
   formatCount,
   formatTime,
   type OperatorAction,
-  type OperatorSpool,
+  OperatorSpool,
 } from "../operator.ts";
 import { DEFAULT_LIMITS } from "../monitor.ts";
 import { nameProblem } from "../mod.ts";
@@ -42,10 +42,10 @@ import {
   FILTER_HELP,
   filterFrom,
   SPANS_HELP,
-} from "./filters.ts";
+} from "./flags/filters.ts";
 import { escapeText, printJson } from "./output.ts";
 import { startProgress } from "./progress.ts";
-import { expectQueue, openSpool } from "./spool.ts";
+import { expectQueue } from "./spool.ts";
 
 /** The flags every bulk command takes. */
 const BULK_FLAGS: FlagSpec = {
@@ -67,7 +67,9 @@ ${FILTER_HELP}
                               loses the entry); the entry is put back in its
                               queue first, proving its age again then, and a
                               consumer may take it from there first
-  --max-checked-out-age SPAN  the checkout limit for --force (10m)
+  --max-checked-out-age SPAN  the checkout limit for --force (${
+  formatAge(DEFAULT_LIMITS.maxCheckedOutAgeMs)
+})
   --json                      print a JSON report: "action", "queue" (null
                               for names found anywhere), "to", "dryRun",
                               "matched", "done" (how many), "names" (done, or
@@ -192,7 +194,7 @@ ${BULK_EXIT_CODES}`,
       const parsed = parse(args, { ...BULK_FLAGS, ...spec.flags });
       const dir = parsed.positionals[0];
       if (dir === undefined) throw new UsageError("missing DIR");
-      const spool = await openSpool(dir);
+      const spool = await OperatorSpool.open(dir);
       const request = requestOf(spec, parsed, spool.queues);
       if (request.queue !== undefined) expectQueue(spool, request.queue);
       const action = spec.action(parsed, request.to);

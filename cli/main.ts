@@ -51,9 +51,9 @@
 
 import { EntryNotFoundError, SpoolError } from "../mod.ts";
 import { UsageError } from "./args.ts";
-import { COMMANDS, HELP } from "./commands.ts";
+import { COMMANDS, HELP } from "./commands/mod.ts";
 import { escapeText, toJson } from "./output.ts";
-import { version } from "./version.ts";
+import { version } from "./commands/version.ts";
 
 /**
  * Runs the CLI with `args` and returns the exit code; errors become one line

@@ -9,7 +9,7 @@
  * @module
  */
 
-import { COMMANDS, HELP } from "./commands.ts";
+import { COMMANDS, HELP } from "./commands/mod.ts";
 
 /** The reference as Markdown: the top-level help, then each command's. */
 export function reference(): string {

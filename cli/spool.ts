@@ -1,16 +1,12 @@
 /**
- * Opening any spool from the command line, whatever its queues and codecs:
- * through the operator's view of it (queues found on disk, metadata as the
- * text stored, payloads as bytes).
+ * A spool as the command line handles it, whatever its queues and codecs
+ * (the operator's view: queues found on disk, metadata as the text stored,
+ * payloads as bytes): its types, and checks of what names it.
  *
  * @module
  */
 
-import {
-  type OperatorOptions,
-  OperatorSpool,
-  type RawData,
-} from "../operator.ts";
+import type { OperatorSpool, RawData } from "../operator.ts";
 import type { Spool } from "../mod.ts";
 import { isAbsolute, normalize, resolve } from "node:path";
 import { UsageError } from "./args.ts";
@@ -20,14 +16,6 @@ export type CliData = RawData;
 
 /** A spool opened by the CLI, for enqueueing. */
 export type CliSpool = Spool<string, string, CliData, unknown>;
-
-/** Opens the spool in `dir` for operators, with the queues found on disk. */
-export async function openSpool(
-  dir: string,
-  options: OperatorOptions = {},
-): Promise<OperatorSpool> {
-  return await OperatorSpool.open(dir, options);
-}
 
 /** Throws a usage error unless `queue` is one of the spool's queues. */
 export function expectQueue(spool: OperatorSpool, queue: string): void {

@@ -16,15 +16,13 @@ import {
   SpoolError,
   toSpoolError,
 } from "./errors.ts";
+import { type Failing, type HistoryEdit, recordFailure } from "./failure.ts";
 import {
-  describeError,
+  editHistoryText,
   emptyHistory,
   encodeHistory,
   type EntryHistory,
-  type FailureKind,
   parseHistory,
-  quarantinedIn,
-  withFailure,
   withFreshStart,
 } from "./history.ts";
 import * as protocol from "./protocol/mod.ts";
@@ -157,6 +155,14 @@ export interface CheckedOutEntry<Q extends string, M, D>
 
 type State = "held" | "busy" | "saved" | "removed" | "lost";
 
+/** Set by {@linkcode CheckedOutEntryImpl}'s static block: see `saveEditing`. */
+let saveEditingOf: <Q extends string, M, D>(
+  entry: CheckedOutEntryImpl<Q, M, D>,
+  queue: Q,
+  options: DueOptions & { historyDurable?: boolean },
+  edit: HistoryEdit | undefined,
+) => Promise<void>;
+
 /**
  * The library's {@linkcode CheckedOutEntry}; internal (see `Spool` in
  * spool.ts for why implementations are classes apart from their interface).
@@ -171,8 +177,6 @@ export class CheckedOutEntryImpl<Q extends string, M, D>
   #updated = false;
   #state: State = "held";
   #history: EntryHistory | undefined;
-  /** When this process's claim stamped the registry file (`performance.now()`). */
-  readonly #claimedAt: number | undefined;
   /**
    * The stamp the checkout file carries from this process's claim or last
    * touch (on the file system's clock), or as found when listed: each act
@@ -180,20 +184,12 @@ export class CheckedOutEntryImpl<Q extends string, M, D>
    * `protocol.verifyStamp`), else the checkout was taken away.
    */
   #stamp: Date | undefined;
-  /**
-   * Set by a reader that runs several handlers at once (`iter` with a
-   * `concurrency`): the removal's payload and registry unlinks go to the
-   * runtime's thread pool, where the handlers' removals overlap.
-   */
-  removesInPool = false;
 
   /**
    * @param core The spool's shared state.
    * @param queue The queue it was checked out from.
    * @param name The entry name (validated).
    * @param metadata The decoded metadata.
-   * @param claimedAt When this process claimed it (`performance.now()`),
-   * if it did: the claim stamped the registry file then.
    * @param stamp The stamp its checkout file carries (the claim's, or as
    * listed).
    */
@@ -202,11 +198,9 @@ export class CheckedOutEntryImpl<Q extends string, M, D>
     queue: Q,
     name: string,
     metadata: M,
-    claimedAt?: number,
     stamp?: Date,
   ) {
     this.#core = core;
-    this.#claimedAt = claimedAt;
     this.#stamp = stamp;
     this.queue = queue;
     this.name = name;
@@ -248,8 +242,8 @@ export class CheckedOutEntryImpl<Q extends string, M, D>
       : undefined;
     const failed = options.failure === undefined
       ? undefined
-      : this.#recordFailure("error", options.failure);
-    await this.saveEditing(
+      : recordFailure(this.queue, "error", options.failure);
+    await this.#saveEditing(
       queue,
       options,
       fresh === undefined || failed === undefined
@@ -258,43 +252,19 @@ export class CheckedOutEntryImpl<Q extends string, M, D>
     );
   }
 
-  /**
-   * {@linkcode save}, recording `options.failure` (when `kind` is given)
-   * as a failure of that kind.
-   */
-  async saveRecording(
-    queue: Q,
-    options: SaveOptions,
-    kind: FailureKind | undefined,
-  ): Promise<void> {
-    await this.saveEditing(
-      queue,
-      options,
-      kind === undefined
-        ? undefined
-        : this.#recordFailure(kind, options.failure),
-    );
-  }
-
-  /**
-   * Moves a damaged entry aside to `queue`, its damage recorded as a
-   * failure and its quarantine there marked, in one history write.
-   */
-  async saveQuarantined(queue: Q, damage: unknown): Promise<void> {
-    const failed = this.#recordFailure("damaged", damage);
-    const mark = quarantinedIn(queue, describeError(damage));
-    await this.saveEditing(queue, {}, (history) => mark(failed(history)));
+  static {
+    saveEditingOf = (entry, queue, options, edit) =>
+      entry.#saveEditing(queue, options, edit);
   }
 
   /**
    * {@linkcode save}, with the entry's history replaced by `edit` of it
-   * first (when given): what operators' tools record (a hold's origin, a
-   * fresh start) goes through here.
+   * first (when given).
    */
-  async saveEditing(
+  async #saveEditing(
     queue: Q,
     options: DueOptions & { historyDurable?: boolean },
-    edit: ((history: EntryHistory) => EntryHistory) | undefined,
+    edit: HistoryEdit | undefined,
   ): Promise<void> {
     const operation = "save entry";
     this.#expectHeld(operation);
@@ -341,20 +311,6 @@ export class CheckedOutEntryImpl<Q extends string, M, D>
     if (updated !== undefined) this.#history = updated;
   }
 
-  /** An edit of the history that records one failure of `kind`. */
-  #recordFailure(
-    kind: FailureKind,
-    error: unknown,
-  ): (history: EntryHistory) => EntryHistory {
-    return (history) =>
-      withFailure(history, {
-        at: new Date(),
-        queue: this.queue,
-        kind,
-        message: describeError(error),
-      });
-  }
-
   history(): Promise<EntryHistory> {
     return Promise.resolve().then(() => {
       if (this.#history !== undefined) return this.#history;
@@ -369,11 +325,12 @@ export class CheckedOutEntryImpl<Q extends string, M, D>
     this.#expectHeld("remove entry");
     await this.#run(
       () =>
-        protocol.removeCheckedOut(this.#core.disk, this.queue, this.name, {
-          registryStampedAt: this.#claimedAt,
-          overlapped: this.removesInPool,
-          stamp: this.#stamp,
-        }),
+        protocol.removeCheckedOut(
+          this.#core.disk,
+          this.queue,
+          this.name,
+          this.#stamp,
+        ),
       "removed",
     );
   }
@@ -410,6 +367,78 @@ export class CheckedOutEntryImpl<Q extends string, M, D>
   }
 }
 
+/**
+ * Saves a checked-out entry to `queue` as {@linkcode CheckedOutEntry.save}
+ * does, with its history changed by `edit` first (when given): what failure
+ * handling and operators' tools record (a failure, a quarantine, a hold's
+ * origin, a fresh start) goes through here. Not a method, so that no
+ * handler can reach it.
+ */
+export function saveEditing<Q extends string, M, D>(
+  entry: CheckedOutEntryImpl<Q, M, D>,
+  queue: Q,
+  options: DueOptions & { historyDurable?: boolean },
+  edit: HistoryEdit | undefined,
+): Promise<void> {
+  return saveEditingOf(entry, queue, options, edit);
+}
+
+/**
+ * A checked-out entry as failure handling moves it on; put back, it keeps
+ * its metadata as it is now, and a failure to put it back is ignored.
+ */
+export function failing<Q extends string, M, D>(
+  entry: CheckedOutEntryImpl<Q, M, D>,
+): Failing<Q> {
+  return {
+    name: entry.name,
+    queue: entry.queue,
+    history: () => entry.history(),
+    move: (queue, edit, when = {}) => saveEditing(entry, queue, when, edit),
+    putBack: async () => {
+      if (!entry.finished) await entry.save(entry.queue).catch(() => {});
+    },
+  };
+}
+
+/**
+ * An entry this process holds with `stamp` whose metadata cannot be
+ * decoded, as failure handling moves it on: its metadata file moves as it
+ * is. Its history, if it cannot be read, is started again.
+ */
+export function failingUndecodable<Q extends string>(
+  core: SpoolCore<Q, unknown, unknown, unknown>,
+  queue: Q,
+  name: string,
+  stamp: Date,
+): Failing<Q> {
+  const { disk } = core;
+  const text = () => protocol.readRegistry(disk, name);
+  return {
+    name,
+    queue,
+    history: () =>
+      Promise.resolve().then(() =>
+        parseHistory(text(), disk.layout.registry(name))
+      ),
+    move: async (to, edit, when = {}) => {
+      let history: string | undefined;
+      if (edit !== undefined) {
+        let before = "";
+        try {
+          before = text();
+        } catch {
+          // Started again.
+        }
+        history = editHistoryText(before, edit);
+      }
+      const due = dueTime(disk, when, "save entry");
+      await protocol.release(disk, queue, name, to, { history, due, stamp });
+    },
+    putBack: () => protocol.release(disk, queue, name, queue, { stamp }),
+  };
+}
+
 /** What {@linkcode claimEntry} found. */
 export type Claim<Q extends string, M, D> =
   /** Checked out. */
@@ -441,7 +470,6 @@ export function claimEntry<Q extends string, M, D>(
   } catch (error) {
     throw toSpoolError(error, operation, disk.layout.queueFile(queue, name));
   }
-  const claimedAt = performance.now();
   if (!found.held) {
     return found.due === undefined
       ? { kind: "gone" }
@@ -457,7 +485,6 @@ export function claimEntry<Q extends string, M, D>(
         queue,
         name,
         metadata,
-        claimedAt,
         found.stamp,
       ),
     };
@@ -515,9 +542,8 @@ async function held<Q extends string, M, D>(
   if (claim.kind === "held") return claim.entry;
   if (claim.kind === "undecodable") {
     // Put it back for a person or the monitor.
-    await protocol.release(core.disk, queue, name, queue, {
-      stamp: claim.stamp,
-    }).catch(() => {});
+    await failingUndecodable(core, queue, name, claim.stamp).putBack()
+      .catch(() => {});
     throw claim.error;
   }
   return undefined;
@@ -553,7 +579,6 @@ export async function listCheckouts<Q extends string, M, D>(
         queue,
         name,
         metadata,
-        undefined,
         read.mtime,
       ),
     );

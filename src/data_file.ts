@@ -64,16 +64,29 @@ export interface DataFile<D> {
   readable(): ReadableStream<Uint8Array>;
 }
 
+/** Set by {@linkcode DataFileImpl}'s static block: see `damageOf`. */
+let damageOfImpl: (dataFile: DataFile<unknown>) => SpoolError | undefined;
+
+/**
+ * The first error that showed a payload damaged (missing, or not a regular
+ * file) while its handler read it, whatever the handler made of it: readers
+ * go by it. Not a property, so that no handler can set it.
+ */
+export function damageOf(dataFile: DataFile<unknown>): SpoolError | undefined {
+  return damageOfImpl(dataFile);
+}
+
 /** The library's {@linkcode DataFile}; internal (see `Spool` in spool.ts). */
 export class DataFileImpl<D> implements DataFile<D> {
   readonly path: string;
   readonly #core: SpoolCore<string, unknown, D, unknown>;
   readonly #name: string;
-  /**
-   * The first error that showed the payload damaged (missing, or not a
-   * regular file), whatever the handler made of it: readers go by it.
-   */
-  damage: SpoolError | undefined;
+  #damage: SpoolError | undefined;
+
+  static {
+    damageOfImpl = (dataFile) =>
+      dataFile instanceof DataFileImpl ? dataFile.#damage : undefined;
+  }
 
   /**
    * @param core The spool's shared state.
@@ -139,12 +152,12 @@ export class DataFileImpl<D> implements DataFile<D> {
   }
 
   #note(error: unknown): void {
-    if (this.damage !== undefined || !(error instanceof SpoolError)) return;
+    if (this.#damage !== undefined || !(error instanceof SpoolError)) return;
     if (
       error instanceof EntryNotFoundError ||
       (error instanceof DecodeError &&
         error.cause instanceof NotRegularFileError)
-    ) this.damage = error;
+    ) this.#damage = error;
   }
 
   async #decode(

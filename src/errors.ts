@@ -437,6 +437,23 @@ export function toSpoolError(
   return new SpoolError(firstLine(error), options);
 }
 
+/**
+ * Runs `act` on `path`; what it throws becomes a spool error of
+ * `operation` (see {@linkcode toSpoolError}).
+ */
+export function onPath<T>(
+  operation: string,
+  path: string,
+  notFound: SpoolErrorClass,
+  act: (path: string) => T,
+): T {
+  try {
+    return act(path);
+  } catch (error) {
+    throw toSpoolError(error, operation, path, notFound);
+  }
+}
+
 function firstLine(error: unknown): string {
   const text = error instanceof Error ? error.message : String(error);
   return text.split("\n", 1)[0];

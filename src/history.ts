@@ -13,7 +13,6 @@
  */
 
 import { DecodeError } from "./errors.ts";
-import * as protocol from "./protocol/mod.ts";
 
 /** Why an attempt at an entry failed. */
 export type FailureKind =
@@ -368,49 +367,25 @@ function isKind(kind: unknown): kind is FailureKind {
 }
 
 /**
- * The text of an entry's registry file with one more failure recorded, for
- * a process that has the entry in hand but no history read yet (a reader
- * moving a poison entry, repair). A history that cannot be read is started
- * again.
+ * `history` with the entry marked quarantined in `queue`, where it is being
+ * moved as damaged, for `reason`.
  */
-export function historyWith(
-  disk: protocol.Disk,
-  name: string,
-  failure: Omit<EntryFailure, "at">,
-  edit?: (history: EntryHistory) => EntryHistory,
-): string {
-  let text = "";
-  try {
-    text = protocol.readRegistry(disk, name);
-  } catch {
-    // Started again, below.
-  }
-  return historyTextWith(text, failure, edit);
-}
-
-/**
- * An edit of a history that marks the entry quarantined in `queue`, where
- * it is being moved as damaged, for `reason`.
- */
-export function quarantinedIn(
+export function withQuarantine(
+  history: EntryHistory,
   queue: string,
   reason: string,
-): (history: EntryHistory) => EntryHistory {
-  return (history) => ({
-    ...history,
-    quarantine: { at: new Date(), queue, reason },
-  });
+  at: Date = new Date(),
+): EntryHistory {
+  return { ...history, quarantine: { at, queue, reason } };
 }
 
 /**
- * The text of a registry file whose text was `text`, with one more failure
- * recorded (and with `edit` applied, if given). A history that cannot be
- * read is started again.
+ * The text of a registry file whose text was `text`, with its history
+ * changed by `edit`. A history that cannot be read is started again.
  */
-export function historyTextWith(
+export function editHistoryText(
   text: string,
-  failure: Omit<EntryFailure, "at">,
-  edit: (history: EntryHistory) => EntryHistory = (history) => history,
+  edit: (history: EntryHistory) => EntryHistory,
 ): string {
   let history: EntryHistory;
   try {
@@ -418,28 +393,5 @@ export function historyTextWith(
   } catch {
     history = emptyHistory();
   }
-  return encodeHistory(
-    edit(withFailure(history, { at: new Date(), ...failure })),
-  );
-}
-
-/**
- * An entry's history (its registry file's text) with its last attempt
- * recorded as abandoned: its consumer stopped without saving or removing
- * it, and its stale checkout was put back (by repair, or an operator's
- * force).
- */
-export function abandonedHistory(
-  text: string,
-  queue: string,
-  by: "repair" | "force" = "repair",
-): string {
-  return historyTextWith(text, {
-    queue,
-    kind: "abandoned",
-    message:
-      `its consumer stopped without saving or removing it (the checkout went stale); ${
-        by === "repair" ? "repair" : "an operator's force"
-      } put it back`,
-  });
+  return encodeHistory(edit(history));
 }

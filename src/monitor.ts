@@ -22,7 +22,7 @@ import {
 } from "./problems.ts";
 import * as protocol from "./protocol/mod.ts";
 import { type RepairReport, repairSpool } from "./repair.ts";
-import { type MonitorEvent, watchProblems } from "./watch.ts";
+import { type MonitorEvent, watchProblems } from "./alerts.ts";
 
 /**
  * Checks the consistency of a spool (a port of the original's

@@ -4,12 +4,15 @@
  * @module
  */
 
-import type { CheckedOutEntry, CheckedOutEntryImpl } from "./checkout.ts";
-import type { DataFile, DataFileImpl } from "./data_file.ts";
+import {
+  type CheckedOutEntry,
+  type CheckedOutEntryImpl,
+  failing,
+} from "./checkout.ts";
+import { damageOf, type DataFile } from "./data_file.ts";
 import { message } from "./arguments.ts";
+import { failAttempt, type FailurePolicy, poison } from "./failure.ts";
 import type { DueOptions } from "./spool_options.ts";
-import type { SpoolError } from "./errors.ts";
-import { backoffDelay, DEFAULT_BACKOFF, type RetryPolicy } from "./retry.ts";
 
 /**
  * What a consumer decides for an entry it has handled: save it to a queue
@@ -48,35 +51,6 @@ export type Outcome<Q extends string, M> =
   | ({ action: "save"; queue: Q; metadata?: M } & DueOptions)
   | { action: "remove" }
   | ({ action: "retry"; error?: unknown; metadata?: M } & DueOptions);
-
-/**
- * What a reader does with an entry that is damaged (its metadata cannot be
- * decoded, or its payload is missing or not a regular file), so that it
- * does not stop the queue: `"skip"` leaves it where it is, reports it and
- * takes the entries behind it; `{ queue }` moves it to that queue, with
- * the reason recorded in its history, and reports it.
- *
- * @typeParam Q The spool's queue names.
- *
- * @example
- * ```ts
- * import assert from "node:assert/strict";
- * import { type PoisonPolicy, Spool } from "@multispool/multispool";
- *
- * const dir = await Deno.makeTempDir();
- * const spool = await Spool.create(dir, { queues: ["in", "damaged"] });
- * const bad = await spool.enqueue("in", {}, new Uint8Array());
- * await Deno.writeTextFile(`${dir}/in/${bad.name}`, "{not json");
- * const poison: PoisonPolicy<"in" | "damaged"> = { queue: "damaged" };
- * await using reader = spool.reader("in", { poison, onError: () => {} });
- * assert.equal(await reader.dequeueAvailable(), undefined);
- * const [moved] = await spool.list("damaged");
- * const { failures } = await moved.direct.readHistory();
- * assert.equal(failures[0].kind, "damaged");
- * await Deno.remove(dir, { recursive: true });
- * ```
- */
-export type PoisonPolicy<Q extends string> = "skip" | { queue: Q };
 
 /**
  * An {@linkcode Outcome} that also carries a value for the caller of
@@ -154,18 +128,6 @@ export type EntryHandler<Q extends string, M, D, R> = (
   entry: CheckedOutEntry<Q, M, D>,
 ) => OutcomeWithResult<Q, M, R> | Promise<OutcomeWithResult<Q, M, R>>;
 
-/** How a reader treats failures: what `handleCheckedOut` needs to know. */
-export interface FailurePolicy<Q extends string> {
-  /** Failed attempts are retried, then dead-lettered; else rethrown. */
-  retry?: RetryPolicy<Q>;
-  /** What becomes of a damaged entry. */
-  poison: PoisonPolicy<Q>;
-  /** Told of each damaged entry. */
-  onError: (error: SpoolError) => void;
-  /** Told of each damaged entry left in place, not to be tried again. */
-  skip: (name: string) => void;
-}
-
 /**
  * Hands a checked-out entry to `f` and carries out its outcome.
  *
@@ -190,14 +152,16 @@ export async function handleCheckedOut<Q extends string, M, D, R>(
     );
   } catch (error) {
     if (policy === undefined) return await putBackAndThrow(error);
-    const damage = (checkedOut.dataFile as DataFileImpl<D>).damage;
+    const damage = damageOf(checkedOut.dataFile);
     if (damage !== undefined) {
-      await putBackOnError(() => handleDamaged(checkedOut, damage, policy));
+      await putBackOnError(() => poison(failing(checkedOut), damage, policy));
       return undefined;
     }
     if (policy.retry === undefined) return await putBackAndThrow(error);
     const retry = policy.retry;
-    await putBackOnError(() => failAttempt(checkedOut, error, {}, retry));
+    await putBackOnError(() =>
+      failAttempt(failing(checkedOut), error, {}, retry)
+    );
     return undefined;
   }
   try {
@@ -215,7 +179,7 @@ export async function handleCheckedOut<Q extends string, M, D, R>(
         checkedOut.update(() => metadata);
       }
       await failAttempt(
-        checkedOut,
+        failing(checkedOut),
         outcome.error ?? "the handler asked for a retry",
         due(outcome),
         policy?.retry,
@@ -249,53 +213,6 @@ export async function handleCheckedOut<Q extends string, M, D, R>(
       await putBackAndThrow(error);
     }
   }
-}
-
-/**
- * Records a failed attempt and moves the entry on: back to its queue, due
- * when `when` says or after the backoff, or to the dead-letter queue once
- * the policy's attempts are spent.
- */
-async function failAttempt<Q extends string, M, D>(
-  checkedOut: CheckedOutEntryImpl<Q, M, D>,
-  error: unknown,
-  when: DueOptions,
-  retry: RetryPolicy<Q> | undefined,
-): Promise<void> {
-  const before = await checkedOut.history().catch(() => undefined);
-  const failures = (before?.attempts ?? 0) + 1;
-  if (retry !== undefined && failures >= retry.maxAttempts) {
-    await checkedOut.saveRecording(
-      retry.deadLetter,
-      { failure: error },
-      "error",
-    );
-    return;
-  }
-  const explicit = when.delay !== undefined || when.at !== undefined;
-  const delay = explicit
-    ? when
-    : { delay: backoffDelay(retry?.backoff ?? DEFAULT_BACKOFF, failures) };
-  await checkedOut.saveRecording(
-    checkedOut.queue,
-    { ...delay, failure: error },
-    "error",
-  );
-}
-
-/** Deals with an entry whose payload turned out damaged. */
-async function handleDamaged<Q extends string, M, D>(
-  checkedOut: CheckedOutEntryImpl<Q, M, D>,
-  damage: SpoolError,
-  policy: FailurePolicy<Q>,
-): Promise<void> {
-  policy.onError(damage);
-  if (policy.poison === "skip") {
-    policy.skip(checkedOut.name);
-    await putBack(checkedOut, checkedOut.metadata);
-    return;
-  }
-  await checkedOut.saveQuarantined(policy.poison.queue, damage);
 }
 
 function due(options: DueOptions): DueOptions {

@@ -5,13 +5,11 @@
  * @module
  */
 
-import type { Dir } from "./layout.ts";
-import { dirName } from "./layout.ts";
 import { formatAge } from "./format_age.ts";
 import { parseHistory } from "./history.ts";
 import { LoopBudget } from "./loop_budget.ts";
 import * as protocol from "./protocol/mod.ts";
-import type { Disk } from "./protocol/mod.ts";
+import { type Dir, dirName, type Disk } from "./protocol/mod.ts";
 
 /**
  * A problem found in a spool.
@@ -415,7 +413,7 @@ function undecodable(
 ): string | undefined {
   let text: string;
   try {
-    text = disk.fs.readText(disk.layout.file(dir, name));
+    text = protocol.readFileText(disk, dir, name);
   } catch {
     return undefined; // Gone, or not a file: reported otherwise.
   }

@@ -10,6 +10,8 @@ import {
   type CheckedOutEntry,
   type CheckedOutEntryImpl,
   claimEntry,
+  failing,
+  failingUndecodable,
 } from "./checkout.ts";
 import type { SpoolCore } from "./core.ts";
 import { aborted, delay } from "./delay.ts";
@@ -21,17 +23,12 @@ import {
 } from "./errors.ts";
 import type { DirWatcher } from "./fs.ts";
 import {
-  describeError,
-  emptyHistory,
-  historyWith,
-  quarantinedIn,
-} from "./history.ts";
-import {
-  type EntryHandler,
+  deadLetterIfSpent,
   type FailurePolicy,
-  handleCheckedOut,
+  poison,
   type PoisonPolicy,
-} from "./outcome.ts";
+} from "./failure.ts";
+import { type EntryHandler, handleCheckedOut } from "./outcome.ts";
 import { shareLoop } from "./loop_budget.ts";
 import * as protocol from "./protocol/mod.ts";
 import { checkRetryPolicy, type RetryPolicy } from "./retry.ts";
@@ -180,10 +177,7 @@ export interface IterOptions {
    */
   signal?: AbortSignal;
   /**
-   * How many entries are handled at once. With more than one, a removal
-   * unlinks the payload and registry files on the runtime's thread pool,
-   * so that the handlers' removals overlap; one handler keeps the cheaper
-   * synchronous calls.
+   * How many entries are handled at once.
    *
    * @default {1}
    */
@@ -492,7 +486,6 @@ export class QueueReaderImpl<Q extends string, M, D>
       for (;;) {
         const job = await this.dequeue({ signal });
         if (job === undefined) return;
-        job.removesInPool = concurrency > 1;
         try {
           await handleCheckedOut(job, f, this.#policy);
         } catch (error) {
@@ -632,49 +625,23 @@ export class QueueReaderImpl<Q extends string, M, D>
       case "later":
         this.#delayed.set(name, claim.due.getTime());
         return undefined;
-      case "undecodable":
-        await this.#poisoned(name, claim.error, claim.stamp);
-        return undefined;
-    }
-    const entry = claim.entry;
-    this.#noteTaken(name);
-    const retry = this.#policy.retry;
-    if (retry !== undefined) {
-      // Attempts its consumers never finished count too (repair records
-      // them): an entry that kills every consumer stops here.
-      const history = await entry.history().catch(() => emptyHistory());
-      if (history.attempts >= retry.maxAttempts) {
-        await entry.save(retry.deadLetter);
+      case "undecodable": {
+        const held = failingUndecodable(
+          this.#core,
+          this.queue,
+          name,
+          claim.stamp,
+        );
+        await poison(held, claim.error, this.#policy);
         return undefined;
       }
     }
-    return entry;
-  }
-
-  /** Deals with a held entry whose metadata cannot be decoded. */
-  async #poisoned(
-    name: string,
-    error: DecodeError,
-    stamp: Date,
-  ): Promise<void> {
-    const { disk } = this.#core;
-    const poison = this.#policy.poison;
-    this.#onError(error);
-    if (poison === "skip") {
-      this.#skipped.add(name);
-      await protocol.release(disk, this.queue, name, this.queue, { stamp });
-      return;
+    const entry = claim.entry;
+    this.#noteTaken(name);
+    if (await deadLetterIfSpent(failing(entry), this.#policy.retry)) {
+      return undefined;
     }
-    const message = describeError(error);
-    const history = historyWith(disk, name, {
-      queue: this.queue,
-      kind: "damaged",
-      message,
-    }, quarantinedIn(poison.queue, message));
-    await protocol.release(disk, this.queue, name, poison.queue, {
-      history,
-      stamp,
-    });
+    return entry;
   }
 
   /**
@@ -705,12 +672,8 @@ export class QueueReaderImpl<Q extends string, M, D>
   #recheck(name: string): void {
     const at = this.#delayed.get(name);
     if (at === undefined) return;
-    const { disk } = this.#core;
     try {
-      const due = protocol.dueOf(
-        disk,
-        disk.fs.lstat(disk.layout.queueFile(this.queue, name)),
-      );
+      const due = protocol.waitingDue(this.#core.disk, this.queue, name);
       if (due === undefined) this.#delayed.delete(name);
       else {
         this.#delayed.set(name, due.getTime());
@@ -894,11 +857,9 @@ export class QueueReaderImpl<Q extends string, M, D>
         if (!this.#delayed.has(name)) arrived = true;
         continue;
       }
-      try {
-        this.#core.disk.fs.lstat(path);
+      // A name no longer waiting is gone: nothing to take.
+      if (protocol.isWaiting(this.#core.disk, this.queue, name)) {
         arrived = true;
-      } catch {
-        // Gone: nothing to take.
       }
     }
     return arrived;

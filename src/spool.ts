@@ -564,15 +564,7 @@ export const Spool: SpoolConstructor = {
     new SpoolImpl(
       createCore(realFileSystem, dir, spoolable, options, "load spool"),
     ),
-  findQueues: async (dir) => {
-    const disk = new protocol.Disk(dir, {
-      fs: realFileSystem,
-      durability: "relaxed",
-      ioConcurrency: 1,
-    });
-    await protocol.openSpoolDir(disk, [], false, "find queues");
-    return protocol.discoverQueues(disk);
-  },
+  findQueues: (dir) => protocol.findQueues(realFileSystem, dir),
 };
 
 /**
@@ -723,9 +715,7 @@ class SpoolImpl<Q extends string, M, D, I> implements Spool<Q, M, D, I> {
     try {
       for (const item of items) names.push(this.#reserve(item.reserve as I));
     } catch (error) {
-      for (const name of names) {
-        core.disk.unlinkQuietly(core.disk.layout.registry(name));
-      }
+      for (const name of names) protocol.unreserve(core.disk, name);
       throw error;
     }
     await protocol.publishMany(

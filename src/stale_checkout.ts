@@ -6,7 +6,8 @@
  */
 
 import type { SpoolCore } from "./core.ts";
-import { abandonedHistory } from "./history.ts";
+import { recordAbandoned } from "./failure.ts";
+import { editHistoryText } from "./history.ts";
 import * as protocol from "./protocol/mod.ts";
 
 /**
@@ -102,7 +103,7 @@ export async function requeueStale<Q extends string, M, D>(
       queue,
       name,
       { mtime, olderThanMs },
-      (text) => abandonedHistory(text, queue, "force"),
+      (text) => editHistoryText(text, recordAbandoned(queue, "force")),
     );
     if (moved) return { kind: "requeued", ageMs };
   }

@@ -5,7 +5,7 @@
 
 import { delay } from "../../src/delay.ts";
 import type { Bench } from "./context.ts";
-import { output } from "./proc.ts";
+import { output, succeeds } from "./proc.ts";
 import { median } from "./stats.ts";
 
 /** What BENCHMARKS.md needs to say about the machine. */
@@ -130,17 +130,8 @@ export function probeCreateUs(bench: Bench): number {
  * creation then costs 0.3-0.9 ms instead of ~20 µs. Best effort: returns
  * false where chattr or the flag is unavailable.
  */
-export async function spreadDirectories(dir: string): Promise<boolean> {
-  try {
-    const result = await new Deno.Command("chattr", {
-      args: ["+T", dir],
-      stdout: "null",
-      stderr: "null",
-    }).output();
-    return result.success;
-  } catch {
-    return false;
-  }
+export function spreadDirectories(dir: string): Promise<boolean> {
+  return succeeds("chattr", ["+T", dir]);
 }
 
 const SETTLED_US = 150;

@@ -2,7 +2,7 @@
 // which can run here, and their versions. A peer that cannot is skipped with
 // a note, never replaced by something else.
 
-import { output, ROOT } from "./proc.ts";
+import { output, ROOT, succeeds } from "./proc.ts";
 
 /** What the peers section can run. */
 export interface NodePeers {
@@ -21,18 +21,8 @@ export interface NodePeers {
 
 const DIR = `${ROOT}/bench/peers`;
 
-async function loads(node: string, code: string): Promise<boolean> {
-  try {
-    const result = await new Deno.Command(node, {
-      args: ["-e", code],
-      cwd: DIR,
-      stdout: "null",
-      stderr: "null",
-    }).output();
-    return result.success;
-  } catch {
-    return false;
-  }
+function loads(node: string, code: string): Promise<boolean> {
+  return succeeds(node, ["-e", code], DIR);
 }
 
 function version(module: string): string | undefined {

@@ -299,3 +299,25 @@ export async function output(cmd: string, args: string[]): Promise<string> {
     return "";
   }
 }
+
+/**
+ * Whether `cmd ARGS` (run in `cwd`, if given) exits with 0; false where it
+ * cannot run at all. Its output is not kept.
+ */
+export async function succeeds(
+  cmd: string,
+  args: string[],
+  cwd?: string,
+): Promise<boolean> {
+  try {
+    const result = await new Deno.Command(cmd, {
+      args,
+      cwd,
+      stdout: "null",
+      stderr: "null",
+    }).output();
+    return result.success;
+  } catch {
+    return false;
+  }
+}

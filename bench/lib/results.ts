@@ -29,7 +29,7 @@ export interface Ratio {
   fs: string;
 }
 
-/** A performance target from the issue, judged on this run's figures. */
+/** A performance target, judged on this run's figures. */
 export interface Target {
   name: string;
   value: number;

@@ -272,7 +272,7 @@ async function enqueue(bench: Bench, plan: Plan): Promise<void> {
             const cpu = new CpuMeter();
             const [result]: WorkerResult[] = await runGroup(
               [
-                denoWorker("schedule_enqueue.ts", [
+                denoWorker("enqueue_lib.ts", [
                   dir,
                   durability,
                   concurrency,

@@ -1,6 +1,7 @@
-// Plain-syscall mirrors of the protocol's operations (src/protocol/moves.ts),
-// for the floor contenders: same files, same order, synchronous calls, no
-// library. Each comment names the protocol step it stands for.
+// Plain-syscall mirrors of the protocol's operations (src/protocol/:
+// publish.ts, claim.ts, remove.ts), for the floor contenders: same files,
+// same order, synchronous calls, no library. Each comment names the
+// protocol step it stands for.
 
 import { GroupCommit } from "../../src/group_commit.ts";
 
@@ -102,6 +103,20 @@ export function publishFloor(
   Deno.renameSync(tmp, `${spool}/${queue}/${name}`);
   // syncDir(QUEUE)
   if (strict) flushDir(`${spool}/${queue}`);
+}
+
+/**
+ * Entry `seq` of an enqueue run, as the floor makes it: in queue `q`, named
+ * by `names`, its metadata `{"seq":N}`, its payload `payload`.
+ */
+export function enqueueFloor(
+  spool: string,
+  names: () => string,
+  seq: number,
+  payload: Uint8Array,
+  strict: boolean,
+): void {
+  publishFloor(spool, "q", names(), JSON.stringify({ seq }), [payload], strict);
 }
 
 async function flushDirAsync(path: string): Promise<void> {

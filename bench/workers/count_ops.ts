@@ -8,7 +8,7 @@
 //   kv (SPOOL is the KV file)
 import { Spool } from "../../mod.ts";
 import { textMetadata } from "./_codecs.ts";
-import { publishFloor } from "./_floor.ts";
+import { enqueueFloor } from "./_floor.ts";
 import { payloadOf } from "./_protocol.ts";
 import { monotonicFactory } from "ulid";
 
@@ -24,14 +24,7 @@ if (operation === "kv") {
 } else if (operation.startsWith("floor")) {
   const names = monotonicFactory();
   for (let seq = 0; seq < count; seq++) {
-    publishFloor(
-      dir,
-      "q",
-      names(),
-      JSON.stringify({ seq }),
-      [payload],
-      durability === "strict",
-    );
+    enqueueFloor(dir, names, seq, payload, durability === "strict");
   }
 } else {
   const spool = await Spool.load(dir, {

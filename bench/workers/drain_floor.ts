@@ -1,6 +1,6 @@
 // The syscall floor of a drain: list the queue once, then for each name the
 // same touches, renames, reads and unlinks as `checkout` and
-// `removeCheckedOut` (src/protocol/moves.ts), synchronously, nothing else.
+// `removeCheckedOut` (src/protocol/remove.ts), synchronously, nothing else.
 // Usage: drain_floor.ts SPOOL strict|relaxed; go
 import { emit, now, ready } from "./_protocol.ts";
 import { checkoutAndRemoveFloor } from "./_floor.ts";

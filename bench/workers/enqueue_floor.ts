@@ -1,11 +1,11 @@
 // The syscall floor of an enqueue: the same opens, writes, flushes and
-// renames as `publish` (src/protocol/moves.ts), in the same order, one
+// renames as `publish` (src/protocol/publish.ts), in the same order, one
 // enqueue at a time, with nothing around them. Flushes use the synchronous
 // forms: the cheapest way a plain script can make them.
 // Usage: enqueue_floor.ts SPOOL strict|relaxed; go DURATION_MS
 import { monotonicFactory } from "ulid";
 import { emit, payloadOf, ready, runFor } from "./_protocol.ts";
-import { publishFloor } from "./_floor.ts";
+import { enqueueFloor } from "./_floor.ts";
 
 const [dir, durability] = Deno.args;
 const strict = durability === "strict";
@@ -16,14 +16,6 @@ await emit(
   await runFor(
     Number(duration),
     1,
-    (seq) =>
-      publishFloor(
-        dir,
-        "q",
-        names(),
-        JSON.stringify({ seq }),
-        [payload],
-        strict,
-      ),
+    (seq) => enqueueFloor(dir, names, seq, payload, strict),
   ),
 );

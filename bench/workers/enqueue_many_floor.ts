@@ -1,4 +1,4 @@
-// The floor of `enqueueMany` (`publishMany`, src/protocol/moves.ts): BATCH
+// The floor of `enqueueMany` (`publishMany`, src/protocol/publish.ts): BATCH
 // entries a call, one call at a time, their files made by hand with the
 // library's calls (bench/workers/_floor.ts). Two ways to flush a batch:
 //   fdatasync: as the library does: every payload and metadata file through

@@ -8,7 +8,7 @@
  * @module
  */
 
-import { formatCount, formatTime } from "./format.ts";
+import { formatCount, formatTime } from "../operator/format.ts";
 import { type Html, markup } from "./html.ts";
 import { type RateSample, WINDOW_MS } from "./rates.ts";
 

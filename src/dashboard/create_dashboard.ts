@@ -13,7 +13,7 @@ import { ICON, SCRIPT, STYLE } from "./assets.ts";
 import { Gate, type PeerInfo } from "./auth.ts";
 import { FormGuard, readUrlEncoded } from "./csrf.ts";
 import { HttpError } from "./http_error.ts";
-import type { Frame } from "./layout.ts";
+import type { Frame } from "./frame.ts";
 import { HealthWatch } from "./health.ts";
 import { healthSummary } from "./page_health.ts";
 import { LiveShapes } from "./live.ts";

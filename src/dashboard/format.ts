@@ -1,20 +1,12 @@
 /**
- * Numbers, sizes, ages and times as the dashboard shows them: the
- * operator layer's, in one style with the command line (the page's script
- * formats live updates the same way). Internal.
+ * What the dashboard shows beyond the operator layer's formats (which the
+ * command line shares, and the page's script follows for live updates).
+ * Internal.
  *
  * @module
  */
 
 import { formatAge } from "../operator/format.ts";
-
-export {
-  formatAge,
-  formatBytes,
-  formatCount,
-  formatDue,
-  formatTime,
-} from "../operator/format.ts";
 
 /** An age, or `-` where there is none. */
 export function formatAgeOrNone(ms: number | null): string {

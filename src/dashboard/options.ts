@@ -120,6 +120,36 @@ export interface DashboardOptions {
   sampleEveryMs?: number;
 }
 
+/**
+ * The defaults of {@linkcode DashboardOptions}, for a tool that shows them.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { DASHBOARD_DEFAULTS } from "@multispool/multispool/dashboard";
+ *
+ * assert.equal(DASHBOARD_DEFAULTS.holdQueue, "held");
+ * ```
+ */
+export const DASHBOARD_DEFAULTS: Readonly<{
+  /** See `DashboardOptions.refreshMs`: 1 second. */
+  refreshMs: number;
+  /** See `DashboardOptions.pageSize`: 50. */
+  pageSize: number;
+  /** See `DashboardOptions.previewBytes`: 64 KiB. */
+  previewBytes: number;
+  /** See `DashboardOptions.holdQueue`: `"held"`. */
+  holdQueue: string;
+  /** See `DashboardOptions.sampleEveryMs`: 10 seconds. */
+  sampleEveryMs: number;
+}> = Object.freeze({
+  refreshMs: 1000,
+  pageSize: 50,
+  previewBytes: 65536,
+  holdQueue: "held",
+  sampleEveryMs: 10_000,
+});
+
 /** The options with every default filled in, checked. */
 export interface Settings {
   allowActions: boolean;
@@ -148,12 +178,12 @@ export function settingsOf(options: DashboardOptions): Settings {
     token,
     basePath = "",
     allowedHosts = [],
-    refreshMs = 1000,
-    pageSize = 50,
-    previewBytes = 65536,
-    holdQueue = "held",
+    refreshMs = DASHBOARD_DEFAULTS.refreshMs,
+    pageSize = DASHBOARD_DEFAULTS.pageSize,
+    previewBytes = DASHBOARD_DEFAULTS.previewBytes,
+    holdQueue = DASHBOARD_DEFAULTS.holdQueue,
     monitor = {},
-    sampleEveryMs = 10_000,
+    sampleEveryMs = DASHBOARD_DEFAULTS.sampleEveryMs,
   } = options;
   if (typeof allowActions !== "boolean") {
     throw new TypeError(

@@ -8,9 +8,9 @@
 import type { BulkPlan, BulkRequest, BulkResult } from "./bulk.ts";
 import { CSRF_FIELD } from "./csrf.ts";
 import { describeFilter, filterQuery } from "./filter_query.ts";
-import { formatCount } from "./format.ts";
+import { formatCount } from "../operator/format.ts";
 import { type Html, markup, visible } from "./html.ts";
-import { type Frame, layout } from "./layout.ts";
+import { type Frame, inFrame } from "./frame.ts";
 
 /** `1 entry`, `1,234 entries`. */
 function entries(n: number): string {
@@ -154,7 +154,7 @@ ${
     }>${VERBS[request.kind][0]} ${entries(n)}</button>
 <a href="${back}">Cancel</a>
 </form>`;
-  return layout(frame, {
+  return inFrame(frame, {
     title: `Confirm: ${request.kind} in bulk`,
     trail: [["Queues", paths.home()], [request.queue, back]],
     content,
@@ -209,7 +209,7 @@ ${
 <p><a href="${back}">Back to ${
     visible(request.queue)
   }</a> · <a href="${paths.home()}">Queues</a></p>`;
-  return layout(frame, {
+  return inFrame(frame, {
     title: `Done: ${request.kind} in bulk`,
     trail: [["Queues", paths.home()], [request.queue, back]],
     content,

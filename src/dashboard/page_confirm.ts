@@ -8,7 +8,7 @@
 import type { ActionRequest } from "./actions.ts";
 import { CSRF_FIELD } from "./csrf.ts";
 import { type Html, markup, visible } from "./html.ts";
-import { type Frame, layout } from "./layout.ts";
+import { type Frame, inFrame } from "./frame.ts";
 
 /** What an action will do, in words (markup, names escaped). */
 export function describeAction(
@@ -64,7 +64,7 @@ ${to}
 <button type="submit" id="confirm"${danger}>Confirm</button>
 <a href="${entryUrl}">Cancel</a>
 </form>`;
-  return layout(frame, {
+  return inFrame(frame, {
     title: `Confirm: ${request.kind}`,
     trail: [
       ["Queues", paths.home()],

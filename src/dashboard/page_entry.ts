@@ -8,9 +8,14 @@
  */
 
 import type { EntryDetails } from "../operator/entry_info.ts";
-import { formatAge, formatBytes, formatDue, formatTime } from "./format.ts";
+import {
+  formatAge,
+  formatBytes,
+  formatDue,
+  formatTime,
+} from "../operator/format.ts";
 import { type Html, markup, visible } from "./html.ts";
-import { type Frame, layout, type PageParts } from "./layout.ts";
+import { type Frame, inFrame, type PageParts } from "./frame.ts";
 import { HEX_BYTES, type PreviewView } from "./preview_view.ts";
 
 /** What the entry page needs besides the entry. */
@@ -262,7 +267,7 @@ ${
     visible(prettyMetadata(details.metadata), false)
   }</pre></section>
 <section><h2>Payload</h2>${previewBlock(frame, details, preview)}</section>`;
-  return layout(frame, {
+  return inFrame(frame, {
     title: details.name,
     trail: [
       ["Queues", paths.home()],

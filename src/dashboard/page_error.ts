@@ -6,7 +6,7 @@
  */
 
 import { type Html, markup, visible } from "./html.ts";
-import { type Frame, layout } from "./layout.ts";
+import { type Frame, inFrame } from "./frame.ts";
 
 const TITLES: Record<number, string> = {
   400: "Bad request",
@@ -22,7 +22,7 @@ const TITLES: Record<number, string> = {
 
 /** The error page for `status` with `message`. */
 export function errorPage(frame: Frame, status: number, message: string): Html {
-  return layout(frame, {
+  return inFrame(frame, {
     title: TITLES[status] ?? `Error ${status}`,
     trail: [["Queues", frame.paths.home()]],
     notice: { kind: "error", text: visible(message) },

@@ -7,15 +7,15 @@
  * @module
  */
 
-import { type Dir, dirName } from "../layout.ts";
+import { type Dir, dirName } from "../protocol/mod.ts";
 import type { QueueShape } from "../operator/shapes.ts";
 import type { Problem } from "../problems.ts";
 import type { RepairAction, RepairReport } from "../repair.ts";
 import { CSRF_FIELD } from "./csrf.ts";
-import { formatAge, formatCount, formatTime } from "./format.ts";
+import { formatAge, formatCount, formatTime } from "../operator/format.ts";
 import type { Health } from "./health.ts";
 import { type Html, markup, visible } from "./html.ts";
-import { type Frame, layout, type PageParts } from "./layout.ts";
+import { type Frame, inFrame, type PageParts } from "./frame.ts";
 
 /** Where a problem's files are: `active/.checkout/NAME`, one per place. */
 function placesOf(dirs: readonly Dir[], name: string): Html[] {
@@ -237,7 +237,7 @@ export function healthPanel(
  */
 export function healthPendingPage(frame: Frame): Html {
   const { paths } = frame;
-  return layout(frame, {
+  return inFrame(frame, {
     title: "Health",
     trail: [["Queues", paths.home()]],
     refreshSeconds: 2,
@@ -283,7 +283,7 @@ ${
       }`
   }
 ${repair}`;
-  return layout(frame, {
+  return inFrame(frame, {
     title: "Health",
     trail: [["Queues", paths.home()]],
     notice,
@@ -312,7 +312,7 @@ ${actionsTable(plan.actions)}
 <button type="submit" id="confirm" class="danger">Repair</button>
 <a href="${paths.health()}">Cancel</a>
 </form>`;
-  return layout(frame, {
+  return inFrame(frame, {
     title: "Confirm: repair",
     trail: [["Queues", paths.home()], ["Health", paths.health()]],
     content,
@@ -342,7 +342,7 @@ ${
 <p>Now: <b>${
       problemSummary(after.problems)
     }</b>. <a href="${paths.health()}">Health page</a> · <a href="${paths.home()}">Queues</a></p>`;
-  return layout(frame, {
+  return inFrame(frame, {
     title: "Repaired",
     trail: [["Queues", paths.home()], ["Health", paths.health()]],
     content,

@@ -5,7 +5,7 @@
  */
 
 import { type Html, markup } from "./html.ts";
-import { type Frame, layout } from "./layout.ts";
+import { type Frame, inFrame } from "./frame.ts";
 
 /** The login page; `next` is where to go once the token is accepted. */
 export function loginPage(frame: Frame, next: string, wrong: boolean): Html {
@@ -16,7 +16,7 @@ export function loginPage(frame: Frame, next: string, wrong: boolean): Html {
 <label>Token <input type="password" name="token" autocomplete="current-password" required autofocus></label>
 <button type="submit">Open</button>
 </form>`;
-  return layout(frame, {
+  return inFrame(frame, {
     title: "Token needed",
     trail: [],
     notice: wrong

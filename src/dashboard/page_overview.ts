@@ -7,11 +7,12 @@
  */
 
 import { lineChart } from "./chart.ts";
-import { formatAgeOrNone, formatCount, formatTime } from "./format.ts";
+import { formatCount, formatTime } from "../operator/format.ts";
+import { formatAgeOrNone } from "./format.ts";
 import type { Health } from "./health.ts";
 import { bucketLabel, histogram } from "./histogram.ts";
 import { type Html, markup, visible } from "./html.ts";
-import { type Frame, layout, type PageParts } from "./layout.ts";
+import { type Frame, inFrame, type PageParts } from "./frame.ts";
 import { healthPanel } from "./page_health.ts";
 import { type RateSample, totals } from "./rates.ts";
 import { AGE_BUCKETS as BUCKETS, type QueueShape } from "../operator/shapes.ts";
@@ -159,7 +160,7 @@ ${totalRow(snapshot?.queues)}
   }
 <h2>Queues</h2>
 ${queues}`;
-  return layout(frame, {
+  return inFrame(frame, {
     title: "Queues",
     trail: [],
     notice,

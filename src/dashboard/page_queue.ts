@@ -22,15 +22,15 @@ import {
 } from "./filter_query.ts";
 import {
   formatAge,
-  formatAgeOrNone,
   formatBytes,
   formatCount,
   formatDue,
   formatTime,
-} from "./format.ts";
+} from "../operator/format.ts";
+import { formatAgeOrNone } from "./format.ts";
 import { histogram } from "./histogram.ts";
 import { clipText, type Html, markup, visible } from "./html.ts";
-import { type Frame, layout, type PageParts } from "./layout.ts";
+import { type Frame, inFrame, type PageParts } from "./frame.ts";
 import { type RateSample, totals } from "./rates.ts";
 
 /** What the queue page shows besides the page of entries. */
@@ -364,7 +364,7 @@ ${page.entries.length > 10 ? pager(frame, page, view.fields) : ""}
 <p class="meta">Times are UTC; this page was drawn at ${
     formatTime(new Date(now))
   }.</p>`;
-  return layout(frame, {
+  return inFrame(frame, {
     title: q,
     trail: [["Queues", paths.home()]],
     notice,

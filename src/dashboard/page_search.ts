@@ -8,9 +8,9 @@
  */
 
 import type { EntryPage } from "../operator/listing.ts";
-import { formatCount } from "./format.ts";
+import { formatCount } from "../operator/format.ts";
 import { type Html, markup, visible } from "./html.ts";
-import { type Frame, layout } from "./layout.ts";
+import { type Frame, inFrame } from "./frame.ts";
 
 /** The pages of matches found, one per queue and state with any. */
 export type Matches = readonly EntryPage[];
@@ -62,7 +62,7 @@ ${
           visible(text)
         }</b>; these names start with it:</p>${sections}`
     }`;
-  return layout(frame, {
+  return inFrame(frame, {
     title: "Find an entry",
     trail: [["Queues", paths.home()]],
     content,

@@ -24,7 +24,7 @@ import { type FilterFields, readFilter } from "./filter_query.ts";
 import type { Health, HealthWatch } from "./health.ts";
 import { markup, visible } from "./html.ts";
 import { HttpError } from "./http_error.ts";
-import type { Frame, PageParts } from "./layout.ts";
+import type { Frame, PageParts } from "./frame.ts";
 import type { LiveShapes } from "./live.ts";
 import type { Settings } from "./options.ts";
 import { bulkConfirmPage, bulkReportPage } from "./page_bulk.ts";

@@ -17,7 +17,11 @@
  * @module
  */
 
-import { type CheckedOutEntryImpl, tryCheckout } from "../checkout.ts";
+import {
+  type CheckedOutEntryImpl,
+  saveEditing,
+  tryCheckout,
+} from "../checkout.ts";
 import type { SpoolCore } from "../core.ts";
 import { EntryNotFoundError } from "../errors.ts";
 import { withFreshStart } from "../history.ts";
@@ -256,21 +260,22 @@ async function carryOut(
       case "remove":
         return await job.remove();
       case "move":
-        return await job.saveEditing(to!, { at }, undefined);
+        return await saveEditing(job, to!, { at }, undefined);
       case "hold":
-        return await job.saveEditing(to!, { at }, (history) => ({
+        return await saveEditing(job, to!, { at }, (history) => ({
           ...history,
           hold: { at: new Date(), from: job.queue },
         }));
       case "release":
-        return await job.saveEditing(to!, { at }, (history) => {
+        return await saveEditing(job, to!, { at }, (history) => {
           const { hold: _, ...rest } = history;
           return rest;
         });
       case "retry":
         // A fresh start lost to a power cut leaves the old count, which the
         // operator sees and retries again: no flush of its own for it.
-        return await job.saveEditing(
+        return await saveEditing(
+          job,
           to!,
           { historyDurable: false },
           (history) => withFreshStart(history, job.queue),

@@ -315,7 +315,7 @@ class OperatorSpoolImpl implements OperatorSpool {
   }
 
   async refresh(): Promise<void> {
-    const queues = await findQueues(this.#core.disk.fs, this.dir);
+    const queues = await protocol.findQueues(this.#core.disk.fs, this.dir);
     const known = this.#core.queues;
     if (
       queues.length === known.length && queues.every((q, i) => q === known[i])
@@ -498,21 +498,11 @@ export async function openOperator(
   dir: string,
   options: OperatorOptions = {},
 ): Promise<OperatorSpool> {
-  const queues = await findQueues(fs, dir);
+  const queues = await protocol.findQueues(fs, dir);
   const spool = await openSpool(fs, dir, {
     queues,
     metadata: rawText,
     data: rawData,
   }, options);
   return new OperatorSpoolImpl(spool);
-}
-
-async function findQueues(fs: FileSystem, dir: string): Promise<string[]> {
-  const disk = new protocol.Disk(dir, {
-    fs,
-    durability: "relaxed",
-    ioConcurrency: 1,
-  });
-  await protocol.openSpoolDir(disk, [], false, "find queues");
-  return protocol.discoverQueues(disk);
 }

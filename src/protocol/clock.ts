@@ -38,7 +38,7 @@
  */
 
 import type { FileSystem } from "../fs.ts";
-import { CLOCK_PROBE_PREFIX } from "../layout.ts";
+import { CLOCK_PROBE_PREFIX } from "./layout.ts";
 
 /** How often the offset is measured again. */
 const PROBE_EVERY_MS = 60_000;

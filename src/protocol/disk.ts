@@ -1,18 +1,24 @@
 /**
  * A spool directory as the protocol sees it: where its files are, the file
  * system every effect goes through, whether to flush, the flushes shared
- * between concurrent operations, and the I/O limit. It decides no order;
- * the other files of this folder do.
+ * between concurrent operations, the I/O limit, and what this process has
+ * in flight. It decides no order; the other files of this folder do.
  *
  * @module
  */
 
 import type { FileSystem } from "../fs.ts";
 import { GroupCommit } from "../group_commit.ts";
-import { Layout } from "../layout.ts";
+import { Layout } from "./layout.ts";
 import type { Durability } from "../spool_options.ts";
 import { Throttle } from "../throttle.ts";
 import { FileSystemClock } from "./clock.ts";
+
+/**
+ * How long a registry stamp stays as good as a new one for a removal: far
+ * less than any work-in-progress grace the monitor gives (30 s by default).
+ */
+const FRESH_STAMP_MS = 1000;
 
 /** What a {@linkcode Disk} needs. */
 export interface DiskOptions {
@@ -39,6 +45,12 @@ export class Disk {
   // `.tmp/NAME` is used by one operation at a time within a process; across
   // processes, only the holder of the name (reserver or checkout) writes it.
   readonly #tmpUsers = new Map<string, Promise<void>>();
+  // The removals this process has in flight.
+  #removals = 0;
+  // When this process's claims stamped registry files: name ->
+  // `performance.now()`, oldest first, forgotten once older than a removal
+  // cares about.
+  readonly #claimStamps = new Map<string, number>();
 
   /**
    * @param dir The spool directory.
@@ -90,6 +102,69 @@ export class Disk {
     } finally {
       if (this.#tmpUsers.get(name) === mine) this.#tmpUsers.delete(name);
       release();
+    }
+  }
+
+  /** Runs `job`, a removal, counted among those in flight while it runs. */
+  async removal<T>(job: () => Promise<T>): Promise<T> {
+    this.#removals++;
+    try {
+      return await job();
+    } finally {
+      this.#removals--;
+    }
+  }
+
+  /** Whether another removal of this process is in flight beside the caller's. */
+  get removalsOverlap(): boolean {
+    return this.#removals > 1;
+  }
+
+  /** Notes that a claim of this process stamped `name`'s registry file now. */
+  noteClaimStamp(name: string): void {
+    const now = performance.now();
+    const stamps = this.#claimStamps;
+    stamps.delete(name);
+    stamps.set(name, now);
+    for (const [old, at] of stamps) {
+      if (now - at < FRESH_STAMP_MS) break;
+      stamps.delete(old);
+    }
+  }
+
+  /**
+   * Whether a claim of this process stamped `name`'s registry file less
+   * than a second ago: a stamp that young already says the entry is being
+   * worked on. The stamp is forgotten.
+   */
+  takeFreshClaimStamp(name: string): boolean {
+    const at = this.#claimStamps.get(name);
+    this.#claimStamps.delete(name);
+    return at !== undefined && performance.now() - at < FRESH_STAMP_MS;
+  }
+
+  /**
+   * Renames `from` to `to`, for the only process that moves `from`. An
+   * error whose rename happened anyway (a reply lost, the call made again
+   * and told "not found") is recognised by `from` being gone and `to` being
+   * there.
+   */
+  renameVerified(from: string, to: string): void {
+    try {
+      this.fs.rename(from, to);
+    } catch (error) {
+      if (!this.exists(from) && this.exists(to)) return;
+      throw error;
+    }
+  }
+
+  /** Whether `path` names a file, asked of the server past any cache. */
+  exists(path: string): boolean {
+    try {
+      this.fs.statFresh(path);
+      return true;
+    } catch {
+      return false;
     }
   }
 

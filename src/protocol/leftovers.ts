@@ -8,9 +8,10 @@
  */
 
 import { NotASpoolError, toSpoolError } from "../errors.ts";
-import { CLOCK_PROBE_PREFIX, type Dir, REPAIR_TMP_PREFIX } from "../layout.ts";
+import { CLOCK_PROBE_PREFIX, type Dir, REPAIR_TMP_PREFIX } from "./layout.ts";
 import { type Disk, withoutDotFiles } from "./disk.ts";
-import { claim, release, stampPhase, writeNewFile } from "./moves.ts";
+import { claim, release, stampPhase } from "./claim.ts";
+import { writeNewFile } from "./write.ts";
 
 /**
  * Names of the regular files in `dir`, unsorted; the names of anything else
@@ -609,9 +610,9 @@ export function finishSplit(
  * new history (`history`, given the registry file's text): claimed from its
  * queue (whatever its due time) and saved there, or, from a stale checkout,
  * moved straight into `toQueue` (see {@linkcode moveStale}, which proves it
- * is still the checkout judged). `stillDamaged`, given the path of the
- * file claimed, proves at the moment of the claim that it is still
- * damaged. False, doing nothing, if it moved or changed meanwhile.
+ * is still the checkout judged). `stillDamaged`, given a read of the file
+ * claimed (its metadata text), proves at the moment of the claim that it is
+ * still damaged. False, doing nothing, if it moved or changed meanwhile.
  */
 export async function moveDamaged(
   disk: Disk,
@@ -619,11 +620,15 @@ export async function moveDamaged(
   name: string,
   toQueue: string,
   history: (registry: string) => string,
-  options: { judged?: Judged; stillDamaged?: (path: string) => boolean } = {},
+  options: {
+    judged?: Judged;
+    stillDamaged?: (read: () => string) => boolean;
+  } = {},
 ): Promise<boolean> {
   const { layout } = disk;
   const operation = "move damaged entry";
-  const { stillDamaged = () => true } = options;
+  const { stillDamaged: still = () => true } = options;
+  const stillDamaged = (path: string) => still(() => disk.fs.readText(path));
   if (from.checkout) {
     if (options.judged === undefined) return false;
     return await moveStale(

@@ -32,43 +32,50 @@
  *
  * One question per file:
  * - `open.ts`: how a spool is opened (validated, created, its queues found).
- * - `moves.ts`: how an entry moves (reserve, publish, check out, release,
- *   remove, replace metadata or payload). Every change of phase goes
- *   through its `claim` (where processes race) or `moveToPhase` (where only
- *   the holder moves).
+ * - `publish.ts`: how a name is reserved and an entry published.
+ * - `claim.ts`: how an entry changes hands: checked out, touched, released.
+ *   Every change of phase goes through its `claim` (where processes race)
+ *   or `moveToPhase` (where only the holder moves).
+ * - `remove.ts`: how an entry is removed.
+ * - `due.ts`: how a due time is kept on disk.
+ * - `write.ts`: how a file is written new, or replaced whole.
  * - `reads.ts`: how entries are listed, read, statted and watched.
  * - `leftovers.ts`: how the monitor and repair find and clear what crashes
  *   leave behind.
- * - `disk.ts`: the state they share (paths, file system, flushes, I/O limit).
+ * - `layout.ts`: where the spool keeps each file.
+ * - `disk.ts`: the state they share (paths, file system, flushes, I/O limit,
+ *   what is in flight).
  * - `clock.ts`: the file system's clock, which stamps phases and dates ages.
  *
  * @module
  */
 
 export { Disk, type DiskOptions } from "./disk.ts";
-export { discoverQueues, openSpoolDir } from "./open.ts";
+export { type Dir, dirName } from "./layout.ts";
+export { discoverQueues, findQueues, openSpoolDir } from "./open.ts";
+export {
+  publish,
+  type PublishItem,
+  publishMany,
+  reserve,
+  unreserve,
+} from "./publish.ts";
 export {
   checkout,
   type CheckoutResult,
   claim,
-  dueOf,
-  makeDue,
-  publish,
-  type PublishItem,
-  publishMany,
   release,
   type ReleaseOptions,
-  removeCheckedOut,
-  removeWaiting,
-  reserve,
   touchCheckout,
   verifyStamp,
-  writeData,
-  writeQueueMetadata,
-} from "./moves.ts";
+} from "./claim.ts";
+export { removeCheckedOut, removeWaiting } from "./remove.ts";
+export { dueOf, makeDue, waitingDue } from "./due.ts";
+export { writeData, writeQueueMetadata } from "./write.ts";
 export {
   type EntryFiles,
   findEntry,
+  isWaiting,
   listCheckouts,
   listQueue,
   lookAtCheckouts,
@@ -77,6 +84,7 @@ export {
   readCheckout,
   readData,
   readDataStream,
+  readFileText,
   readMetadata,
   readRegistry,
   statData,

@@ -8,8 +8,8 @@
 
 import { NotASpoolError, QueueNotFoundError, toSpoolError } from "../errors.ts";
 import type { FileSystem } from "../fs.ts";
-import { REGISTRY } from "../layout.ts";
-import type { Disk } from "./disk.ts";
+import { REGISTRY } from "./layout.ts";
+import { Disk } from "./disk.ts";
 
 /**
  * Checks that the directory is a spool with `queues`, creating what is
@@ -99,6 +99,19 @@ export async function openSpoolDir(
   } catch (error) {
     throw toSpoolError(error, operation, dir, NotASpoolError);
   }
+}
+
+/**
+ * The queues of the spool in `dir`, as found on disk (see
+ * {@linkcode discoverQueues}), once it is known to be a spool.
+ */
+export async function findQueues(
+  fs: FileSystem,
+  dir: string,
+): Promise<string[]> {
+  const disk = new Disk(dir, { fs, durability: "relaxed", ioConcurrency: 1 });
+  await openSpoolDir(disk, [], false, "find queues");
+  return discoverQueues(disk);
 }
 
 /** The queues on disk: directories (not dot-named) holding `.checkout/`. */

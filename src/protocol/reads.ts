@@ -8,11 +8,13 @@
 
 import {
   EntryNotFoundError,
+  onPath,
   QueueNotFoundError,
   type SpoolError,
   toSpoolError,
 } from "../errors.ts";
 import type { DirWatcher } from "../fs.ts";
+import type { Dir } from "./layout.ts";
 import { sortNames } from "../sort_names.ts";
 import { type Disk, withoutDotFiles } from "./disk.ts";
 
@@ -29,6 +31,16 @@ export function listCheckouts(disk: Disk, queue: string): Promise<string[]> {
   return listNames(disk, disk.layout.checkoutDir(queue), "list checkouts");
 }
 
+/** Reads the text of `name` in `dir`, any of the spool's directories. */
+export function readFileText(disk: Disk, dir: Dir, name: string): string {
+  return onPath(
+    "read file",
+    disk.layout.file(dir, name),
+    EntryNotFoundError,
+    (path) => disk.fs.readText(path),
+  );
+}
+
 /** Reads an entry's metadata text, waiting in its queue or checked out. */
 export function readMetadata(
   disk: Disk,
@@ -36,12 +48,12 @@ export function readMetadata(
   name: string,
   checkedOut: boolean,
 ): string {
-  const path = disk.layout.file({ queue, checkout: checkedOut }, name);
-  try {
-    return disk.fs.readText(path);
-  } catch (error) {
-    throw toSpoolError(error, "read metadata", path, EntryNotFoundError);
-  }
+  return onPath(
+    "read metadata",
+    disk.layout.file({ queue, checkout: checkedOut }, name),
+    EntryNotFoundError,
+    (path) => disk.fs.readText(path),
+  );
 }
 
 /**
@@ -53,43 +65,57 @@ export function readCheckout(
   queue: string,
   name: string,
 ): { text: string; mtime: Date | undefined } {
-  const path = disk.layout.checkoutFile(queue, name);
-  try {
-    const { text, info } = disk.fs.readTextStat(path);
-    return { text, mtime: info.mtime ?? undefined };
-  } catch (error) {
-    throw toSpoolError(error, "read metadata", path, EntryNotFoundError);
-  }
+  const { text, info } = onPath(
+    "read metadata",
+    disk.layout.checkoutFile(queue, name),
+    EntryNotFoundError,
+    (path) => disk.fs.readTextStat(path),
+  );
+  return { text, mtime: info.mtime ?? undefined };
 }
 
 /** Watches a queue directory for entries arriving. */
 export function watchQueue(disk: Disk, queue: string): DirWatcher {
-  const path = disk.layout.queueDir(queue);
+  return onPath(
+    "watch queue",
+    disk.layout.queueDir(queue),
+    QueueNotFoundError,
+    (path) => disk.fs.watch(path),
+  );
+}
+
+/**
+ * Whether `name` waits in `queue`, from a look that a network file system
+ * may answer from its cache (a reader woken by a watch event lists again
+ * anyway).
+ */
+export function isWaiting(disk: Disk, queue: string, name: string): boolean {
   try {
-    return disk.fs.watch(path);
-  } catch (error) {
-    throw toSpoolError(error, "watch queue", path, QueueNotFoundError);
+    disk.fs.lstat(disk.layout.queueFile(queue, name));
+    return true;
+  } catch {
+    return false;
   }
 }
 
 /** Stats an entry's registry file. */
 export function statEntry(disk: Disk, name: string): Deno.FileInfo {
-  const path = disk.layout.registry(name);
-  try {
-    return disk.fs.stat(path);
-  } catch (error) {
-    throw toSpoolError(error, "stat entry", path, EntryNotFoundError);
-  }
+  return onPath(
+    "stat entry",
+    disk.layout.registry(name),
+    EntryNotFoundError,
+    (path) => disk.fs.stat(path),
+  );
 }
 
 /** Reads an entry's registry file: its history, empty if it has none. */
 export function readRegistry(disk: Disk, name: string): string {
-  const path = disk.layout.registry(name);
-  try {
-    return disk.fs.readText(path);
-  } catch (error) {
-    throw toSpoolError(error, "read history", path, EntryNotFoundError);
-  }
+  return onPath(
+    "read history",
+    disk.layout.registry(name),
+    EntryNotFoundError,
+    (path) => disk.fs.readText(path),
+  );
 }
 
 /** Stats a waiting entry's metadata file, past any cache. */
@@ -98,12 +124,12 @@ export function statWaiting(
   queue: string,
   name: string,
 ): Deno.FileInfo {
-  const path = disk.layout.queueFile(queue, name);
-  try {
-    return disk.fs.statFresh(path);
-  } catch (error) {
-    throw toSpoolError(error, "stat entry", path, EntryNotFoundError);
-  }
+  return onPath(
+    "stat entry",
+    disk.layout.queueFile(queue, name),
+    EntryNotFoundError,
+    (path) => disk.fs.statFresh(path),
+  );
 }
 
 /** Reads a payload whole. */
@@ -135,12 +161,12 @@ export function readDataStream(
 
 /** Stats a payload, not following a symbolic link. */
 export function statData(disk: Disk, name: string): Deno.FileInfo {
-  const path = disk.layout.data(name);
-  try {
-    return disk.fs.lstat(path);
-  } catch (error) {
-    throw toSpoolError(error, "stat data", path, EntryNotFoundError);
-  }
+  return onPath(
+    "stat data",
+    disk.layout.data(name),
+    EntryNotFoundError,
+    (path) => disk.fs.lstat(path),
+  );
 }
 
 async function listNames(

@@ -32,6 +32,16 @@ export async function ok(dir: string, args: string[]): Promise<string> {
   return r.stdout;
 }
 
+/**
+ * `multispool COMMAND --help` (no spool, no permissions): expects exit
+ * code 0 and returns the help.
+ */
+export async function help(command: string): Promise<string> {
+  const r = await runDeno(["run", "--quiet", "cli/main.ts", command, "--help"]);
+  assert.equal(r.code, 0, command);
+  return r.stdout;
+}
+
 /** Starts `multispool ARGS` (a command that runs until stopped). */
 export function startCli(dir: string, args: string[]): RunningChild {
   return startDeno(cliArgs(dir, args));

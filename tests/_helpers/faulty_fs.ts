@@ -9,15 +9,9 @@
 // calls of each kind (its steps); then, for N in 1..count, run it again
 // from the same starting state with the fault at call N.
 
-import {
-  type DirItem,
-  type DirWatcher,
-  type FileContent,
-  type FileSystem,
-  realFileSystem,
-  type WrittenFile,
-} from "../../src/fs.ts";
-import { CLOCK_PROBE_PREFIX } from "../../src/layout.ts";
+import type { FileContent } from "../../src/fs.ts";
+import { CLOCK_PROBE_PREFIX } from "../../src/protocol/layout.ts";
+import { DelegatingFs } from "./delegating_fs.ts";
 
 /** The calls a fault can hit. */
 export type FaultyCall =
@@ -130,25 +124,14 @@ async function firstHalf(content: FileContent): Promise<Uint8Array> {
  * neither logged nor failed: a probe that fails is a clock read from this
  * process instead, by design, and would only blur the count of steps.
  */
-export class FaultyFs implements FileSystem {
+export class FaultyFs extends DelegatingFs {
   /** The calls a fault could hit, since the last {@linkcode arm}. */
   readonly log: Call[] = [];
   /** Called as the fault is injected, before the error is thrown. */
   onFault: ((hit: Hit) => void) | undefined;
-  readonly #root: string;
-  readonly #real: FileSystem;
   #fault: Fault | undefined;
   #seen = 0;
   #hit: Hit | undefined;
-
-  /**
-   * @param root The spool directory: logged paths are relative to it.
-   * @param real The file system that does the work.
-   */
-  constructor(root: string, real: FileSystem = realFileSystem) {
-    this.#root = root.replace(/\/$/, "");
-    this.#real = real;
-  }
 
   /** Starts a new log and counts towards `fault` (none: only log). */
   arm(fault?: Fault): void {
@@ -168,22 +151,14 @@ export class FaultyFs implements FileSystem {
     return faultSteps(this.log, kind, where);
   }
 
-  #rel(path: string): string {
-    return path === this.#root
-      ? "."
-      : path.startsWith(`${this.#root}/`)
-      ? path.slice(this.#root.length + 1)
-      : path;
-  }
-
   /**
    * Logs a call; returns the error to answer if this is the call to fail
    * (the fault is then spent).
    */
   #check(call: FaultyCall, path: string, to?: string): Hit | undefined {
     if (path.includes(`/${CLOCK_PROBE_PREFIX}`)) return undefined;
-    const rel = this.#rel(path);
-    const relTo = to === undefined ? undefined : this.#rel(to);
+    const rel = this.rel(path);
+    const relTo = to === undefined ? undefined : this.rel(to);
     const line = `${call} ${rel}${relTo === undefined ? "" : ` -> ${relTo}`}`;
     const entry: Call = relTo === undefined
       ? { call, path: rel, line }
@@ -222,64 +197,51 @@ export class FaultyFs implements FileSystem {
     throw hit.error;
   }
 
-  createExclusive(path: string): void {
+  override createExclusive(path: string): void {
     const hit = this.#check("createExclusive", path);
     if (hit !== undefined) this.#inject(hit);
-    this.#real.createExclusive(path);
+    this.real.createExclusive(path);
   }
 
-  async writeFile(
+  override async writeFile(
     path: string,
     content: FileContent,
     options: { createNew: boolean },
   ): Promise<void> {
     const hit = this.#check("writeFile", path);
     if (hit === undefined) {
-      return await this.#real.writeFile(path, content, options);
+      return await this.real.writeFile(path, content, options);
     }
     if (this.#fault?.kind === "short") {
-      await this.#real.writeFile(path, await firstHalf(content), options);
+      await this.real.writeFile(path, await firstHalf(content), options);
     } else if (content instanceof ReadableStream) {
       await content.cancel();
     }
     this.#inject(hit);
   }
 
-  // As the library's: a new file written, then flushed (same operations as
-  // writeFile then syncFile, which is what is recorded).
-  async createFile(path: string, content: FileContent): Promise<WrittenFile> {
-    await this.writeFile(path, content, { createNew: true });
-    return { sync: () => this.syncFile(path), close: () => {} };
-  }
-
-  async syncFile(path: string): Promise<void> {
+  override async syncFile(path: string): Promise<void> {
     const hit = this.#check("syncFile", path);
     if (hit !== undefined) this.#inject(hit);
-    await this.#real.syncFile(path);
+    await this.real.syncFile(path);
   }
 
-  async syncDir(path: string): Promise<void> {
+  override async syncDir(path: string): Promise<void> {
     const hit = this.#check("syncDir", path);
     if (hit !== undefined) this.#inject(hit);
-    await this.#real.syncDir(path);
+    await this.real.syncDir(path);
   }
 
-  rename(from: string, to: string): void {
-    this.#move("rename", from, to, () => this.#real.rename(from, to));
+  override rename(from: string, to: string): void {
+    this.#move("rename", from, to, () => this.real.rename(from, to));
   }
 
-  link(from: string, to: string): void {
-    this.#move("link", from, to, () => this.#real.link(from, to));
+  override link(from: string, to: string): void {
+    this.#move("link", from, to, () => this.real.link(from, to));
   }
 
-  remove(path: string): void {
-    this.#move("remove", path, undefined, () => this.#real.remove(path));
-  }
-
-  // The same faults as `remove`, delivered as a rejection.
-  async removeAsync(path: string): Promise<void> {
-    await Promise.resolve();
-    this.remove(path);
+  override remove(path: string): void {
+    this.#move("remove", path, undefined, () => this.real.remove(path));
   }
 
   #move(
@@ -300,53 +262,5 @@ export class FaultyFs implements FileSystem {
       }
     }
     this.#inject(hit);
-  }
-
-  readText(path: string): string {
-    return this.#real.readText(path);
-  }
-
-  readTextStat(path: string): { text: string; info: Deno.FileInfo } {
-    return this.#real.readTextStat(path);
-  }
-
-  readBytes(path: string): Promise<Uint8Array> {
-    return this.#real.readBytes(path);
-  }
-
-  readStream(path: string): ReadableStream<Uint8Array> {
-    return this.#real.readStream(path);
-  }
-
-  touch(path: string, time: Date): void {
-    this.#real.touch(path, time);
-  }
-
-  stat(path: string): Deno.FileInfo {
-    return this.#real.stat(path);
-  }
-
-  lstat(path: string): Deno.FileInfo {
-    return this.#real.lstat(path);
-  }
-
-  statFresh(path: string): Deno.FileInfo {
-    return this.#real.statFresh(path);
-  }
-
-  list(path: string): DirItem[] {
-    return this.#real.list(path);
-  }
-
-  listFiles(path: string, others?: string[]): Promise<string[]> {
-    return this.#real.listFiles(path, others);
-  }
-
-  mkdir(path: string): void {
-    this.#real.mkdir(path);
-  }
-
-  watch(path: string): DirWatcher {
-    return this.#real.watch(path);
   }
 }

@@ -2,30 +2,20 @@
 // it, and tells a test when operations have completed: the events tests
 // wait on instead of sleeping.
 
-import {
-  type DirWatcher,
-  type FileContent,
-  type FileSystem,
-  realFileSystem,
-  type WrittenFile,
-} from "../../src/fs.ts";
+import type { Spool } from "../../mod.ts";
+import { openSpool } from "../../src/spool.ts";
+import { DelegatingFs } from "./delegating_fs.ts";
+import type { DirWatcher, FileContent } from "../../src/fs.ts";
 
 /**
  * Records every operation as a line such as `rename .tmp/N -> q/N` (paths
  * relative to `root`) when it starts, and counts it again when it has
  * completed.
  */
-export class RecordingFileSystem implements FileSystem {
+export class RecordingFileSystem extends DelegatingFs {
   readonly ops: string[] = [];
-  readonly #root: string;
-  readonly #real: FileSystem;
   readonly #completed = new Map<string, number>();
   readonly #waiters = new Set<() => void>();
-
-  constructor(root: string, real: FileSystem = realFileSystem) {
-    this.#root = root.replace(/\/$/, "");
-    this.#real = real;
-  }
 
   /** Forgets the operations recorded so far (not the completed counts). */
   clear(): void {
@@ -53,14 +43,6 @@ export class RecordingFileSystem implements FileSystem {
     });
   }
 
-  #rel(path: string): string {
-    return path === this.#root
-      ? "."
-      : path.startsWith(`${this.#root}/`)
-      ? path.slice(this.#root.length + 1)
-      : path;
-  }
-
   #run<T>(line: string, op: () => T): T {
     this.ops.push(line);
     const result = op();
@@ -79,132 +61,119 @@ export class RecordingFileSystem implements FileSystem {
     for (const check of [...this.#waiters]) check();
   }
 
-  createExclusive(path: string): void {
+  override createExclusive(path: string): void {
     this.#run(
-      `create ${this.#rel(path)}`,
-      () => this.#real.createExclusive(path),
+      `create ${this.rel(path)}`,
+      () => this.real.createExclusive(path),
     );
   }
 
-  writeFile(
+  override writeFile(
     path: string,
     content: FileContent,
     options: { createNew: boolean },
   ): Promise<void> {
     return this.#run(
-      `write${options.createNew ? "-new" : ""} ${this.#rel(path)}`,
-      () => this.#real.writeFile(path, content, options),
+      `write${options.createNew ? "-new" : ""} ${this.rel(path)}`,
+      () => this.real.writeFile(path, content, options),
     );
   }
 
-  // As the library's: a new file written, then flushed (same operations as
-  // writeFile then syncFile, which is what is recorded).
-  async createFile(path: string, content: FileContent): Promise<WrittenFile> {
-    await this.writeFile(path, content, { createNew: true });
-    return { sync: () => this.syncFile(path), close: () => {} };
-  }
-
-  syncFile(path: string): Promise<void> {
+  override syncFile(path: string): Promise<void> {
     return this.#run(
-      `sync ${this.#rel(path)}`,
-      () => this.#real.syncFile(path),
+      `sync ${this.rel(path)}`,
+      () => this.real.syncFile(path),
     );
   }
 
-  readText(path: string): string {
+  override readText(path: string): string {
     return this.#run(
-      `read ${this.#rel(path)}`,
-      () => this.#real.readText(path),
+      `read ${this.rel(path)}`,
+      () => this.real.readText(path),
     );
   }
 
-  readTextStat(path: string): { text: string; info: Deno.FileInfo } {
+  override readTextStat(path: string): { text: string; info: Deno.FileInfo } {
     return this.#run(
-      `read ${this.#rel(path)}`,
-      () => this.#real.readTextStat(path),
+      `read ${this.rel(path)}`,
+      () => this.real.readTextStat(path),
     );
   }
 
-  readBytes(path: string): Promise<Uint8Array> {
+  override readBytes(path: string): Promise<Uint8Array> {
     return this.#run(
-      `read ${this.#rel(path)}`,
-      () => this.#real.readBytes(path),
+      `read ${this.rel(path)}`,
+      () => this.real.readBytes(path),
     );
   }
 
-  readStream(path: string): ReadableStream<Uint8Array> {
+  override readStream(path: string): ReadableStream<Uint8Array> {
     return this.#run(
-      `stream ${this.#rel(path)}`,
-      () => this.#real.readStream(path),
+      `stream ${this.rel(path)}`,
+      () => this.real.readStream(path),
     );
   }
 
-  rename(from: string, to: string): void {
+  override rename(from: string, to: string): void {
     this.#run(
-      `rename ${this.#rel(from)} -> ${this.#rel(to)}`,
-      () => this.#real.rename(from, to),
+      `rename ${this.rel(from)} -> ${this.rel(to)}`,
+      () => this.real.rename(from, to),
     );
   }
 
-  link(from: string, to: string): void {
+  override link(from: string, to: string): void {
     this.#run(
-      `link ${this.#rel(from)} -> ${this.#rel(to)}`,
-      () => this.#real.link(from, to),
+      `link ${this.rel(from)} -> ${this.rel(to)}`,
+      () => this.real.link(from, to),
     );
   }
 
-  remove(path: string): void {
-    this.#run(`unlink ${this.#rel(path)}`, () => this.#real.remove(path));
+  override remove(path: string): void {
+    this.#run(`unlink ${this.rel(path)}`, () => this.real.remove(path));
   }
 
-  // Recorded as the synchronous unlink: the same change, in call order.
-  async removeAsync(path: string): Promise<void> {
-    await Promise.resolve();
-    this.remove(path);
+  override touch(path: string, time: Date): void {
+    this.#run(`touch ${this.rel(path)}`, () => this.real.touch(path, time));
   }
 
-  touch(path: string, time: Date): void {
-    this.#run(`touch ${this.#rel(path)}`, () => this.#real.touch(path, time));
+  override stat(path: string): Deno.FileInfo {
+    return this.#run(`stat ${this.rel(path)}`, () => this.real.stat(path));
   }
 
-  stat(path: string): Deno.FileInfo {
-    return this.#run(`stat ${this.#rel(path)}`, () => this.#real.stat(path));
+  override lstat(path: string): Deno.FileInfo {
+    return this.#run(`lstat ${this.rel(path)}`, () => this.real.lstat(path));
   }
 
-  lstat(path: string): Deno.FileInfo {
-    return this.#run(`lstat ${this.#rel(path)}`, () => this.#real.lstat(path));
-  }
-
-  statFresh(path: string): Deno.FileInfo {
+  override statFresh(path: string): Deno.FileInfo {
     return this.#run(
-      `stat-fresh ${this.#rel(path)}`,
-      () => this.#real.statFresh(path),
+      `stat-fresh ${this.rel(path)}`,
+      () => this.real.statFresh(path),
     );
   }
 
-  list(path: string): { name: string; isFile: boolean }[] {
-    return this.#run(`list ${this.#rel(path)}`, () => this.#real.list(path));
+  override list(path: string): { name: string; isFile: boolean }[] {
+    return this.#run(`list ${this.rel(path)}`, () => this.real.list(path));
   }
 
-  listFiles(path: string, others?: string[]): Promise<string[]> {
+  override listFiles(path: string, others?: string[]): Promise<string[]> {
     return this.#run(
-      `list ${this.#rel(path)}`,
-      () => this.#real.listFiles(path, others),
+      `list ${this.rel(path)}`,
+      () => this.real.listFiles(path, others),
     );
   }
 
-  watch(path: string): DirWatcher {
-    return this.#run(`watch ${this.#rel(path)}`, () => this.#real.watch(path));
+  override watch(path: string): DirWatcher {
+    return this.#run(`watch ${this.rel(path)}`, () => this.real.watch(path));
   }
 
-  mkdir(path: string): void {
-    this.#run(`mkdir ${this.#rel(path)}`, () => this.#real.mkdir(path));
+  override mkdir(path: string): void {
+    this.#run(`mkdir ${this.rel(path)}`, () => this.real.mkdir(path));
   }
 
-  syncDir(path: string): Promise<void> {
+  override syncDir(path: string): Promise<void> {
     return this.#run(
-      `syncdir ${this.#rel(path)}`,
-      () => this.#real.syncDir(path),
+      `syncdir ${this.rel(path)}`,
+      () => this.real.syncDir(path),
     );
   }
 }
@@ -241,4 +210,16 @@ export class ManualWatcher implements DirWatcher {
       this.#wake = undefined;
     }
   }
+}
+
+/** A spool made in `dir` with one queue, `q`, whose calls `fs` records. */
+export async function recordedSpool(dir: string): Promise<{
+  fs: RecordingFileSystem;
+  spool: Spool<"q", unknown, unknown, unknown>;
+}> {
+  const fs = new RecordingFileSystem(dir);
+  const spool = await openSpool(fs, dir, { queues: ["q"] }, {
+    createIfMissing: true,
+  });
+  return { fs, spool };
 }

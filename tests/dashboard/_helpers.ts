@@ -182,3 +182,20 @@ export async function quarantine(
   await Deno.writeTextFile(registry, JSON.stringify(history));
   await Deno.remove(`${rig.dir}/.data/${name}`);
 }
+
+/**
+ * `deno run` arguments for `multispool serve SPOOL FLAGS`, allowed the
+ * spool and the loopback network.
+ */
+export function serveArgs(spool: string, ...flags: string[]): string[] {
+  return [
+    "run",
+    "--allow-read",
+    "--allow-write",
+    "--allow-net=127.0.0.1",
+    "cli/main.ts",
+    "serve",
+    spool,
+    ...flags,
+  ];
+}

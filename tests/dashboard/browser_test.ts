@@ -14,10 +14,13 @@
 // MULTISPOOL_SCREENSHOTS=DIR, it saves a screenshot of each page there.
 
 import assert from "node:assert/strict";
-import type { Browser, Page } from "puppeteer-core";
+// A test-only dependency: named here, not in the package's import map.
+// deno-lint-ignore no-import-prefix
+import type { Browser, Page } from "npm:puppeteer-core@25.16.0";
 import { Spool } from "../../mod.ts";
 import { runDeno, type RunningChild, startDeno } from "../_helpers/children.ts";
 import { tempDir } from "../_helpers/temp_dir.ts";
+import { serveArgs } from "./_helpers.ts";
 
 const CLI = "cli/main.ts";
 
@@ -72,18 +75,7 @@ async function serve(
   spool: string,
   flags: string[],
 ): Promise<{ server: RunningChild; url: string }> {
-  const server = startDeno([
-    "run",
-    "--allow-read",
-    "--allow-write",
-    "--allow-net=127.0.0.1",
-    CLI,
-    "serve",
-    spool,
-    "--port",
-    "0",
-    ...flags,
-  ]);
+  const server = startDeno(serveArgs(spool, "--port", "0", ...flags));
   const line = await server.line((l) => l.includes("listening on"));
   const url = /(http:\/\/127\.0\.0\.1:\d+\/)/.exec(line)?.[1];
   assert.ok(url, line);
@@ -132,7 +124,8 @@ Deno.test({
     const hourAgo = new Date(Date.now() - 3_600_000);
     await Deno.utime(stale, hourAgo, hourAgo);
     const shots = Deno.env.get("MULTISPOOL_SCREENSHOTS");
-    const { default: puppeteer } = await import("puppeteer-core");
+    // deno-lint-ignore no-import-prefix
+    const { default: puppeteer } = await import("npm:puppeteer-core@25.16.0");
     let browser: Browser;
     try {
       browser = await puppeteer.launch({

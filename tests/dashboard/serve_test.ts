@@ -6,6 +6,7 @@ import assert from "node:assert/strict";
 import { Spool } from "../../mod.ts";
 import { runDeno, startDeno } from "../_helpers/children.ts";
 import { tempDir } from "../_helpers/temp_dir.ts";
+import { serveArgs } from "./_helpers.ts";
 
 const CLI = "cli/main.ts";
 
@@ -92,15 +93,7 @@ Deno.test("multispool serve --help says how it is safe", async () => {
 Deno.test("multispool serve: a port in use is said so, and SIGTERM stops the server", async () => {
   await using dir = await tempDir();
   await Spool.create(dir.path, { queues: ["q"] });
-  const args = [
-    "run",
-    "--allow-read",
-    "--allow-write",
-    "--allow-net=127.0.0.1",
-    CLI,
-    "serve",
-    dir.path,
-  ];
+  const args = serveArgs(dir.path);
   const server = startDeno([...args, "--port", "0"]);
   const line = await server.line((l) => l.includes("listening on"));
   const port = /http:\/\/127\.0\.0\.1:(\d+)\//.exec(line)?.[1];

@@ -52,7 +52,7 @@ Deno.test("cli retry: a dead letter gets a fresh start, where mv sends it straig
   const spool = await withDeadLetters(dir, ["421 timeout", "550 no user"]);
   const [timedOut, noUser] = (await spool.list("dead")).map((e) => e.name);
 
-  // The trap the issue describes: mv keeps the attempts, and the next
+  // The trap a retry avoids: mv keeps the attempts, and the next
   // reader sends it back to dead without calling its handler.
   assert.equal(
     await ok(dir, ["mv", dir, noUser, "jobs"]),

@@ -7,9 +7,9 @@
 import assert from "node:assert/strict";
 import { Spool } from "../../mod.ts";
 import { checkout, tryCheckout } from "../../expert.ts";
-import { lines, runDeno } from "../_helpers/children.ts";
+import { lines } from "../_helpers/children.ts";
 import { tempDir } from "../_helpers/temp_dir.ts";
-import { cli, ok } from "../_helpers/cli.ts";
+import { cli, help, ok } from "../_helpers/cli.ts";
 
 /** What `ls --json` and `show --json` say about an entry. */
 interface Listed {
@@ -426,17 +426,6 @@ Deno.test("cli: bad scheduling flags exit 2 with one line", async () => {
 });
 
 Deno.test("cli: --help documents the scheduling flags and flush", async () => {
-  const help = async (command: string) => {
-    const r = await runDeno([
-      "run",
-      "--quiet",
-      "cli/main.ts",
-      command,
-      "--help",
-    ]);
-    assert.equal(r.code, 0, command);
-    return r.stdout;
-  };
   const enqueue = await help("enqueue");
   assert.match(enqueue, /\[--delay SPAN \| --at TIME\]/);
   assert.match(enqueue, /^ {2}--delay SPAN /m);

@@ -7,7 +7,7 @@ import { checkout } from "../../expert.ts";
 import { lines, runDeno, startDeno } from "../_helpers/children.ts";
 import { age } from "../_helpers/ages.ts";
 import { tempDir } from "../_helpers/temp_dir.ts";
-import { cli } from "../_helpers/cli.ts";
+import { cli, help } from "../_helpers/cli.ts";
 
 Deno.test("cli: init, enqueue, ls, show, mv, rm", async () => {
   await using tmp = await tempDir();
@@ -128,16 +128,11 @@ Deno.test("cli: check and repair of a damaged entry moved aside: in quarantine, 
   const { name } = await spool.enqueue("q", {}, new Uint8Array([1]));
   await Deno.remove(`${dir}/.data/${name}`);
   const now = ["--work-in-progress", "0ms"];
+  const repair = () =>
+    cli(dir, ["repair", dir, "--apply", "--damaged-to", "dead", ...now]);
   let r = await cli(dir, ["check", dir, ...now]);
   assert.equal(r.code, 1);
-  r = await cli(dir, [
-    "repair",
-    dir,
-    "--apply",
-    "--damaged-to",
-    "dead",
-    ...now,
-  ]);
+  r = await repair();
   assert.equal(r.code, 0, r.stdout);
   assert.match(r.stdout, new RegExp(`^moved q/${name} to dead: damaged`));
   r = await cli(dir, ["check", dir, ...now]);
@@ -146,14 +141,7 @@ Deno.test("cli: check and repair of a damaged entry moved aside: in quarantine, 
     [0, `${dir}: no problems (1 quarantined: ${name} in dead)\n`],
   );
   // A second repair moves nothing, and leaves nothing alone.
-  r = await cli(dir, [
-    "repair",
-    dir,
-    "--apply",
-    "--damaged-to",
-    "dead",
-    ...now,
-  ]);
+  r = await repair();
   assert.equal(r.code, 0, r.stdout);
   assert.doesNotMatch(r.stdout, /moved|left alone/);
   assert.match(r.stdout, /1 quarantined/);
@@ -423,19 +411,8 @@ Deno.test("cli: --help everywhere, with exit codes documented", async () => {
   ]);
   assert.match(top.stdout, /Exit codes:/);
   for (const command of commands) {
-    const r = await runDeno([
-      "run",
-      "--quiet",
-      "cli/main.ts",
-      command,
-      "--help",
-    ]);
-    assert.equal(r.code, 0, command);
-    assert.match(
-      r.stdout,
-      new RegExp(`^Usage: multispool ${command} `),
-      command,
-    );
-    assert.match(r.stdout, /Exit codes:/, command);
+    const text = await help(command);
+    assert.match(text, new RegExp(`^Usage: multispool ${command} `), command);
+    assert.match(text, /Exit codes:/, command);
   }
 });

@@ -20,45 +20,10 @@ import {
   untilOutput,
 } from "../_helpers/children.ts";
 import { tempDir } from "../_helpers/temp_dir.ts";
+import { mountTmpfs, umount } from "../_helpers/tmpfs.ts";
 
 const PRODUCERS = 2;
 const CONSUMERS = 2;
-
-/**
- * Mounts a tmpfs of `size` with at most `inodes` inodes on `dir`; false
- * where that is not allowed (not root, or no mount in this sandbox).
- */
-async function mountSmallTmpfs(
-  dir: string,
-  size: string,
-  inodes: number,
-): Promise<boolean> {
-  try {
-    const { success } = await new Deno.Command("mount", {
-      args: [
-        "-t",
-        "tmpfs",
-        "-o",
-        `size=${size},nr_inodes=${inodes}`,
-        "tmpfs",
-        dir,
-      ],
-      stdout: "null",
-      stderr: "null",
-    }).output();
-    return success;
-  } catch {
-    return false;
-  }
-}
-
-async function umount(dir: string): Promise<void> {
-  const { success } = await new Deno.Command("umount", {
-    args: [dir],
-    stderr: "piped",
-  }).output();
-  assert.ok(success, `could not unmount ${dir}`);
-}
 
 /** Runs `body` with a small tmpfs mounted at `mnt`, unmounted after. */
 async function withTmpfs(
@@ -70,7 +35,7 @@ async function withTmpfs(
   await using tmp = await tempDir();
   const mnt = `${tmp.path}/mnt`;
   await Deno.mkdir(mnt);
-  if (!await mountSmallTmpfs(mnt, size, inodes)) {
+  if (!await mountTmpfs(mnt, size, inodes)) {
     console.log("SKIPPED: needs root to mount a tmpfs");
     await t.step({
       name: "SKIPPED: needs root to mount a tmpfs",
@@ -82,7 +47,7 @@ async function withTmpfs(
   try {
     await body(mnt);
   } finally {
-    await umount(mnt);
+    assert.ok(await umount(mnt), `could not unmount ${mnt}`);
   }
 }
 
@@ -220,7 +185,7 @@ Deno.test("full disk: producers fill a tmpfs while consumers drain it; nothing a
 });
 
 // BUG (checkout needs a free inode on tmpfs): a claim links the entry's
-// metadata file into `.checkout/` (src/protocol/moves.ts, `claim`), and
+// metadata file into `.checkout/` (src/protocol/claim.ts, `claim`), and
 // tmpfs counts every hard link against `nr_inodes`. Once producers have
 // used up the inodes, every checkout fails with DiskFullError ("Cannot
 // check out entry ... link ..."), so no consumer can free anything: the

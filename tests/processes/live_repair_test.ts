@@ -58,6 +58,7 @@ import {
   scopedTo,
   startDeno,
 } from "../_helpers/children.ts";
+import { roundsFrom } from "../_helpers/rounds.ts";
 import { tempDir } from "../_helpers/temp_dir.ts";
 
 /** The checkout limit of the repairers and the force. */
@@ -67,15 +68,6 @@ const WORK_IN_PROGRESS_MS = 1_000;
 /** How long producers run in a round. */
 const ACTIVE_MS = 9_000;
 const KILL_EVERY_MS = 1_500;
-
-function rounds(): number {
-  const variable = "MULTISPOOL_LIVE_ROUNDS";
-  const allowed = Deno.permissions.querySync({ name: "env", variable });
-  const value = allowed.state === "granted"
-    ? Deno.env.get(variable)
-    : undefined;
-  return value === undefined ? 2 : Number(value);
-}
 
 type Role = "producer" | "consumer" | "side" | "repairer";
 
@@ -485,7 +477,7 @@ async function round(
 }
 
 Deno.test("live repair: repairs, check and force while producers and consumers run and are killed; nothing handed twice at once, lost or stuck", async () => {
-  const n = rounds();
+  const n = roundsFrom("MULTISPOOL_LIVE_ROUNDS", 2);
   for (let i = 0; i < n; i++) {
     const { figures: f, violations } = await round(1000 + i);
     assert.deepEqual(violations, []);

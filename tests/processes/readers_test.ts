@@ -4,7 +4,6 @@
 import assert from "node:assert/strict";
 import { Spool } from "../../mod.ts";
 import { listCheckoutsUnsafe } from "../../expert.ts";
-import { openSpool } from "../../src/spool.ts";
 import {
   lines,
   runDeno,
@@ -12,7 +11,7 @@ import {
   startDeno,
   untilOutput,
 } from "../_helpers/children.ts";
-import { RecordingFileSystem } from "../_helpers/recording_fs.ts";
+import { recordedSpool } from "../_helpers/recording_fs.ts";
 import { tempDir } from "../_helpers/temp_dir.ts";
 import { tree } from "../_helpers/tree.ts";
 
@@ -46,10 +45,7 @@ Deno.test("reader: entries from a producer process arrive in its order", async (
 Deno.test("reader: a waiting reader wakes for an entry from another process", async () => {
   await using tmp = await tempDir();
   const dir = tmp.path;
-  const fs = new RecordingFileSystem(dir);
-  const spool = await openSpool(fs, dir, { queues: ["q"] }, {
-    createIfMissing: true,
-  });
+  const { fs, spool } = await recordedSpool(dir);
   await using reader = spool.reader("q");
   const waiting = reader.dequeue();
   // It found the queue empty: from now on only a wake-up can bring the entry.

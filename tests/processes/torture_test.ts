@@ -14,16 +14,8 @@ import {
   startDeno,
   untilOutput,
 } from "../_helpers/children.ts";
+import { roundsFrom } from "../_helpers/rounds.ts";
 import { tempDir } from "../_helpers/temp_dir.ts";
-
-function rounds(): number {
-  const variable = "MULTISPOOL_TORTURE_ROUNDS";
-  const allowed = Deno.permissions.querySync({ name: "env", variable });
-  const value = allowed.state === "granted"
-    ? Deno.env.get(variable)
-    : undefined;
-  return value === undefined ? 8 : Number(value);
-}
 
 interface Instance {
   role: "producer" | "consumer";
@@ -59,7 +51,7 @@ async function torture(durability: "strict" | "relaxed", seed: number) {
     start("consumer", next++),
   ];
   const finished: { instance: Instance; stdout: string }[] = [];
-  const n = rounds();
+  const n = roundsFrom("MULTISPOOL_TORTURE_ROUNDS", 8);
   for (let round = 0; round < n; round++) {
     // Let them run for a random stretch of work (acknowledged enqueues and
     // handled entries), whatever the speed of the machine, then kill some.

@@ -9,10 +9,9 @@ import { Spool } from "../../mod.ts";
 import { checkout } from "../../expert.ts";
 import { type FileSystem, realFileSystem } from "../../src/fs.ts";
 import { openMonitor } from "../../src/monitor.ts";
-import { openSpool } from "../../src/spool.ts";
 import { age } from "../_helpers/ages.ts";
 import { scopedTo, startDeno } from "../_helpers/children.ts";
-import { RecordingFileSystem } from "../_helpers/recording_fs.ts";
+import { recordedSpool } from "../_helpers/recording_fs.ts";
 import { tempDir } from "../_helpers/temp_dir.ts";
 
 /**
@@ -43,10 +42,7 @@ function block(ms: number): void {
 Deno.test("wake: a watching reader that lost an entry to a claim cut short takes it once repair finishes the claim", async () => {
   await using tmp = await tempDir();
   const dir = tmp.path;
-  const fs = new RecordingFileSystem(dir);
-  const spool = await openSpool(fs, dir, { queues: ["q"] }, {
-    createIfMissing: true,
-  });
+  const { fs, spool } = await recordedSpool(dir);
   const { name } = await spool.enqueue("q", {}, new Uint8Array([1]));
   // A consumer linked the checkout name and was killed before its unlink.
   Deno.linkSync(`${dir}/q/${name}`, `${dir}/q/.checkout/${name}`);

@@ -22,7 +22,6 @@ import {
   jsonMetadata,
   Monitor,
   PartialEnqueueError,
-  type Problem,
   Spool,
   SpoolError,
 } from "../../mod.ts";
@@ -30,6 +29,7 @@ import { checkout, tryCheckout } from "../../expert.ts";
 import { openMonitor } from "../../src/monitor.ts";
 import { openSpool } from "../../src/spool.ts";
 import { type FileSystem, realFileSystem } from "../../src/fs.ts";
+import { ageEverything, explained } from "../_helpers/ages.ts";
 import { tempDir } from "../_helpers/temp_dir.ts";
 import {
   type Call,
@@ -212,25 +212,6 @@ function isIn(dir: string, state: State): boolean {
       (seen[0].mtime > Date.now()) === (state.delayed ?? false));
 }
 
-function ageEverything(dir: string): void {
-  const then = new Date(Date.now() - HOUR);
-  const walk = (path: string) => {
-    for (const item of Deno.readDirSync(path)) {
-      const child = `${path}/${item.name}`;
-      if (item.isDirectory) walk(child);
-      else Deno.utimeSync(child, then, then);
-    }
-  };
-  walk(dir);
-}
-
-/** What a failed call may leave, that the monitor explains and repair clears. */
-const EXPLAINED = (p: Problem) =>
-  p.kind === "too-old" ||
-  (p.kind === "duplicated" && p.sameFile === true) ||
-  (p.kind === "orphaned" &&
-    (p.dirs[0] === "registry" || p.dirs[0] === "tmp" || p.dirs[0] === "data"));
-
 /** Whether `error`, or an error it was caused by, is `cause`. */
 function causedBy(error: unknown, cause: unknown): boolean {
   for (let e = error; e !== undefined; e = (e as Error).cause) {
@@ -274,13 +255,13 @@ interface Scenario {
 
 /**
  * A rename answered EIO that happened is recognised (`renameVerified` in
- * src/protocol/moves.ts checks the disk): the call goes on.
+ * src/protocol/disk.ts checks the disk): the call goes on.
  */
 const verified = (_: Hit, kind: FaultKind) => kind === "moved";
 /**
  * A claim's link answered EIO is tried again; a claim whose link or unlink
  * happened and answered EIO is reported lost, its checkout left to repair
- * (see `claim` in src/protocol/moves.ts).
+ * (see `claim` in src/protocol/claim.ts).
  */
 const verifiedOrRetried = (hit: Hit, kind: FaultKind) =>
   kind === "moved" || hit.call === "link";
@@ -561,7 +542,7 @@ async function trial(
     limits: { workInProgressMs: 0 },
   });
   for (const problem of await monitor.runOnce()) {
-    if (!EXPLAINED(problem)) {
+    if (!explained(problem)) {
       wrong.push(`unexplained: ${JSON.stringify(problem)}`);
     }
   }

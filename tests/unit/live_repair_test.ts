@@ -18,6 +18,35 @@ import { tempDir } from "../_helpers/temp_dir.ts";
 import { tree } from "../_helpers/tree.ts";
 
 const QUEUES = ["q", "dead"];
+
+/**
+ * A spool in `dir` with one entry (its payload one byte), checked out, whose
+ * holder's removal meets a requeue: the queue's name is linked to the
+ * checkout just before the holder unlinks its checkout name, and `after`
+ * runs 20 ms later.
+ */
+async function holderMeetingARequeue(
+  dir: string,
+  after: (waiting: string, checkedOut: string) => void,
+): Promise<
+  { name: string; holder: CheckedOutEntry<string, unknown, unknown> }
+> {
+  const { name } = await (await Spool.create(dir, { queues: QUEUES }))
+    .enqueue("q", {}, new Uint8Array([1]));
+  const checkedOut = `${dir}/q/.checkout/${name}`;
+  const waiting = `${dir}/q/${name}`;
+  const racing: FileSystem = {
+    ...realFileSystem,
+    remove(path) {
+      if (path !== checkedOut) return realFileSystem.remove(path);
+      Deno.linkSync(checkedOut, waiting);
+      realFileSystem.remove(path);
+      setTimeout(() => after(waiting, checkedOut), 20);
+    },
+  };
+  const spool = await openSpool(racing, dir, { queues: QUEUES });
+  return { name, holder: await checkout(spool, spool.entry("q", name)) };
+}
 /** Repair's history write for an entry it does not hold. */
 const historyWrite = (path: string) => path.includes("repair");
 
@@ -266,26 +295,13 @@ Deno.test("force: requeueStaleCheckout held before its act leaves alone a checko
 Deno.test("live repair: a stale holder's removal that races a requeue between its proof and its unlink leaves the entry waiting, whole", async () => {
   await using tmp = await tempDir();
   const dir = tmp.path;
-  const { name } = await (await Spool.create(dir, { queues: QUEUES }))
-    .enqueue("q", {}, new Uint8Array([1]));
-  const checkedOut = `${dir}/q/.checkout/${name}`;
   // The requeue links the queue's name just before the holder's unlink of
   // its checkout name (the holder is past the limit: repair may), and
   // stamps it just after.
-  const racing: FileSystem = {
-    ...realFileSystem,
-    remove(path) {
-      if (path !== checkedOut) return realFileSystem.remove(path);
-      Deno.linkSync(checkedOut, `${dir}/q/${name}`);
-      realFileSystem.remove(path);
-      setTimeout(() => {
-        const now = new Date();
-        Deno.utimeSync(`${dir}/q/${name}`, now, now);
-      }, 20);
-    },
-  };
-  const spool = await openSpool(racing, dir, { queues: QUEUES });
-  const holder = await checkout(spool, spool.entry("q", name));
+  const { name, holder } = await holderMeetingARequeue(dir, (waiting) => {
+    const now = new Date();
+    Deno.utimeSync(waiting, now, now);
+  });
   await assert.rejects(holder.remove(), EntryNotFoundError);
   // It waits in its queue, with its payload, for the next consumer.
   const base = await Spool.load(dir, { queues: QUEUES });
@@ -298,23 +314,13 @@ Deno.test("live repair: a stale holder's removal that races a requeue between it
 Deno.test("live repair: a removal that meets a requeue's attempt undone (not the file it judged) goes through, and leaves nothing", async () => {
   await using tmp = await tempDir();
   const dir = tmp.path;
-  const { name } = await (await Spool.create(dir, { queues: QUEUES }))
-    .enqueue("q", {}, new Uint8Array([1]));
-  const checkedOut = `${dir}/q/.checkout/${name}`;
   // A requeue that judged an earlier holder's stamp links the queue's name
   // to this fresh checkout just before its unlink, then finds it is not
   // the file it judged and unlinks its link again.
-  const racing: FileSystem = {
-    ...realFileSystem,
-    remove(path) {
-      if (path !== checkedOut) return realFileSystem.remove(path);
-      Deno.linkSync(checkedOut, `${dir}/q/${name}`);
-      realFileSystem.remove(path);
-      setTimeout(() => Deno.removeSync(`${dir}/q/${name}`), 20);
-    },
-  };
-  const spool = await openSpool(racing, dir, { queues: QUEUES });
-  const holder = await checkout(spool, spool.entry("q", name));
+  const { holder } = await holderMeetingARequeue(
+    dir,
+    (waiting) => Deno.removeSync(waiting),
+  );
   await holder.remove();
   assert.deepEqual(files(dir), []);
 });
@@ -322,29 +328,19 @@ Deno.test("live repair: a removal that meets a requeue's attempt undone (not the
 Deno.test("live repair: a removal whose file a consumer claims through a requeue's passing link leaves that consumer the entry, whole", async () => {
   await using tmp = await tempDir();
   const dir = tmp.path;
-  const base = await Spool.create(dir, { queues: QUEUES });
-  const { name } = await base.enqueue("q", {}, new Uint8Array([1]));
-  const checkedOut = `${dir}/q/.checkout/${name}`;
-  const waiting = `${dir}/q/${name}`;
   // A requeue's attempt links the queue's name just before the holder's
   // unlink; a consumer claims the file through it, and the attempt's undo
   // finds its link gone.
-  const racing: FileSystem = {
-    ...realFileSystem,
-    remove(path) {
-      if (path !== checkedOut) return realFileSystem.remove(path);
-      Deno.linkSync(checkedOut, waiting);
-      realFileSystem.remove(path);
-      setTimeout(() => {
-        Deno.linkSync(waiting, checkedOut);
-        const now = new Date();
-        Deno.utimeSync(checkedOut, now, now);
-        Deno.removeSync(waiting);
-      }, 20);
+  const { name, holder } = await holderMeetingARequeue(
+    dir,
+    (waiting, checkedOut) => {
+      Deno.linkSync(waiting, checkedOut);
+      const now = new Date();
+      Deno.utimeSync(checkedOut, now, now);
+      Deno.removeSync(waiting);
     },
-  };
-  const spool = await openSpool(racing, dir, { queues: QUEUES });
-  const holder = await checkout(spool, spool.entry("q", name));
+  );
+  const checkedOut = `${dir}/q/.checkout/${name}`;
   await assert.rejects(holder.remove(), EntryNotFoundError);
   // The consumer's checkout is whole.
   assert.deepEqual(

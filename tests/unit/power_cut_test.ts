@@ -12,7 +12,7 @@
 // joiner ride on a flush already in flight.
 
 import assert from "node:assert/strict";
-import { Monitor, type Problem, Spool } from "../../mod.ts";
+import { Monitor, Spool } from "../../mod.ts";
 import { checkout, listCheckoutsUnsafe, tryCheckout } from "../../expert.ts";
 import { GroupCommit } from "../../src/group_commit.ts";
 import { openMonitor } from "../../src/monitor.ts";
@@ -30,6 +30,7 @@ import {
   type Snapshot,
   writeRecovered,
 } from "../_helpers/power_cut.ts";
+import { ageEverything, explained } from "../_helpers/ages.ts";
 import { tempDir } from "../_helpers/temp_dir.ts";
 
 const QUEUES = ["in", "out"];
@@ -196,24 +197,6 @@ function checkAcknowledged(
   return violations;
 }
 
-function ageEverything(dir: string): void {
-  const then = new Date(Date.now() - 3_600_000);
-  const walk = (path: string) => {
-    for (const item of Deno.readDirSync(path)) {
-      const child = `${path}/${item.name}`;
-      if (item.isDirectory) walk(child);
-      else Deno.utimeSync(child, then, then);
-    }
-  };
-  walk(dir);
-}
-
-const EXPLAINED = (p: Problem) =>
-  p.kind === "too-old" ||
-  (p.kind === "duplicated" && p.sameFile === true) ||
-  (p.kind === "orphaned" &&
-    (p.dirs[0] === "registry" || p.dirs[0] === "tmp" || p.dirs[0] === "data"));
-
 /** Checks one state after a power cut; returns what is wrong with it. */
 async function checkState(
   recording: Recording,
@@ -255,7 +238,7 @@ async function checkState(
       limits: { workInProgressMs: 0 },
     });
     for (const problem of await monitor.runOnce()) {
-      if (!EXPLAINED(problem)) {
+      if (!explained(problem)) {
         violations.push({
           when,
           entry: problem.name,
@@ -675,7 +658,7 @@ class RideAlongGroupCommit {
 
 /**
  * Records three strict enqueues made by hand, as the library makes them
- * (src/protocol/moves.ts, `publish`), with the directory flushes shared
+ * (src/protocol/publish.ts, `publish`), with the directory flushes shared
  * through `commit`: `a`, then `late`, whose rename comes while the flush of
  * the queue for `a` is in flight, then `c` on its own.
  */

@@ -3,11 +3,15 @@
 
 import assert from "node:assert/strict";
 import { checkout, listCheckoutsUnsafe } from "../../expert.ts";
+import { Spool } from "../../mod.ts";
 import { GroupCommit } from "../../src/group_commit.ts";
 import { openSpool } from "../../src/spool.ts";
 import { Throttle } from "../../src/throttle.ts";
 import { counterNames } from "../_helpers/names.ts";
-import { RecordingFileSystem } from "../_helpers/recording_fs.ts";
+import {
+  recordedSpool,
+  RecordingFileSystem,
+} from "../_helpers/recording_fs.ts";
 import { tempDir } from "../_helpers/temp_dir.ts";
 
 async function lifeOps(dir: string, durability: "strict" | "relaxed") {
@@ -34,7 +38,11 @@ async function lifeOps(dir: string, durability: "strict" | "relaxed") {
   const last = await checkout(spool, spool.entry("a", "0002"));
   await step("remove", () => last.remove());
   await spool.enqueue("a", { x: 3 }, new Uint8Array());
-  await checkout(spool, spool.entry("a", "0003"));
+  // Claimed by another process (a spool opened apart, with its own state).
+  const elsewhere = await Spool.load(dir, { queues: ["a", "b"] }, {
+    durability,
+  });
+  await checkout(elsewhere, elsewhere.entry("a", "0003"));
   const [listed] = await listCheckoutsUnsafe(spool, "a");
   await step("remove, not claimed here", () => listed.remove());
   await step("direct remove", () => spool.entry("a", "0001").direct.remove());
@@ -139,10 +147,7 @@ Deno.test("protocol: relaxed durability makes the same moves with no flush", asy
 Deno.test("protocol: concurrent strict enqueues share directory flushes", async () => {
   await using tmp = await tempDir();
   const dir = tmp.path;
-  const fs = new RecordingFileSystem(dir);
-  const spool = await openSpool(fs, dir, { queues: ["q"] }, {
-    createIfMissing: true,
-  });
+  const { fs, spool } = await recordedSpool(dir);
   fs.clear();
   const n = 64;
   await Promise.all(

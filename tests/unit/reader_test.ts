@@ -348,7 +348,7 @@ Deno.test("reader: iter hands entries to several handlers at once with concurren
   assert.equal((await spool.list("done")).length, 40);
 });
 
-Deno.test("reader: iter with several handlers unlinks payloads and registry files in the thread pool, still metadata first, registry last", async () => {
+Deno.test("reader: iter with several handlers removing at once unlinks payloads and registry files in the thread pool, still metadata first, registry last", async () => {
   for (const concurrency of [1, 4]) {
     await using tmp = await tempDir();
     const dir = tmp.path;
@@ -365,15 +365,30 @@ Deno.test("reader: iter with several handlers unlinks payloads and registry file
       names.push((await spool.enqueue("q", i, new Uint8Array([i]))).name);
     }
     let handled = 0;
+    // The handlers finish in rounds of `concurrency`, so that their
+    // removals are in flight at once.
+    let round: (() => void)[] = [];
+    const together = () =>
+      new Promise<void>((resolve) => {
+        round.push(resolve);
+        if (round.length < concurrency) return;
+        for (const go of round) go();
+        round = [];
+      });
     const stop = new AbortController();
     await using reader = spool.reader("q");
-    await reader.iter(() => {
+    await reader.iter(async () => {
+      await together();
       if (++handled === names.length) stop.abort();
       return { action: "remove" };
     }, { signal: stop.signal, concurrency });
     assert.deepEqual(tree(dir).filter((line) => !line.endsWith("/")), []);
     if (concurrency === 1) {
-      assert.deepEqual(pooled, [], "one handler: synchronous unlinks");
+      assert.deepEqual(
+        pooled,
+        [],
+        "one removal at a time: synchronous unlinks",
+      );
       continue;
     }
     assert.deepEqual(

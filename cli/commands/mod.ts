@@ -5,14 +5,17 @@
  * @module
  */
 
-import type { Command } from "./command.ts";
+import type { Command } from "../command.ts";
+import { check } from "./check.ts";
 import { enqueue } from "./enqueue.ts";
 import { flush } from "./flush.ts";
-import { check, monitor, repair } from "./health.ts";
-import { hold, release } from "./hold.ts";
+import { hold } from "./hold.ts";
 import { init } from "./init.ts";
 import { ls } from "./ls.ts";
+import { monitor } from "./monitor.ts";
 import { mv } from "./mv.ts";
+import { release } from "./release.ts";
+import { repair } from "./repair.ts";
 import { retry } from "./retry.ts";
 import { rm } from "./rm.ts";
 import { serve } from "./serve.ts";

@@ -8,7 +8,7 @@
  * @module
  */
 
-import type { EntryHistory } from "../mod.ts";
+import type { EntryHistory } from "../../mod.ts";
 import {
   base64,
   type EntryDetails,
@@ -16,13 +16,20 @@ import {
   formatBytes,
   formatTime,
   hexDump,
+  OperatorSpool,
   type Preview,
-} from "../operator.ts";
-import { boolFlag, parse, parseBytes, stringFlag, UsageError } from "./args.ts";
-import type { Command } from "./command.ts";
-import { arrivalCell, dueCell, entryJson, notThere } from "./listing.ts";
-import { escapeBody, escapeText, printJson } from "./output.ts";
-import { expectQueue, openSpool } from "./spool.ts";
+} from "../../operator.ts";
+import {
+  boolFlag,
+  parse,
+  parseBytes,
+  stringFlag,
+  UsageError,
+} from "../args.ts";
+import type { Command } from "../command.ts";
+import { arrivalCell, dueCell, entryJson, notThere } from "../listing.ts";
+import { escapeBody, escapeText, printJson } from "../output.ts";
+import { expectQueue } from "../spool.ts";
 
 /** Default preview sizes: text for people, a hex dump, and `--json`. */
 const TEXT_PREVIEW = 4096;
@@ -230,7 +237,7 @@ error.`,
     const asked = maxText === undefined
       ? undefined
       : parseBytes(maxText, "--max-bytes");
-    const spool = await openSpool(dir);
+    const spool = await OperatorSpool.open(dir);
     if (queue !== undefined) expectQueue(spool, queue);
     const found: EntryDetails | undefined = await spool.details(name, queue);
     if (found === undefined) return notThere("show", queue, name);

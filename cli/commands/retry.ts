@@ -8,10 +8,12 @@
  * @module
  */
 
-import { stringFlag } from "./args.ts";
-import { bulkCommand } from "./bulk.ts";
+import { stringFlag } from "../args.ts";
+import { bulkCommand } from "../bulk.ts";
+import type { Command } from "../command.ts";
 
-export const retry = bulkCommand({
+/** `multispool retry`. */
+export const retry: Command = bulkCommand({
   name: "retry",
   summary: "retry failed entries with a fresh start (attempts back to 0)",
   usage:

@@ -7,9 +7,11 @@
  * @module
  */
 
-import { bulkCommand } from "./bulk.ts";
+import { bulkCommand } from "../bulk.ts";
+import type { Command } from "../command.ts";
 
-export const mv = bulkCommand({
+/** `multispool mv`. */
+export const mv: Command = bulkCommand({
   name: "mv",
   summary: "move entries to another queue (named, filtered, or --all)",
   usage:

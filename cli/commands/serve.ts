@@ -5,8 +5,9 @@
  * @module
  */
 
-import { abortOnSignals, Spool } from "../mod.ts";
-import { createDashboard } from "../dashboard.ts";
+import { abortOnSignals, Spool } from "../../mod.ts";
+import { createDashboard, DASHBOARD_DEFAULTS } from "../../dashboard.ts";
+import { formatAge } from "../../operator.ts";
 import {
   boolFlag,
   parse,
@@ -15,11 +16,11 @@ import {
   positionals,
   stringFlag,
   UsageError,
-} from "./args.ts";
-import type { Command } from "./command.ts";
-import { SPANS_HELP } from "./filters.ts";
-import { LIMIT_FLAGS, LIMIT_HELP, monitorOptions } from "./health.ts";
-import { escapeText } from "./output.ts";
+} from "../args.ts";
+import type { Command } from "../command.ts";
+import { SPANS_HELP } from "../flags/filters.ts";
+import { LIMIT_FLAGS, LIMIT_HELP, monitorOptions } from "../flags/limits.ts";
+import { escapeText } from "../output.ts";
 
 /** The port when none is given. */
 const DEFAULT_PORT = 8080;
@@ -94,12 +95,16 @@ Options:
   --token TOKEN     the access token, at least 16 characters (or set
                     ${TOKEN_VARIABLE}, readable with --allow-env=${TOKEN_VARIABLE});
                     make one with: openssl rand -hex 16
-  --hold-queue NAME the queue "hold" proposes ("held"; made when first used)
-  --interval SPAN   the shortest time between live updates (1s); longer
+  --hold-queue NAME the queue "hold" proposes ("${DASHBOARD_DEFAULTS.holdQueue}"; made when first used)
+  --interval SPAN   the shortest time between live updates (${
+    formatAge(DASHBOARD_DEFAULTS.refreshMs)
+  }); longer
                     when measuring the spool takes long
   --sample-every SPAN
                     the shortest time between two looks at every queue for
-                    the last hour's charts (10s); longer when a look takes
+                    the last hour's charts (${
+    formatAge(DASHBOARD_DEFAULTS.sampleEveryMs)
+  }); longer when a look takes
                     long
   -h, --help        show this help
 
@@ -148,12 +153,12 @@ token beyond loopback, the port in use, not a spool).`,
     }
     const interval = stringFlag(parsed, "interval");
     const refreshMs = interval === undefined
-      ? 1000
+      ? DASHBOARD_DEFAULTS.refreshMs
       : parseSpan(interval, "--interval");
     if (refreshMs <= 0) throw new UsageError("--interval: must be above 0");
     const sample = stringFlag(parsed, "sample-every");
     const sampleEveryMs = sample === undefined
-      ? 10_000
+      ? DASHBOARD_DEFAULTS.sampleEveryMs
       : parseSpan(sample, "--sample-every");
     if (sampleEveryMs <= 0) {
       throw new UsageError("--sample-every: must be above 0");

@@ -5,12 +5,12 @@
  * @module
  */
 
-import { type Entry, EntryNotFoundError } from "../mod.ts";
-import { formatCount } from "../operator.ts";
-import { boolFlag, parse, UsageError } from "./args.ts";
-import type { Command } from "./command.ts";
-import { escapeText, printJson } from "./output.ts";
-import { type CliData, expectQueue, openSpool } from "./spool.ts";
+import { type Entry, EntryNotFoundError } from "../../mod.ts";
+import { formatCount, OperatorSpool } from "../../operator.ts";
+import { boolFlag, parse, UsageError } from "../args.ts";
+import type { Command } from "../command.ts";
+import { escapeText, printJson } from "../output.ts";
+import { type CliData, expectQueue } from "../spool.ts";
 
 /** One entry made due: where, and the due time it had. */
 interface MadeDue {
@@ -67,7 +67,7 @@ waiting in QUEUE; 2 usage, input or access error.`,
     const parsed = parse(args, { json: { type: "boolean" } });
     const [dir, queue, ...names] = parsed.positionals;
     if (dir === undefined) throw new UsageError("missing DIR");
-    const operator = await openSpool(dir);
+    const operator = await OperatorSpool.open(dir);
     if (queue !== undefined) expectQueue(operator, queue);
     const spool = operator.spool;
     const made: MadeDue[] = [];

@@ -8,16 +8,16 @@
  * @module
  */
 
-import { abortOnSignals } from "../mod.ts";
-import { Monitor } from "../monitor.ts";
+import { abortOnSignals } from "../../mod.ts";
+import { Monitor } from "../../monitor.ts";
 import {
   AGE_BUCKETS,
   formatAge,
   formatCount,
   type GroupShape,
-  type OperatorSpool,
+  OperatorSpool,
   type QueueShape,
-} from "../operator.ts";
+} from "../../operator.ts";
 import {
   boolFlag,
   parse,
@@ -27,15 +27,15 @@ import {
   stringFlag,
   stringsFlag,
   UsageError,
-} from "./args.ts";
-import { writeFileAtomic } from "./atomic_file.ts";
-import type { Command } from "./command.ts";
-import { SPANS_HELP } from "./filters.ts";
-import { LIMIT_FLAGS, LIMIT_HELP, monitorOptions } from "./health.ts";
-import { escapeText, printJson, printJsonLine, printTable } from "./output.ts";
-import { prometheus } from "./prometheus.ts";
-import { absoluteDir, openSpool } from "./spool.ts";
-import { isLive, paint } from "./terminal.ts";
+} from "../args.ts";
+import { writeFileAtomic } from "../atomic_file.ts";
+import type { Command } from "../command.ts";
+import { SPANS_HELP } from "../flags/filters.ts";
+import { LIMIT_FLAGS, LIMIT_HELP, monitorOptions } from "../flags/limits.ts";
+import { escapeText, printJson, printJsonLine, printTable } from "../output.ts";
+import { prometheus } from "../prometheus.ts";
+import { absoluteDir } from "../spool.ts";
+import { isLive, paint } from "../terminal.ts";
 
 const BUCKET_HEADERS = [
   ...AGE_BUCKETS.map(String),
@@ -204,7 +204,7 @@ Exit codes: 0 done; 2 usage, input or access error.`,
       : parseSpan(interval, "--interval");
     if (intervalMs <= 0) throw new UsageError("--interval must be > 0");
     const asked = stringsFlag(parsed, "queue");
-    const spool = await openSpool(dir);
+    const spool = await OperatorSpool.open(dir);
     for (const queue of asked) {
       if (!spool.queues.includes(queue)) {
         throw new UsageError(

@@ -7,15 +7,15 @@
  * @module
  */
 
-import { abortOnSignals } from "../mod.ts";
+import { abortOnSignals } from "../../mod.ts";
 import {
   type EntryInfo,
   formatAge,
   formatBytes,
   matches,
-  type OperatorSpool,
+  OperatorSpool,
   type QueueWatch,
-} from "../operator.ts";
+} from "../../operator.ts";
 import {
   boolFlag,
   parse,
@@ -23,18 +23,18 @@ import {
   positionals,
   stringFlag,
   UsageError,
-} from "./args.ts";
-import type { Command } from "./command.ts";
+} from "../args.ts";
+import type { Command } from "../command.ts";
 import {
   FILTER_FLAGS,
   FILTER_HELP,
   filterFrom,
   SPANS_HELP,
-} from "./filters.ts";
-import { arrivalCell, dueCell, entryJson, lastErrorCell } from "./listing.ts";
-import { clip, escapeText, printJsonLine } from "./output.ts";
-import { expectQueue, openSpool } from "./spool.ts";
-import { paint } from "./terminal.ts";
+} from "../flags/filters.ts";
+import { arrivalCell, dueCell, entryJson, lastErrorCell } from "../listing.ts";
+import { clip, escapeText, printJsonLine } from "../output.ts";
+import { expectQueue } from "../spool.ts";
+import { paint } from "../terminal.ts";
 
 /** One entry as a line of `tail`'s human output. */
 function tailLine(entry: EntryInfo): string {
@@ -150,7 +150,7 @@ Exit codes: 0 stopped by a signal; 2 usage, input or access error.`,
     const pollMs = poll === undefined ? 2000 : parseSpan(poll, "--poll");
     if (pollMs <= 0) throw new UsageError("--poll must be > 0");
     const json = boolFlag(parsed, "json");
-    const spool = await openSpool(dir);
+    const spool = await OperatorSpool.open(dir);
     expectQueue(spool, queue);
 
     using stop = abortOnSignals();

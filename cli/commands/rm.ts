@@ -6,9 +6,11 @@
  * @module
  */
 
-import { bulkCommand } from "./bulk.ts";
+import { bulkCommand } from "../bulk.ts";
+import type { Command } from "../command.ts";
 
-export const rm = bulkCommand({
+/** `multispool rm`. */
+export const rm: Command = bulkCommand({
   name: "rm",
   summary: "remove entries (named, filtered, or --all)",
   usage: `Usage: multispool rm DIR [QUEUE] NAME [NAME ...] [--force] [--dry-run]

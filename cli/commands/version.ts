@@ -5,9 +5,9 @@
  * @module
  */
 
-import config from "../deno.json" with { type: "json" };
-import { parse, positionals } from "./args.ts";
-import type { Command } from "./command.ts";
+import config from "../../deno.json" with { type: "json" };
+import { parse, positionals } from "../args.ts";
+import type { Command } from "../command.ts";
 
 /** The package version, from `deno.json`. */
 export const VERSION: string = config.version;

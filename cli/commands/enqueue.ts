@@ -5,6 +5,7 @@
  * @module
  */
 
+import { OperatorSpool } from "../../operator.ts";
 import {
   boolFlag,
   parse,
@@ -13,10 +14,10 @@ import {
   positionals,
   stringFlag,
   UsageError,
-} from "./args.ts";
-import type { Command } from "./command.ts";
-import { clip, escapeText } from "./output.ts";
-import { type CliData, expectQueue, openSpool } from "./spool.ts";
+} from "../args.ts";
+import type { Command } from "../command.ts";
+import { clip, escapeText } from "../output.ts";
+import { type CliData, expectQueue } from "../spool.ts";
 
 export const enqueue: Command = {
   name: "enqueue",
@@ -107,7 +108,7 @@ Exit codes: 0 enqueued; 2 usage, input or access error.`,
         })`,
       );
     }
-    const operator = await openSpool(dir, {
+    const operator = await OperatorSpool.open(dir, {
       durability: boolFlag(parsed, "relaxed") ? "relaxed" : "strict",
     });
     expectQueue(operator, queue);

@@ -11,7 +11,7 @@ import {
   type EntryFilter,
   type FieldTest,
   parseFieldTest,
-} from "../operator.ts";
+} from "../../operator.ts";
 import {
   type FlagSpec,
   type Parsed,
@@ -19,7 +19,7 @@ import {
   stringFlag,
   stringsFlag,
   UsageError,
-} from "./args.ts";
+} from "../args.ts";
 
 /** The filter flags, for `parse`. */
 export const FILTER_FLAGS: FlagSpec = {

@@ -11,20 +11,26 @@ import {
   formatAge,
   formatBytes,
   formatCount,
-  type OperatorSpool,
-} from "../operator.ts";
-import { boolFlag, parse, parseCount, stringFlag, UsageError } from "./args.ts";
-import type { Command } from "./command.ts";
+  OperatorSpool,
+} from "../../operator.ts";
+import {
+  boolFlag,
+  parse,
+  parseCount,
+  stringFlag,
+  UsageError,
+} from "../args.ts";
+import type { Command } from "../command.ts";
 import {
   FILTER_FLAGS,
   FILTER_HELP,
   filterFrom,
   SPANS_HELP,
-} from "./filters.ts";
-import { arrivalCell, dueCell, entryJson, lastErrorCell } from "./listing.ts";
-import { clip, escapeText, printJson, printTable, toJson } from "./output.ts";
-import { expectQueue, openSpool } from "./spool.ts";
-import { paint } from "./terminal.ts";
+} from "../flags/filters.ts";
+import { arrivalCell, dueCell, entryJson, lastErrorCell } from "../listing.ts";
+import { clip, escapeText, printJson, printTable, toJson } from "../output.ts";
+import { expectQueue } from "../spool.ts";
+import { paint } from "../terminal.ts";
 
 /** The last line of a listing: `-- 3 entries, 1.2 KiB`. */
 export function totalsLine(listed: readonly EntryInfo[]): string {
@@ -150,7 +156,7 @@ error.`,
     const limit = limitText === undefined
       ? Infinity
       : parseCount(limitText, "--limit");
-    const spool = await openSpool(dir);
+    const spool = await OperatorSpool.open(dir);
     if (queue === undefined) {
       if (filter !== undefined || checkedOut) {
         throw new UsageError("filters and --checked-out need a QUEUE");

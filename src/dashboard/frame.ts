@@ -36,7 +36,7 @@ export interface Frame {
 }
 
 /** A whole page. */
-export function layout(frame: Frame, page: PageParts): Html {
+export function inFrame(frame: Frame, page: PageParts): Html {
   const { paths } = frame;
   const trail = page.trail.map(([text, href]) =>
     markup`<a href="${href}">${visible(text)}</a> / `

@@ -5,9 +5,9 @@
  * @module
  */
 
-import { Spool } from "../mod.ts";
-import { parse, positionals, stringsFlag, UsageError } from "./args.ts";
-import type { Command } from "./command.ts";
+import { Spool } from "../../mod.ts";
+import { parse, positionals, stringsFlag, UsageError } from "../args.ts";
+import type { Command } from "../command.ts";
 
 export const init: Command = {
   name: "init",
