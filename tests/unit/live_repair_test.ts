@@ -8,7 +8,12 @@
 import assert from "node:assert/strict";
 import { type CheckedOutEntry, EntryNotFoundError, Spool } from "../../mod.ts";
 import { checkout, requeueStaleCheckout, tryCheckout } from "../../expert.ts";
-import { Monitor } from "../../monitor.ts";
+import {
+  Monitor,
+  type MonitorOptions,
+  type RepairOptions,
+  type RepairReport,
+} from "../../monitor.ts";
 import { type FileSystem, realFileSystem } from "../../src/fs.ts";
 import { openMonitor } from "../../src/monitor.ts";
 import { openSpool } from "../../src/spool.ts";
@@ -50,6 +55,70 @@ async function holderMeetingARequeue(
 /** Repair's history write for an entry it does not hold. */
 const historyWrite = (path: string) => path.includes("repair");
 
+/**
+ * A spool in `dir` with one entry (its payload one byte), checked out by a
+ * consumer silent for longer than the limit: repair may take it.
+ */
+async function staleCheckout(dir: string): Promise<{
+  spool: Spool<string, unknown, Uint8Array>;
+  name: string;
+  slow: CheckedOutEntry<string, unknown, Uint8Array>;
+}> {
+  const spool = await Spool.create(dir, { queues: QUEUES });
+  const { name } = await spool.enqueue("q", {}, new Uint8Array([1]));
+  const slow = await checkout(spool, spool.entry("q", name));
+  age(`${dir}/q/.checkout/${name}`);
+  return { spool, name, slow };
+}
+
+/**
+ * A repair of `dir` started and held at its history write, between its
+ * judgement and its act; `open` lets it go on.
+ */
+async function heldRepair(
+  dir: string,
+  repair: RepairOptions,
+  options: MonitorOptions = {},
+): Promise<{ open(): void; repairing: Promise<RepairReport> }> {
+  const gates = new GateFs();
+  const monitor = await openMonitor(gates.fs, dir, options);
+  const held = gates.hold("writeFile", historyWrite);
+  const repairing = monitor.repair(repair);
+  await held.reached;
+  return { open: () => held.open(), repairing };
+}
+
+/**
+ * The other half of a race: the slow consumer puts its entry back, and
+ * another consumer takes it.
+ */
+async function putBackAndTakenAgain(
+  spool: Spool<string, unknown, Uint8Array>,
+  slow: CheckedOutEntry<string, unknown, Uint8Array>,
+): Promise<CheckedOutEntry<string, unknown, Uint8Array>> {
+  await slow.save("q");
+  return await checkout(spool, spool.entry("q", slow.name));
+}
+
+/**
+ * The taker holds the entry alone (nobody else can take it) with `attempts`
+ * abandoned attempts in its history; once it removes it nothing is left.
+ */
+async function assertHeldAlone(
+  dir: string,
+  spool: Spool<string, unknown, Uint8Array>,
+  taker: CheckedOutEntry<string, unknown, Uint8Array>,
+  attempts: number,
+): Promise<void> {
+  assert.equal(
+    await tryCheckout(spool, spool.entry("q", taker.name)),
+    undefined,
+  );
+  assert.equal((await taker.history()).attempts, attempts);
+  await taker.remove();
+  assert.deepEqual(files(dir), []);
+}
+
 /** The files left in the spool, directories aside. */
 function files(dir: string): string[] {
   return tree(dir).filter((line) => !line.endsWith("/"));
@@ -58,79 +127,49 @@ function files(dir: string): string[] {
 Deno.test("live repair: a requeue held before its act leaves alone a checkout that went back and was taken again", async () => {
   await using tmp = await tempDir();
   const dir = tmp.path;
-  const spool = await Spool.create(dir, { queues: QUEUES });
-  const { name } = await spool.enqueue("q", {}, new Uint8Array([1]));
   // A slow consumer, its checkout older than the limit.
-  const slow = await checkout(spool, spool.entry("q", name));
-  age(`${dir}/q/.checkout/${name}`);
-  const gates = new GateFs();
-  const monitor = await openMonitor(gates.fs, dir);
-  const held = gates.hold("writeFile", historyWrite);
-  const repairing = monitor.repair({ dryRun: false });
-  await held.reached;
-  // Meanwhile the slow consumer puts it back, and another consumer takes it.
-  await slow.save("q");
-  const taker = await checkout(spool, spool.entry("q", name));
+  const { spool, slow } = await staleCheckout(dir);
+  const held = await heldRepair(dir, { dryRun: false });
+  const taker = await putBackAndTakenAgain(spool, slow);
   held.open();
-  const report = await repairing;
+  const report = await held.repairing;
   assert.deepEqual(report.actions, []);
   assert.match(report.leftAlone[0]?.reason ?? "", /changed/);
-  // Its consumer still holds it: nobody else can take it, and no abandoned
-  // attempt was recorded against it.
-  assert.equal(await tryCheckout(spool, spool.entry("q", name)), undefined);
-  assert.equal((await taker.history()).attempts, 0);
-  await taker.remove();
-  assert.deepEqual(files(dir), []);
+  // Its consumer still holds it, and no abandoned attempt was recorded
+  // against it.
+  await assertHeldAlone(dir, spool, taker, 0);
 });
 
 Deno.test("live repair: of two repairs at once, the one held before its act leaves alone the checkout the other put back", async () => {
   await using tmp = await tempDir();
   const dir = tmp.path;
-  const spool = await Spool.create(dir, { queues: QUEUES });
-  const { name } = await spool.enqueue("q", {}, new Uint8Array([1]));
   // A consumer died holding it.
-  await checkout(spool, spool.entry("q", name));
-  age(`${dir}/q/.checkout/${name}`);
-  const gates = new GateFs();
-  const first = await openMonitor(gates.fs, dir);
-  const held = gates.hold("writeFile", historyWrite);
-  const repairing = first.repair({ dryRun: false });
-  await held.reached;
+  const { spool, name } = await staleCheckout(dir);
+  const held = await heldRepair(dir, { dryRun: false });
   // The second repair puts it back; the next consumer takes it.
   const second = await (await Monitor.create(dir)).repair({ dryRun: false });
   assert.deepEqual(second.actions.map((a) => a.kind), ["requeue"]);
   const taker = await checkout(spool, spool.entry("q", name));
   held.open();
-  const report = await repairing;
+  const report = await held.repairing;
   assert.deepEqual(report.actions, []);
-  assert.equal(await tryCheckout(spool, spool.entry("q", name)), undefined);
   // One abandoned attempt, recorded once.
   const history = await taker.history();
-  assert.equal(history.attempts, 1);
   assert.deepEqual(history.failures.map((f) => f.kind), ["abandoned"]);
-  await taker.remove();
-  assert.deepEqual(files(dir), []);
+  await assertHeldAlone(dir, spool, taker, 1);
 });
 
 Deno.test("live repair: moving a damaged checkout, held before its act, leaves alone a checkout taken again meanwhile", async () => {
   await using tmp = await tempDir();
   const dir = tmp.path;
-  const spool = await Spool.create(dir, { queues: QUEUES });
-  const { name } = await spool.enqueue("q", {}, new Uint8Array([1]));
-  const slow = await checkout(spool, spool.entry("q", name));
+  const { spool, name, slow } = await staleCheckout(dir);
   Deno.removeSync(`${dir}/.data/${name}`);
-  age(`${dir}/q/.checkout/${name}`);
-  const gates = new GateFs();
-  const monitor = await openMonitor(gates.fs, dir, {
+  const held = await heldRepair(dir, { dryRun: false, damagedTo: "dead" }, {
     limits: { workInProgressMs: 0 },
   });
-  const held = gates.hold("writeFile", historyWrite);
-  const repairing = monitor.repair({ dryRun: false, damagedTo: "dead" });
-  await held.reached;
-  await slow.save("q");
-  const taker = await checkout(spool, spool.entry("q", name));
+  const taker = await putBackAndTakenAgain(spool, slow);
   held.open();
-  const report = await repairing;
+  const report = await held.repairing;
   assert.deepEqual(report.actions, []);
   assert.deepEqual(await spool.list("dead"), []);
   await taker.save("q");
@@ -169,10 +208,7 @@ Deno.test("live repair: a consumer whose stale checkout was put back cannot touc
 Deno.test("live repair: an abandoned attempt that cannot be recorded is not requeued, and says why", async () => {
   await using tmp = await tempDir();
   const dir = tmp.path;
-  const spool = await Spool.create(dir, { queues: QUEUES });
-  const { name } = await spool.enqueue("q", {}, new Uint8Array([1]));
-  await checkout(spool, spool.entry("q", name));
-  age(`${dir}/q/.checkout/${name}`);
+  const { spool, name } = await staleCheckout(dir);
   const full: FileSystem = {
     ...realFileSystem,
     writeFile(path, content, options) {
@@ -269,12 +305,9 @@ Deno.test("force: requeueStaleCheckout puts back only a checkout older than the 
 Deno.test("force: requeueStaleCheckout held before its act leaves alone a checkout that went back and was taken again", async () => {
   await using tmp = await tempDir();
   const dir = tmp.path;
-  const base = await Spool.create(dir, { queues: QUEUES });
+  const { spool: base, name, slow } = await staleCheckout(dir);
   const gates = new GateFs();
   const operator = await openSpool(gates.fs, dir, { queues: QUEUES });
-  const { name } = await base.enqueue("q", {}, new Uint8Array([1]));
-  const slow = await checkout(base, base.entry("q", name));
-  age(`${dir}/q/.checkout/${name}`);
   // Strict durability: the history is written and flushed through one
   // descriptor.
   const held = gates.hold("createFile", historyWrite);
@@ -282,14 +315,10 @@ Deno.test("force: requeueStaleCheckout held before its act leaves alone a checko
     olderThanMs: 10 * 60_000,
   });
   await held.reached;
-  await slow.save("q");
-  const taker = await checkout(base, base.entry("q", name));
+  const taker = await putBackAndTakenAgain(base, slow);
   held.open();
   assert.equal((await forcing).kind, "fresh");
-  assert.equal(await tryCheckout(base, base.entry("q", name)), undefined);
-  assert.equal((await taker.history()).attempts, 0);
-  await taker.remove();
-  assert.deepEqual(files(dir), []);
+  await assertHeldAlone(dir, base, taker, 0);
 });
 
 Deno.test("live repair: a stale holder's removal that races a requeue between its proof and its unlink leaves the entry waiting, whole", async () => {
