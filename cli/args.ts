@@ -148,6 +148,12 @@ export function stringFlag(parsed: Parsed, name: string): string | undefined {
   return typeof value === "string" ? value : undefined;
 }
 
+/** The span of time a flag gives, in milliseconds, if given. */
+export function spanFlag(parsed: Parsed, name: string): number | undefined {
+  const text = stringFlag(parsed, name);
+  return text === undefined ? undefined : parseSpan(text, `--${name}`);
+}
+
 /** The values of a repeatable string flag. */
 export function stringsFlag(parsed: Parsed, name: string): string[] {
   const value = parsed.values[name];

@@ -17,8 +17,8 @@ import {
   boolFlag,
   parse,
   parseCount,
-  parseSpan,
   positionals,
+  spanFlag,
   stringFlag,
   UsageError,
 } from "../args.ts";
@@ -83,11 +83,9 @@ the spool disappears while watched).`,
       ...LIMIT_FLAGS,
     });
     const [dir] = positionals(parsed, ["DIR"]);
-    const every = stringFlag(parsed, "check-every");
     const cycles = stringFlag(parsed, "alert-after-cycles");
-    const checkEveryMs = every === undefined
-      ? DEFAULT_LIMITS.checkEveryMs
-      : parseSpan(every, "--check-every");
+    const checkEveryMs = spanFlag(parsed, "check-every") ??
+      DEFAULT_LIMITS.checkEveryMs;
     if (checkEveryMs <= 0) throw new UsageError("--check-every must be > 0");
     const alertAfterCycles = cycles === undefined
       ? DEFAULT_LIMITS.alertAfterCycles

@@ -12,8 +12,8 @@ import {
   boolFlag,
   parse,
   parseCount,
-  parseSpan,
   positionals,
+  spanFlag,
   stringFlag,
   UsageError,
 } from "../args.ts";
@@ -151,15 +151,11 @@ token beyond loopback, the port in use, not a spool).`,
         `refusing to listen on ${host} without a token: give --token or set ${TOKEN_VARIABLE} (with --allow-env=${TOKEN_VARIABLE})`,
       );
     }
-    const interval = stringFlag(parsed, "interval");
-    const refreshMs = interval === undefined
-      ? DASHBOARD_DEFAULTS.refreshMs
-      : parseSpan(interval, "--interval");
+    const refreshMs = spanFlag(parsed, "interval") ??
+      DASHBOARD_DEFAULTS.refreshMs;
     if (refreshMs <= 0) throw new UsageError("--interval: must be above 0");
-    const sample = stringFlag(parsed, "sample-every");
-    const sampleEveryMs = sample === undefined
-      ? DASHBOARD_DEFAULTS.sampleEveryMs
-      : parseSpan(sample, "--sample-every");
+    const sampleEveryMs = spanFlag(parsed, "sample-every") ??
+      DASHBOARD_DEFAULTS.sampleEveryMs;
     if (sampleEveryMs <= 0) {
       throw new UsageError("--sample-every: must be above 0");
     }

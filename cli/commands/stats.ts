@@ -22,8 +22,8 @@ import {
   boolFlag,
   parse,
   type Parsed,
-  parseSpan,
   positionals,
+  spanFlag,
   stringFlag,
   stringsFlag,
   UsageError,
@@ -198,10 +198,7 @@ Exit codes: 0 done; 2 usage, input or access error.`,
         } is not a field path (like to.domain)`,
       );
     }
-    const interval = stringFlag(parsed, "interval");
-    const intervalMs = interval === undefined
-      ? 2000
-      : parseSpan(interval, "--interval");
+    const intervalMs = spanFlag(parsed, "interval") ?? 2000;
     if (intervalMs <= 0) throw new UsageError("--interval must be > 0");
     const asked = stringsFlag(parsed, "queue");
     const spool = await OperatorSpool.open(dir);

@@ -16,14 +16,7 @@ import {
   OperatorSpool,
   type QueueWatch,
 } from "../../operator.ts";
-import {
-  boolFlag,
-  parse,
-  parseSpan,
-  positionals,
-  stringFlag,
-  UsageError,
-} from "../args.ts";
+import { boolFlag, parse, positionals, spanFlag, UsageError } from "../args.ts";
 import type { Command } from "../command.ts";
 import {
   FILTER_FLAGS,
@@ -146,8 +139,7 @@ Exit codes: 0 stopped by a signal; 2 usage, input or access error.`,
     });
     const [dir, queue] = positionals(parsed, ["DIR", "QUEUE"]);
     const filter = filterFrom(parsed);
-    const poll = stringFlag(parsed, "poll");
-    const pollMs = poll === undefined ? 2000 : parseSpan(poll, "--poll");
+    const pollMs = spanFlag(parsed, "poll") ?? 2000;
     if (pollMs <= 0) throw new UsageError("--poll must be > 0");
     const json = boolFlag(parsed, "json");
     const spool = await OperatorSpool.open(dir);

@@ -15,7 +15,7 @@ import {
 import {
   type FlagSpec,
   type Parsed,
-  parseSpan,
+  spanFlag,
   stringFlag,
   stringsFlag,
   UsageError,
@@ -60,17 +60,10 @@ export const SPANS_HELP = "Spans: 500ms, 90s, 10m, 1h, 2d, 1h30m.";
  */
 export function filterFrom(parsed: Parsed): EntryFilter | undefined {
   const filter: EntryFilter = {};
-  let any = false;
-  const older = stringFlag(parsed, "older-than");
-  if (older !== undefined) {
-    filter.olderThanMs = parseSpan(older, "--older-than");
-    any = true;
-  }
-  const newer = stringFlag(parsed, "newer-than");
-  if (newer !== undefined) {
-    filter.newerThanMs = parseSpan(newer, "--newer-than");
-    any = true;
-  }
+  const olderThanMs = spanFlag(parsed, "older-than");
+  if (olderThanMs !== undefined) filter.olderThanMs = olderThanMs;
+  const newerThanMs = spanFlag(parsed, "newer-than");
+  if (newerThanMs !== undefined) filter.newerThanMs = newerThanMs;
   const where: FieldTest[] = [];
   for (const test of stringsFlag(parsed, "where")) {
     try {
@@ -81,29 +74,19 @@ export function filterFrom(parsed: Parsed): EntryFilter | undefined {
       );
     }
   }
-  if (where.length > 0) {
-    filter.where = where;
-    any = true;
-  }
+  if (where.length > 0) filter.where = where;
   const prefix = stringFlag(parsed, "prefix");
-  if (prefix !== undefined) {
-    filter.prefix = prefix;
-    any = true;
-  }
+  if (prefix !== undefined) filter.prefix = prefix;
   const error = stringFlag(parsed, "error");
   if (error !== undefined) {
     if (error === "") {
       throw new UsageError("--error: give some text to look for");
     }
     filter.error = error;
-    any = true;
   }
   const due = parsed.values.due === true;
   const delayed = parsed.values.delayed === true;
   if (due && delayed) throw new UsageError("give --due or --delayed, not both");
-  if (due || delayed) {
-    filter.schedule = due ? "due" : "delayed";
-    any = true;
-  }
-  return any ? filter : undefined;
+  if (due || delayed) filter.schedule = due ? "due" : "delayed";
+  return Object.keys(filter).length > 0 ? filter : undefined;
 }

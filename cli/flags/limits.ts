@@ -17,7 +17,7 @@ import {
   type FlagSpec,
   type Parsed,
   parseSpan,
-  stringFlag,
+  spanFlag,
   stringsFlag,
   UsageError,
 } from "../args.ts";
@@ -51,18 +51,12 @@ export const LIMIT_HELP =
 /** The monitor's limits from the limit flags. */
 export function limitsFrom(parsed: Parsed): MonitorLimits {
   const limits: MonitorLimits = {};
-  const checkedOut = stringFlag(parsed, "max-checked-out-age");
-  if (checkedOut !== undefined) {
-    limits.maxCheckedOutAgeMs = parseSpan(checkedOut, "--max-checked-out-age");
-  }
-  const tmp = stringFlag(parsed, "max-tmp-file-age");
-  if (tmp !== undefined) {
-    limits.maxTmpFileAgeMs = parseSpan(tmp, "--max-tmp-file-age");
-  }
-  const busy = stringFlag(parsed, "work-in-progress");
-  if (busy !== undefined) {
-    limits.workInProgressMs = parseSpan(busy, "--work-in-progress");
-  }
+  const checkedOut = spanFlag(parsed, "max-checked-out-age");
+  if (checkedOut !== undefined) limits.maxCheckedOutAgeMs = checkedOut;
+  const tmp = spanFlag(parsed, "max-tmp-file-age");
+  if (tmp !== undefined) limits.maxTmpFileAgeMs = tmp;
+  const busy = spanFlag(parsed, "work-in-progress");
+  if (busy !== undefined) limits.workInProgressMs = busy;
   for (const pair of stringsFlag(parsed, "max-age")) {
     const match = /^([^=]+)=(.+)$/.exec(pair);
     if (match === null) {
