@@ -5,29 +5,49 @@
 
 import assert from "node:assert/strict";
 import { jsonMetadata, Spool } from "../../mod.ts";
-import { Monitor, type Problem } from "../../monitor.ts";
+import { Monitor } from "../../monitor.ts";
 import { checkout } from "../../expert.ts";
+import { summary } from "../_helpers/ages.ts";
 import { tempDir } from "../_helpers/temp_dir.ts";
 
 const NOW = { limits: { workInProgressMs: 0 } };
-
-function summary(problems: Problem[]): string[] {
-  return problems.map((p) =>
-    `${p.kind} ${p.name} ${
-      p.dirs.map((d) =>
-        typeof d === "object"
-          ? `${d.queue}${d.checkout ? "/.checkout" : ""}`
-          : d
-      ).join(",")
-    }`
-  );
-}
 
 async function open(dir: string) {
   return await Spool.create(dir, {
     queues: ["in", "damaged"],
     metadata: jsonMetadata<{ n: number }>(),
   });
+}
+
+/** A spool with queues a and b, and one entry (`{ n: 1 }`, payload 7) in a. */
+async function oneEntryInA(dir: string) {
+  const spool = await Spool.create(dir, {
+    queues: ["a", "b"],
+    metadata: jsonMetadata<{ n: number }>(),
+  });
+  const entry = await spool.enqueue("a", { n: 1 }, new Uint8Array([7]));
+  return { spool, entry, name: entry.name };
+}
+
+/** Takes every entry of a, then of b, once: each described by `handled`. */
+async function consumeAll(
+  spool: Awaited<ReturnType<typeof oneEntryInA>>["spool"],
+  handled: (
+    queue: string,
+    job: { name: string; metadata: { n: number } },
+  ) => string,
+): Promise<string[]> {
+  const taken: string[] = [];
+  for (const queue of ["a", "b"] as const) {
+    await using consumer = spool.reader(queue);
+    for (;;) {
+      const job = await consumer.dequeueAvailable();
+      if (job === undefined) break;
+      taken.push(handled(queue, job));
+      await job.remove();
+    }
+  }
+  return taken;
 }
 
 Deno.test("damage: a missing payload is reported, left with advice, or moved aside with its reason", async () => {
@@ -135,11 +155,7 @@ Deno.test("damage: metadata the codec rejects is reported when the monitor is gi
 Deno.test("damage: one entry in two places as two files is split, each copy keeping a payload", async () => {
   await using tmp = await tempDir();
   const dir = tmp.path;
-  const spool = await Spool.create(dir, {
-    queues: ["a", "b"],
-    metadata: jsonMetadata<{ n: number }>(),
-  });
-  const entry = await spool.enqueue("a", { n: 1 }, new Uint8Array([7]));
+  const { spool, entry } = await oneEntryInA(dir);
   Deno.writeTextFileSync(`${dir}/b/${entry.name}`, '{"n":2}');
   const monitor = await Monitor.create(dir, NOW);
   const [problem] = await monitor.runOnce();
@@ -181,12 +197,7 @@ Deno.test("damage: a copy checked out by a live consumer keeps the name; the wai
 Deno.test("damage: a split that a crash cut short is finished, never split again, and its copy is handled once", async () => {
   await using tmp = await tempDir();
   const dir = tmp.path;
-  const spool = await Spool.create(dir, {
-    queues: ["a", "b"],
-    metadata: jsonMetadata<{ n: number }>(),
-  });
-  const entry = await spool.enqueue("a", { n: 1 }, new Uint8Array([7]));
-  const name = entry.name;
+  const { spool, name } = await oneEntryInA(dir);
   Deno.writeTextFileSync(`${dir}/b/${name}`, '{"n":2}');
   // Repair began to split b's copy: it reserved the copy's name, linked its
   // payload and its new name, and was killed before unlinking the old one.
@@ -209,28 +220,20 @@ Deno.test("damage: a split that a crash cut short is finished, never split again
   );
   assert.deepEqual(await monitor.runOnce(), []);
   // Each copy is one entry, taken once.
-  const handled: string[] = [];
-  for (const queue of ["a", "b"] as const) {
-    await using consumer = spool.reader(queue);
-    for (;;) {
-      const job = await consumer.dequeueAvailable();
-      if (job === undefined) break;
-      handled.push(`${queue}/${job.name} n=${job.metadata.n}`);
-      await job.remove();
-    }
-  }
-  assert.deepEqual(handled, [`a/${name} n=1`, `b/${copy} n=2`]);
+  assert.deepEqual(
+    await consumeAll(
+      spool,
+      (queue, job) => `${queue}/${job.name} n=${job.metadata.n}`,
+    ),
+    [`a/${name} n=1`, `b/${copy} n=2`],
+  );
   assert.deepEqual(await monitor.runOnce(), []);
 });
 
 Deno.test("damage: one file under names in two queues (a requeue cut short while its consumer saved elsewhere) keeps one name, never split", async () => {
   await using tmp = await tempDir();
   const dir = tmp.path;
-  const spool = await Spool.create(dir, {
-    queues: ["a", "b"],
-    metadata: jsonMetadata<{ n: number }>(),
-  });
-  const { name } = await spool.enqueue("a", { n: 1 }, new Uint8Array([7]));
+  const { spool, name } = await oneEntryInA(dir);
   // The requeue linked a/NAME back and was killed; its consumer had saved
   // the entry to b meanwhile.
   Deno.linkSync(`${dir}/a/${name}`, `${dir}/b/${name}`);
@@ -241,16 +244,6 @@ Deno.test("damage: one file under names in two queues (a requeue cut short while
   const report = await monitor.repair({ dryRun: false });
   assert.deepEqual(report.actions.map((a) => a.kind), ["finish-claim"]);
   assert.deepEqual(await monitor.runOnce(), []);
-  const handled: string[] = [];
-  for (const queue of ["a", "b"] as const) {
-    await using consumer = spool.reader(queue);
-    for (;;) {
-      const job = await consumer.dequeueAvailable();
-      if (job === undefined) break;
-      handled.push(job.name);
-      await job.remove();
-    }
-  }
-  assert.deepEqual(handled, [name]);
+  assert.deepEqual(await consumeAll(spool, (_queue, job) => job.name), [name]);
   assert.deepEqual(await monitor.runOnce(), []);
 });
