@@ -154,6 +154,12 @@ export function spanFlag(parsed: Parsed, name: string): number | undefined {
   return text === undefined ? undefined : parseSpan(text, `--${name}`);
 }
 
+/** The non-negative integer a flag gives, if given. */
+export function countFlag(parsed: Parsed, name: string): number | undefined {
+  const text = stringFlag(parsed, name);
+  return text === undefined ? undefined : parseCount(text, `--${name}`);
+}
+
 /** The values of a repeatable string flag. */
 export function stringsFlag(parsed: Parsed, name: string): string[] {
   const value = parsed.values[name];

@@ -13,13 +13,7 @@ import {
   formatCount,
   OperatorSpool,
 } from "../../operator.ts";
-import {
-  boolFlag,
-  parse,
-  parseCount,
-  stringFlag,
-  UsageError,
-} from "../args.ts";
+import { boolFlag, countFlag, parse, stringFlag, UsageError } from "../args.ts";
 import type { Command } from "../command.ts";
 import {
   FILTER_FLAGS,
@@ -152,10 +146,7 @@ error.`,
     const filter = filterFrom(parsed);
     const checkedOut = boolFlag(parsed, "checked-out");
     const json = boolFlag(parsed, "json");
-    const limitText = stringFlag(parsed, "limit");
-    const limit = limitText === undefined
-      ? Infinity
-      : parseCount(limitText, "--limit");
+    const limit = countFlag(parsed, "limit") ?? Infinity;
     const spool = await OperatorSpool.open(dir);
     if (queue === undefined) {
       if (filter !== undefined || checkedOut) {

@@ -15,11 +15,10 @@ import { abortOnSignals } from "../../mod.ts";
 import { formatAge } from "../../operator.ts";
 import {
   boolFlag,
+  countFlag,
   parse,
-  parseCount,
   positionals,
   spanFlag,
-  stringFlag,
   UsageError,
 } from "../args.ts";
 import type { Command } from "../command.ts";
@@ -83,13 +82,11 @@ the spool disappears while watched).`,
       ...LIMIT_FLAGS,
     });
     const [dir] = positionals(parsed, ["DIR"]);
-    const cycles = stringFlag(parsed, "alert-after-cycles");
     const checkEveryMs = spanFlag(parsed, "check-every") ??
       DEFAULT_LIMITS.checkEveryMs;
     if (checkEveryMs <= 0) throw new UsageError("--check-every must be > 0");
-    const alertAfterCycles = cycles === undefined
-      ? DEFAULT_LIMITS.alertAfterCycles
-      : parseCount(cycles, "--alert-after-cycles");
+    const alertAfterCycles = countFlag(parsed, "alert-after-cycles") ??
+      DEFAULT_LIMITS.alertAfterCycles;
     const json = boolFlag(parsed, "json");
     const watcher = await Monitor.create(dir, monitorOptions(parsed));
 

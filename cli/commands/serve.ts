@@ -10,8 +10,8 @@ import { createDashboard, DASHBOARD_DEFAULTS } from "../../dashboard.ts";
 import { formatAge } from "../../operator.ts";
 import {
   boolFlag,
+  countFlag,
   parse,
-  parseCount,
   positionals,
   spanFlag,
   stringFlag,
@@ -132,10 +132,7 @@ token beyond loopback, the port in use, not a spool).`,
       ...LIMIT_FLAGS,
     });
     const [dir] = positionals(parsed, ["DIR"]);
-    const portText = stringFlag(parsed, "port");
-    const port = portText === undefined
-      ? DEFAULT_PORT
-      : parseCount(portText, "--port");
+    const port = countFlag(parsed, "port") ?? DEFAULT_PORT;
     if (port > 65535) {
       throw new UsageError(`--port: ${port} is not a port (0 to 65535)`);
     }
