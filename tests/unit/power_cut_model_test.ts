@@ -60,6 +60,33 @@ function writeTime(ops: Op[], path: string): number {
   return op.mtime;
 }
 
+/** A recording in `root`, once its directories `dirs` are made. */
+function recordingIn(root: string, ...dirs: string[]): RecordingFs {
+  for (const dir of dirs) Deno.mkdirSync(`${root}/${dir}`);
+  return new RecordingFs(root);
+}
+
+/** A recording in `root` whose first act creates q/e, holding `{}`. */
+async function creatingQE(root: string): Promise<RecordingFs> {
+  const fs = recordingIn(root, "q");
+  await fs.writeFile(`${root}/q/e`, "{}", { createNew: true });
+  return fs;
+}
+
+/**
+ * After all `fs` recorded, a touch of q/e to T is still an open question:
+ * lost in the least state (q/e has its write's time), kept in the most.
+ */
+function assertTouchUnsettled(fs: RecordingFs): void {
+  const model = new PowerCut(fs.initial, fs.ops);
+  const end = model.length;
+  assert.equal(
+    recoveredTimes(model, end, "least").get("q/e"),
+    writeTime(fs.ops, "q/e"),
+  );
+  assert.equal(recoveredTimes(model, end, "most").get("q/e"), T);
+}
+
 /** Every cut point with the extremes and a few seeded random states. */
 function* everyState(model: PowerCut): Generator<[number, Outcome, string]> {
   const rng = random(1);
@@ -86,9 +113,7 @@ Deno.test("power cut model: files there from the start keep their times", async 
 
 Deno.test("power cut model: a touch survives with the rename that follows it", async () => {
   await using tmp = await tempDir();
-  Deno.mkdirSync(`${tmp.path}/.tmp`);
-  Deno.mkdirSync(`${tmp.path}/q`);
-  const fs = new RecordingFs(tmp.path);
+  const fs = recordingIn(tmp.path, ".tmp", "q");
   await fs.writeFile(`${tmp.path}/.tmp/e`, "{}", { createNew: true });
   await fs.syncFile(`${tmp.path}/.tmp/e`);
   fs.touch(`${tmp.path}/.tmp/e`, new Date(T));
@@ -116,43 +141,25 @@ Deno.test("power cut model: a touch survives with the rename that follows it", a
 
 Deno.test("power cut model: a touch nothing follows is lost at least and kept at most", async () => {
   await using tmp = await tempDir();
-  Deno.mkdirSync(`${tmp.path}/q`);
-  const fs = new RecordingFs(tmp.path);
-  await fs.writeFile(`${tmp.path}/q/e`, "{}", { createNew: true });
+  const fs = await creatingQE(tmp.path);
   await fs.syncFile(`${tmp.path}/q/e`);
   await fs.syncDir(`${tmp.path}/q`);
   fs.touch(`${tmp.path}/q/e`, new Date(T));
-  const model = new PowerCut(fs.initial, fs.ops);
-  const end = model.length;
-  assert.equal(
-    recoveredTimes(model, end, "least").get("q/e"),
-    writeTime(fs.ops, "q/e"),
-  );
-  assert.equal(recoveredTimes(model, end, "most").get("q/e"), T);
+  assertTouchUnsettled(fs);
 });
 
 Deno.test("power cut model: flushing the contents does not make a touch durable", async () => {
   await using tmp = await tempDir();
-  Deno.mkdirSync(`${tmp.path}/q`);
-  const fs = new RecordingFs(tmp.path);
-  await fs.writeFile(`${tmp.path}/q/e`, "{}", { createNew: true });
+  const fs = await creatingQE(tmp.path);
   await fs.syncDir(`${tmp.path}/q`);
   fs.touch(`${tmp.path}/q/e`, new Date(T));
   await fs.syncFile(`${tmp.path}/q/e`);
-  const model = new PowerCut(fs.initial, fs.ops);
-  const end = model.length;
-  assert.equal(
-    recoveredTimes(model, end, "least").get("q/e"),
-    writeTime(fs.ops, "q/e"),
-  );
-  assert.equal(recoveredTimes(model, end, "most").get("q/e"), T);
+  assertTouchUnsettled(fs);
 });
 
 Deno.test("power cut model: a touch never survives without the rename before it", async () => {
   await using tmp = await tempDir();
-  Deno.mkdirSync(`${tmp.path}/q`);
-  Deno.mkdirSync(`${tmp.path}/r`);
-  const fs = new RecordingFs(tmp.path);
+  const fs = recordingIn(tmp.path, "q", "r");
   await fs.writeFile(`${tmp.path}/q/e`, "{}", { createNew: true });
   await fs.syncFile(`${tmp.path}/q/e`);
   await fs.syncDir(`${tmp.path}/q`);
@@ -214,11 +221,18 @@ function recoveredTexts(
   );
 }
 
+/** The least recovered state after all `fs` recorded, as text. */
+function leastAtEnd(fs: RecordingFs): Map<string, string> {
+  return recoveredTexts(
+    new PowerCut(fs.initial, fs.ops),
+    fs.ops.length,
+    "least",
+  );
+}
+
 Deno.test("power cut model: a directory flush covers only the changes made before it started", async () => {
   await using tmp = await tempDir();
-  Deno.mkdirSync(`${tmp.path}/.tmp`);
-  Deno.mkdirSync(`${tmp.path}/q`);
-  const fs = new RecordingFs(tmp.path);
+  const fs = recordingIn(tmp.path, ".tmp", "q");
   await fs.writeFile(`${tmp.path}/.tmp/a`, "a", { createNew: true });
   await fs.writeFile(`${tmp.path}/.tmp/b`, "b", { createNew: true });
   await fs.syncFile(`${tmp.path}/.tmp/a`);
@@ -250,18 +264,12 @@ Deno.test("power cut model: a directory flush covers only the changes made befor
   assert.equal(old.get("q/b"), "b");
   // A flush that starts later covers it.
   await fs.syncDir(`${tmp.path}/q`);
-  const later = recoveredTexts(
-    new PowerCut(fs.initial, fs.ops),
-    fs.ops.length,
-    "least",
-  );
-  assert.equal(later.get("q/b"), "b");
+  assert.equal(leastAtEnd(fs).get("q/b"), "b");
 });
 
 Deno.test("power cut model: a file flush covers the writes before it started, of the file its path named then", async () => {
   await using tmp = await tempDir();
-  Deno.mkdirSync(`${tmp.path}/q`);
-  const fs = new RecordingFs(tmp.path);
+  const fs = recordingIn(tmp.path, "q");
   await fs.writeFile(`${tmp.path}/q/e`, "first", { createNew: true });
   await fs.syncDir(`${tmp.path}/q`);
   const flush = fs.syncFile(`${tmp.path}/q/e`);
@@ -287,12 +295,7 @@ Deno.test("power cut model: a file flush covers the writes before it started, of
   fs.rename(`${tmp.path}/q/g`, `${tmp.path}/q/f`);
   await flushF;
   await fs.syncDir(`${tmp.path}/q`);
-  const after = recoveredTexts(
-    new PowerCut(fs.initial, fs.ops),
-    fs.ops.length,
-    "least",
-  );
-  assert.equal(after.get("q/f"), "");
+  assert.equal(leastAtEnd(fs).get("q/f"), "");
 });
 
 /** A payload of `size` bytes, its bytes depending on `n`. */
@@ -304,8 +307,7 @@ const same = (a: Uint8Array, b: Uint8Array) =>
 
 Deno.test("power cut model: an unflushed file comes back torn at 4 KiB blocks, a flushed one whole", async () => {
   await using tmp = await tempDir();
-  Deno.mkdirSync(`${tmp.path}/q`);
-  const fs = new RecordingFs(tmp.path);
+  const fs = recordingIn(tmp.path, "q");
   const v1 = pattern(1, 3 * BLOCK + 500);
   const v2 = pattern(2, 4 * BLOCK + 100);
   const kept = pattern(3, 2 * BLOCK + 7);
@@ -402,9 +404,7 @@ Deno.test("power cut model: an unflushed file comes back torn at 4 KiB blocks, a
 
 Deno.test("power cut model: a random state replays from its seed, cut and sample number", async () => {
   await using tmp = await tempDir();
-  Deno.mkdirSync(`${tmp.path}/.tmp`);
-  Deno.mkdirSync(`${tmp.path}/q`);
-  const fs = new RecordingFs(tmp.path);
+  const fs = recordingIn(tmp.path, ".tmp", "q");
   for (const name of ["a", "b", "c"]) {
     await fs.writeFile(
       `${tmp.path}/.tmp/${name}`,
