@@ -28,3 +28,16 @@ export function tree(dir: string): string[] {
   walk("");
   return lines.sort();
 }
+
+/**
+ * The tree of a spool with no entries: its own directories, then each
+ * queue's with its `.checkout/`, as `tree` lists them.
+ */
+export function emptySpool(...queues: string[]): string[] {
+  return [
+    ".data/",
+    ".registry/",
+    ".tmp/",
+    ...queues.flatMap((queue) => [`${queue}/`, `${queue}/.checkout/`]),
+  ];
+}

@@ -25,7 +25,7 @@ import { type FileSystem, realFileSystem } from "../../src/fs.ts";
 import { openSpool } from "../../src/spool.ts";
 import { tempDir } from "../_helpers/temp_dir.ts";
 import { mountTmpfs, umount } from "../_helpers/tmpfs.ts";
-import { tree } from "../_helpers/tree.ts";
+import { emptySpool, tree } from "../_helpers/tree.ts";
 
 Deno.test("bad input: load refuses a missing directory, a file, and a non-spool", async () => {
   await using tmp = await tempDir();
@@ -96,15 +96,7 @@ Deno.test("bad input: missing queue directories, and create adding them", async 
   // create on an existing spool adds what is missing, nothing else.
   const spool = await Spool.create(dir, { queues: ["a", "b"] });
   assert.deepEqual(spool.queues, ["a", "b"]);
-  assert.deepEqual(tree(dir), [
-    ".data/",
-    ".registry/",
-    ".tmp/",
-    "a/",
-    "a/.checkout/",
-    "b/",
-    "b/.checkout/",
-  ]);
+  assert.deepEqual(tree(dir), emptySpool("a", "b"));
   // A spool missing .tmp or .data is not a spool to load.
   await Deno.remove(`${dir}/.tmp`);
   await assert.rejects(Spool.load(dir, { queues: ["a"] }), NotASpoolError);

@@ -11,22 +11,32 @@ import {
 import { checkout, listCheckoutsUnsafe } from "../../expert.ts";
 import { counterNames } from "../_helpers/names.ts";
 import { tempDir } from "../_helpers/temp_dir.ts";
-import { tree } from "../_helpers/tree.ts";
+import { emptySpool, tree } from "../_helpers/tree.ts";
 
 interface Meta {
   to: string;
   tries: number;
 }
 
-const SKELETON = [
-  ".data/",
-  ".registry/",
-  ".tmp/",
-  "active/",
-  "active/.checkout/",
-  "frozen/",
-  "frozen/.checkout/",
-];
+const SKELETON = emptySpool("active", "frozen");
+
+/**
+ * The payload and registry files of the entries `payloads` names (each
+ * name to its payload), and `.tmp/`, as `tree` lists them.
+ */
+function stored(payloads: Record<string, string>): string[] {
+  const names = Object.keys(payloads).sort();
+  return [
+    ".data/",
+    ...names.map((name) => `.data/${name} = ${payloads[name]}`),
+    ".registry/",
+    ...names.map((name) => `.registry/${name}`),
+    ".tmp/",
+  ];
+}
+
+const FIRST_STORED = stored({ "0001": "hi" });
+const PREFIXED_STORED = stored({ "a-0003": "a", "b-0002": "b", "c-0004": "c" });
 
 Deno.test("Spool: the file tree after each step of a scripted life", async () => {
   await using tmp = await tempDir();
@@ -46,11 +56,7 @@ Deno.test("Spool: the file tree after each step of a scripted life", async () =>
   assert.equal(first.name, "0001");
   assert.equal(first.queue, "active");
   assert.deepEqual(tree(dir), [
-    ".data/",
-    ".data/0001 = hi",
-    ".registry/",
-    ".registry/0001",
-    ".tmp/",
+    ...FIRST_STORED,
     "active/",
     "active/.checkout/",
     'active/0001 = {"to":"a@x","tries":0}',
@@ -63,11 +69,7 @@ Deno.test("Spool: the file tree after each step of a scripted life", async () =>
   assert.deepEqual(job.metadata, { to: "a@x", tries: 0 });
   assert.equal(await job.dataFile.load(), "hi");
   assert.deepEqual(tree(dir), [
-    ".data/",
-    ".data/0001 = hi",
-    ".registry/",
-    ".registry/0001",
-    ".tmp/",
+    ...FIRST_STORED,
     "active/",
     "active/.checkout/",
     'active/.checkout/0001 = {"to":"a@x","tries":0}',
@@ -98,15 +100,7 @@ Deno.test("Spool: the file tree after each step of a scripted life", async () =>
     reserve: "c-",
   });
   assert.deepEqual(tree(dir), [
-    ".data/",
-    ".data/a-0003 = a",
-    ".data/b-0002 = b",
-    ".data/c-0004 = c",
-    ".registry/",
-    ".registry/a-0003",
-    ".registry/b-0002",
-    ".registry/c-0004",
-    ".tmp/",
+    ...PREFIXED_STORED,
     "active/",
     "active/.checkout/",
     'active/a-0003 = {"to":"a@x","tries":0}',
@@ -138,15 +132,7 @@ Deno.test("Spool: the file tree after each step of a scripted life", async () =>
   );
   assert.equal(result, `${dir}/.data/c-0004`);
   assert.deepEqual(tree(dir), [
-    ".data/",
-    ".data/a-0003 = a",
-    ".data/b-0002 = b",
-    ".data/c-0004 = c",
-    ".registry/",
-    ".registry/a-0003",
-    ".registry/b-0002",
-    ".registry/c-0004",
-    ".tmp/",
+    ...PREFIXED_STORED,
     "active/",
     "active/.checkout/",
     'active/a-0003 = {"to":"a@x","tries":0}',
