@@ -262,16 +262,25 @@ Deno.test("monitor: a problem whose mtime changes is a new problem", async () =>
   assert.notEqual(events[1].split(" ")[1], events[2].split(" ")[1]);
 });
 
-Deno.test("repair: a stale checkout without its data is reported, never requeued", async () => {
-  await using tmp = await tempDir();
-  const dir = tmp.path;
+/**
+ * A spool with queue q, and its one entry checked out by a consumer silent
+ * for longer than the limit.
+ */
+async function staleCheckout(dir: string) {
   const spool = await Spool.create(dir, { queues: ["q"] });
   const job = await checkout(
     spool,
     await spool.enqueue("q", 1, new Uint8Array()),
   );
-  await Deno.remove(`${dir}/.data/${job.name}`);
   age(`${dir}/q/.checkout/${job.name}`);
+  return { spool, job };
+}
+
+Deno.test("repair: a stale checkout without its data is reported, never requeued", async () => {
+  await using tmp = await tempDir();
+  const dir = tmp.path;
+  const { spool, job } = await staleCheckout(dir);
+  await Deno.remove(`${dir}/.data/${job.name}`);
   const monitor = await Monitor.create(dir);
   const report = await monitor.repair({ dryRun: false });
   assert.deepEqual(report.actions, []);
@@ -285,12 +294,7 @@ Deno.test("repair: a stale checkout without its data is reported, never requeued
 Deno.test("repair: a consumer that touches its checkout keeps it", async () => {
   await using tmp = await tempDir();
   const dir = tmp.path;
-  const spool = await Spool.create(dir, { queues: ["q"] });
-  const job = await checkout(
-    spool,
-    await spool.enqueue("q", 1, new Uint8Array()),
-  );
-  age(`${dir}/q/.checkout/${job.name}`);
+  const { job } = await staleCheckout(dir);
   const monitor = await Monitor.create(dir);
   assert.equal((await monitor.repair()).actions.length, 1);
   await job.touch();
