@@ -52,13 +52,18 @@ async function recordedSpool(dir: string, watcher?: ManualWatcher) {
   return { fs, spool, quiet, listings };
 }
 
-Deno.test("reader: 1000 entries enqueued while a reader consumes them arrive in order", async () => {
-  await using tmp = await tempDir();
-  const dir = tmp.path;
-  const spool = await Spool.create(dir, {
+/** A spool with queue q whose metadata is a number, with no flushes. */
+async function numbersSpool(dir: string) {
+  return await Spool.create(dir, {
     queues: ["q"],
     metadata: jsonMetadata<number>(),
   }, { durability: "relaxed" });
+}
+
+Deno.test("reader: 1000 entries enqueued while a reader consumes them arrive in order", async () => {
+  await using tmp = await tempDir();
+  const dir = tmp.path;
+  const spool = await numbersSpool(dir);
   const n = 1000;
   const seen: number[] = [];
   let caughtUp: { count: number; resolve: () => void } | undefined;
@@ -414,10 +419,7 @@ Deno.test("reader: iter with several handlers removing at once unlinks payloads 
 Deno.test("reader: an entry its handler puts back in the same queue is taken again (the claim's own event does not hide it)", async () => {
   await using tmp = await tempDir();
   const dir = tmp.path;
-  const spool = await Spool.create(dir, {
-    queues: ["q"],
-    metadata: jsonMetadata<number>(),
-  }, { durability: "relaxed" });
+  const spool = await numbersSpool(dir);
   // The reader waits on the empty queue with its watch running, so that
   // every claim below is one whose unlink the watch reports.
   await using reader = spool.reader("q");
