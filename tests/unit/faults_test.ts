@@ -769,7 +769,22 @@ Deno.test({
   },
 });
 
-Deno.test("faults: a save that failed stays held, and its holder can save it again", async () => {
+/** A save of a held entry, back to its queue with a delay and a failure. */
+const RETRY_LATER = { delay: HOUR, failure: new Error("try later") };
+
+/**
+ * For each fault of each kind at each step of the retry scenario: a fresh
+ * spool whose held entry's save (`RETRY_LATER`) failed at that fault, for
+ * `check` (faults the save went through are passed over); `where` names
+ * the fault.
+ */
+async function eachFailedSave(
+  check: (
+    context: Context,
+    job: Awaited<ReturnType<typeof held>>,
+    where: string,
+  ) => Promise<void>,
+): Promise<void> {
   const scenario = SCENARIOS.find((s) => s.name.startsWith("retry"))!;
   const clean = await trial(scenario);
   for (const kind of FAULT_KINDS) {
@@ -777,18 +792,23 @@ Deno.test("faults: a save that failed stays held, and its holder can save it aga
     for (let at = 1; at <= steps; at++) {
       await using context = await freshSpool();
       const job = await held(context);
-      const options = { delay: HOUR, failure: new Error("try later") };
       context.fs.arm({ kind, at });
-      const saved = await job.save("in", options).then(() => true, () => false);
-      if (saved) continue;
-      const where = `${kind} at ${context.fs.hit!.line}`;
-      assert.equal(job.finished, false, where);
-      await job.save("in", options);
-      const [entry] = await context.base.list("in");
-      assert.ok((await entry.direct.readDue())! > new Date(), where);
-      assert.deepEqual(await entry.direct.readMetadata(), M1, where);
+      if (await job.save("in", RETRY_LATER).then(() => true, () => false)) {
+        continue;
+      }
+      await check(context, job, `${kind} at ${context.fs.hit!.line}`);
     }
   }
+}
+
+Deno.test("faults: a save that failed stays held, and its holder can save it again", async () => {
+  await eachFailedSave(async (context, job, where) => {
+    assert.equal(job.finished, false, where);
+    await job.save("in", RETRY_LATER);
+    const [entry] = await context.base.list("in");
+    assert.ok((await entry.direct.readDue())! > new Date(), where);
+    assert.deepEqual(await entry.direct.readMetadata(), M1, where);
+  });
 });
 
 // A save that records a failure and fails (a fault anywhere in it) must not
@@ -798,29 +818,15 @@ Deno.test({
   name:
     "faults: a failed save with a failure, saved again by its holder, counts the failure once",
   async fn() {
-    const scenario = SCENARIOS.find((s) => s.name.startsWith("retry"))!;
-    const clean = await trial(scenario);
     const wrong: string[] = [];
-    for (const kind of FAULT_KINDS) {
-      const steps = faultSteps(clean.log, kind).length;
-      for (let at = 1; at <= steps; at++) {
-        await using context = await freshSpool();
-        const job = await held(context);
-        const options = { delay: HOUR, failure: new Error("try later") };
-        context.fs.arm({ kind, at });
-        if (await job.save("in", options).then(() => true, () => false)) {
-          continue;
-        }
-        await job.save("in", options);
-        const [entry] = await context.base.list("in");
-        const history = await entry.direct.readHistory();
-        if (history.attempts !== 1) {
-          wrong.push(
-            `${kind} at ${context.fs.hit!.line}: ${history.attempts} attempts`,
-          );
-        }
+    await eachFailedSave(async (context, job, where) => {
+      await job.save("in", RETRY_LATER);
+      const [entry] = await context.base.list("in");
+      const history = await entry.direct.readHistory();
+      if (history.attempts !== 1) {
+        wrong.push(`${where}: ${history.attempts} attempts`);
       }
-    }
+    });
     assert.deepEqual(wrong, []);
   },
 });
