@@ -3,14 +3,11 @@
 // removing the entry, until COUNT were handled; records when each handler
 // began, against the time its producer called `enqueue`.
 // Usage: consume_shared.ts SPOOL strict|relaxed CONCURRENCY COUNT POLL_MS; go
-import { jsonMetadata, Spool } from "../../mod.ts";
 import { emit, now, ready } from "./_protocol.ts";
+import { loadStamped } from "./_stamped.ts";
 
 const [dir, durability, concurrency, count, pollMs] = Deno.args;
-const spool = await Spool.load(dir, {
-  queues: ["q"],
-  metadata: jsonMetadata<{ seq: number; t0: number }>(),
-}, { durability: durability === "strict" ? "strict" : "relaxed" });
+const spool = await loadStamped(dir, durability);
 const total = Number(count);
 /** [enqueue called, handler began] of each entry handled. */
 const handled: [number, number][] = [];

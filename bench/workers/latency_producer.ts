@@ -2,14 +2,11 @@
 // between them (so that the reader is waiting each time), recording when
 // each `enqueue` was called and when it resolved.
 // Usage: latency_producer.ts SPOOL strict|relaxed COUNT; go
-import { jsonMetadata, Spool } from "../../mod.ts";
 import { emit, now, payloadOf, ready, sleep } from "./_protocol.ts";
+import { loadStamped } from "./_stamped.ts";
 
 const [dir, durability, count] = Deno.args;
-const spool = await Spool.load(dir, {
-  queues: ["q"],
-  metadata: jsonMetadata<{ seq: number; t0: number }>(),
-}, { durability: durability === "strict" ? "strict" : "relaxed" });
+const spool = await loadStamped(dir, durability);
 const payload = payloadOf(1024);
 const sent: [number, number, number][] = [];
 await ready();

@@ -1,14 +1,11 @@
 // A waiting reader in its own process: `reader.iter` removes each entry and
 // records when its handler began, until COUNT entries were handled.
 // Usage: latency_reader.ts SPOOL strict|relaxed COUNT; go
-import { jsonMetadata, Spool } from "../../mod.ts";
 import { emit, now, ready, sleep } from "./_protocol.ts";
+import { loadStamped } from "./_stamped.ts";
 
 const [dir, durability, count] = Deno.args;
-const spool = await Spool.load(dir, {
-  queues: ["q"],
-  metadata: jsonMetadata<{ seq: number; t0: number }>(),
-}, { durability: durability === "strict" ? "strict" : "relaxed" });
+const spool = await loadStamped(dir, durability);
 const total = Number(count);
 const handled: [number, number][] = [];
 const stop = new AbortController();

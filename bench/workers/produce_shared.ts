@@ -2,14 +2,11 @@
 // at once, as fast as it can, each stamped with the time its `enqueue` was
 // called (for the enqueue→handled latency, measured on the consumer host).
 // Usage: produce_shared.ts SPOOL strict|relaxed CONCURRENCY COUNT; go
-import { jsonMetadata, Spool } from "../../mod.ts";
 import { emit, now, payloadOf, ready } from "./_protocol.ts";
+import { loadStamped } from "./_stamped.ts";
 
 const [dir, durability, concurrency, count] = Deno.args;
-const spool = await Spool.load(dir, {
-  queues: ["q"],
-  metadata: jsonMetadata<{ seq: number; t0: number }>(),
-}, { durability: durability === "strict" ? "strict" : "relaxed" });
+const spool = await loadStamped(dir, durability);
 const payload = payloadOf(1024);
 const total = Number(count);
 await ready();
