@@ -96,3 +96,15 @@ export async function runFor(
   );
   return { ops, start, end: now() };
 }
+
+/**
+ * Says "ready", waits for the parent's "go DURATION_MS", then calls `op`
+ * from `concurrency` loops for that long (see `runFor`).
+ */
+export async function runOnGo(
+  concurrency: number,
+  op: (seq: number) => Promise<unknown> | void,
+): Promise<{ ops: number; start: number; end: number }> {
+  const [duration] = await ready();
+  return await runFor(Number(duration), concurrency, op);
+}

@@ -4,18 +4,13 @@
 // forms: the cheapest way a plain script can make them.
 // Usage: enqueue_floor.ts SPOOL strict|relaxed; go DURATION_MS
 import { monotonicFactory } from "ulid";
-import { emit, payloadOf, ready, runFor } from "./_protocol.ts";
+import { emit, payloadOf, runOnGo } from "./_protocol.ts";
 import { enqueueFloor } from "./_floor.ts";
 
 const [dir, durability] = Deno.args;
 const strict = durability === "strict";
 const payload = payloadOf(1024);
 const names = monotonicFactory();
-const [duration] = await ready();
 await emit(
-  await runFor(
-    Number(duration),
-    1,
-    (seq) => enqueueFloor(dir, names, seq, payload, strict),
-  ),
+  await runOnGo(1, (seq) => enqueueFloor(dir, names, seq, payload, strict)),
 );

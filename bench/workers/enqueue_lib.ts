@@ -4,17 +4,15 @@
 // `{ delay }`), so that the two differ only in the delay.
 // Usage: enqueue_lib.ts SPOOL strict|relaxed CONCURRENCY [plain|delayed]; go DURATION_MS
 import { Spool } from "../../mod.ts";
-import { emit, payloadOf, ready, runFor } from "./_protocol.ts";
+import { emit, payloadOf, runOnGo } from "./_protocol.ts";
 
 const [dir, durability, concurrency, mode = "plain"] = Deno.args;
 const spool = await Spool.load(dir, { queues: ["q"] }, {
   durability: durability === "strict" ? "strict" : "relaxed",
 });
 const payload = payloadOf(1024);
-const [duration] = await ready();
 await emit(
-  await runFor(
-    Number(duration),
+  await runOnGo(
     Number(concurrency),
     mode === "delayed"
       ? (seq) =>

@@ -4,17 +4,15 @@
 // flushes to share, and its floor is `enqueue_floor.ts`.
 // Usage: enqueue_shared.ts SPOOL CONCURRENCY; go DURATION_MS
 import { monotonicFactory } from "ulid";
-import { emit, payloadOf, ready, runFor } from "./_protocol.ts";
+import { emit, payloadOf, runOnGo } from "./_protocol.ts";
 import { SharedFlushPublisher } from "./_floor.ts";
 
 const [dir, concurrency] = Deno.args;
 const publisher = new SharedFlushPublisher(dir);
 const payload = payloadOf(1024);
 const names = monotonicFactory();
-const [duration] = await ready();
 await emit(
-  await runFor(
-    Number(duration),
+  await runOnGo(
     Number(concurrency),
     (seq) => publisher.publish("q", names(), JSON.stringify({ seq }), payload),
   ),
