@@ -69,6 +69,21 @@ async function withBacklog() {
   }
   return spool;
 }
+/** Four producers enqueue into `spool` for runMs; returns how many entries they made. */
+async function produceForRunMs(
+  spool: Awaited<ReturnType<typeof fresh>>,
+): Promise<number> {
+  let made = 0;
+  const until = performance.now() + runMs;
+  await Promise.all(Array.from({ length: 4 }, async () => {
+    while (performance.now() < until) {
+      await spool.enqueue("q", "", payload);
+      made++;
+    }
+  }));
+  return made;
+}
+
 await ready();
 const start = now();
 const report: Record<string, unknown> = {};
@@ -76,16 +91,9 @@ const report: Record<string, unknown> = {};
 // 1. Enqueue: 4 producers at once for runMs.
 {
   const spool = await fresh();
-  let made = 0;
-  const { p50, p99, max } = await lagOf(async () => {
-    const until = performance.now() + runMs;
-    await Promise.all(Array.from({ length: 4 }, async () => {
-      while (performance.now() < until) {
-        await spool.enqueue("q", "", payload);
-        made++;
-      }
-    }));
-  });
+  const { result: made, p50, p99, max } = await lagOf(() =>
+    produceForRunMs(spool)
+  );
   report.enqueue = {
     p50,
     p99,
@@ -98,7 +106,6 @@ const report: Record<string, unknown> = {};
 // 2. A reader in the producers' process: what it handles while they run.
 {
   const spool = await fresh();
-  let made = 0;
   let handledDuring = 0;
   let producing = true;
   let handled = 0;
@@ -109,15 +116,10 @@ const report: Record<string, unknown> = {};
     if (producing) handledDuring++;
     return { action: "remove" };
   }, { signal: stop.signal });
-  const { p50, p99, max } = await lagOf(async () => {
-    const until = performance.now() + runMs;
-    await Promise.all(Array.from({ length: 4 }, async () => {
-      while (performance.now() < until) {
-        await spool.enqueue("q", "", payload);
-        made++;
-      }
-    }));
+  const { result: made, p50, p99, max } = await lagOf(async () => {
+    const made = await produceForRunMs(spool);
     producing = false;
+    return made;
   });
   while (handled < made) await new Promise((r) => setTimeout(r, 5));
   stop.abort();
