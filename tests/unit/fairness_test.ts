@@ -39,6 +39,18 @@ async function relaxedSpool(dir: string) {
   });
 }
 
+/** A relaxed spool with `entries` waiting in q, enqueued 500 at a time. */
+async function withBacklog(dir: string, entries: number) {
+  const spool = await relaxedSpool(dir);
+  for (let i = 0; i < entries; i += 500) {
+    await spool.enqueueMany(
+      "q",
+      Array.from({ length: 500 }, () => ({ metadata: {}, data: payload })),
+    );
+  }
+  return spool;
+}
+
 Deno.test("fairness: timers run during a burst of relaxed enqueues by four producers", async () => {
   await using dir = await tempDir();
   const spool = await relaxedSpool(dir.path);
@@ -82,13 +94,7 @@ Deno.test("fairness: a reader in the producers' process handles entries before t
 
 Deno.test("fairness: timers run while a backlog is drained", async () => {
   await using dir = await tempDir();
-  const spool = await relaxedSpool(dir.path);
-  for (let i = 0; i < 8; i++) {
-    await spool.enqueueMany(
-      "q",
-      Array.from({ length: 500 }, () => ({ metadata: {}, data: payload })),
-    );
-  }
+  const spool = await withBacklog(dir.path, 4000);
   await using reader = spool.reader("q");
   const most = await mostBetweenTicks(async (done) => {
     for (;;) {
@@ -103,13 +109,7 @@ Deno.test("fairness: timers run while a backlog is drained", async () => {
 
 Deno.test("fairness: handlers at once share one reader while it gives turns, each entry once", async () => {
   await using dir = await tempDir();
-  const spool = await relaxedSpool(dir.path);
-  for (let i = 0; i < 6; i++) {
-    await spool.enqueueMany(
-      "q",
-      Array.from({ length: 500 }, () => ({ metadata: {}, data: payload })),
-    );
-  }
+  const spool = await withBacklog(dir.path, 3000);
   const seen = new Set<string>();
   const errors: unknown[] = [];
   const stop = new AbortController();
