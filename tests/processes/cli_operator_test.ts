@@ -12,7 +12,7 @@ import { checkout } from "../../expert.ts";
 import { age } from "../_helpers/ages.ts";
 import { lines, ROOT, runDeno } from "../_helpers/children.ts";
 import { tempDir } from "../_helpers/temp_dir.ts";
-import { cli, help, ok } from "../_helpers/cli.ts";
+import { cli, help, lsTable, ok } from "../_helpers/cli.ts";
 
 /** Control characters that must never reach a terminal raw. */
 // deno-lint-ignore no-control-regex
@@ -126,17 +126,7 @@ Deno.test("cli ls: filters by age, metadata field, name prefix and due time; arr
   assert.ok(byName.get(a.name)!.ageMs >= 90 * MINUTE, "but 90m in the queue");
 
   // The table: ARRIVED beside AGE ("-" without a time), a totals line.
-  const table = lines(await ok(dir, ["ls", dir, "q"]));
-  assert.match(
-    table[0],
-    /^NAME\s+ARRIVED\s+AGE\s+DUE\s+ATTEMPTS\s+LAST-ERROR\s+DATA\s+METADATA$/,
-  );
-  const column = (header: string) => table[0].indexOf(header);
-  const cell = (row: string, header: string) =>
-    row.slice(column(header)).split(/\s{2,}/)[0];
-  const rows = new Map(
-    table.slice(1, -1).map((row) => [row.split(" ")[0], row]),
-  );
+  const { lines: table, rows, cell } = await lsTable(dir, "q");
   assert.match(cell(rows.get(a.name)!, "ARRIVED"), /^\d{4}-\d\d-\d\dT[\d:]+Z$/);
   assert.equal(cell(rows.get(p.name)!, "ARRIVED"), "-");
   assert.equal(cell(rows.get(a.name)!, "AGE"), "1h 30m");

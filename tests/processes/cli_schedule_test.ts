@@ -9,7 +9,7 @@ import { Spool } from "../../mod.ts";
 import { checkout, tryCheckout } from "../../expert.ts";
 import { lines } from "../_helpers/children.ts";
 import { tempDir } from "../_helpers/temp_dir.ts";
-import { cli, help, ok } from "../_helpers/cli.ts";
+import { cli, help, lsTable, ok } from "../_helpers/cli.ts";
 
 /** What `ls --json` and `show --json` say about an entry. */
 interface Listed {
@@ -76,18 +76,8 @@ Deno.test("cli: enqueue --delay and --at, then ls shows due times and attempts",
   );
 
   // The table: "now" when ready, "in ..." while delayed, columns aligned.
-  const table = lines(await ok(dir, ["ls", dir, "q"]));
-  assert.match(
-    table[0],
-    /^NAME\s+ARRIVED\s+AGE\s+DUE\s+ATTEMPTS\s+LAST-ERROR\s+DATA\s+METADATA$/,
-  );
-  const column = (header: string) => table[0].indexOf(header);
-  const cell = (row: string, header: string) =>
-    row.slice(column(header)).split(/\s{2,}/)[0];
+  const { lines: table, rows, cell } = await lsTable(dir, "q");
   assert.equal(table.at(-1), "-- 5 entries, 0 B", "a totals line");
-  const rows = new Map(
-    table.slice(1, -1).map((row) => [row.split(" ")[0], row]),
-  );
   assert.equal(cell(rows.get(ready)!, "DUE"), "now");
   assert.match(cell(rows.get(delayed)!, "DUE"), /^in \d+m( \d+s)?$/);
   assert.match(cell(rows.get(at)!, "DUE"), /^in \d+d( \d+h)?$/);
