@@ -46,15 +46,25 @@ function withExtra(headers: Headers, extra: HeadersInit | undefined): Headers {
   return headers;
 }
 
+/** A response of `contentType` with the security headers and `extra`. */
+function typedResponse(
+  body: BodyInit,
+  contentType: string,
+  status: number,
+  extra: HeadersInit | undefined,
+): Response {
+  const headers = withExtra(securityHeaders(), extra);
+  headers.set("Content-Type", contentType);
+  return new Response(body, { status, headers });
+}
+
 /** A page. */
 export function htmlResponse(
   page: Html,
   status = 200,
   extra?: HeadersInit,
 ): Response {
-  const headers = withExtra(securityHeaders(), extra);
-  headers.set("Content-Type", "text/html; charset=utf-8");
-  return new Response(page.text, { status, headers });
+  return typedResponse(page.text, "text/html; charset=utf-8", status, extra);
 }
 
 /** A JSON document. */
@@ -63,12 +73,12 @@ export function jsonResponse(
   status = 200,
   extra?: HeadersInit,
 ): Response {
-  const headers = withExtra(securityHeaders(), extra);
-  headers.set("Content-Type", "application/json; charset=utf-8");
-  return new Response(JSON.stringify(value, null, 2) + "\n", {
+  return typedResponse(
+    JSON.stringify(value, null, 2) + "\n",
+    "application/json; charset=utf-8",
     status,
-    headers,
-  });
+    extra,
+  );
 }
 
 /** A body of another type (the script, the style sheet, a payload). */
@@ -77,9 +87,7 @@ export function bodyResponse(
   contentType: string,
   extra?: HeadersInit,
 ): Response {
-  const headers = withExtra(securityHeaders(), extra);
-  headers.set("Content-Type", contentType);
-  return new Response(body, { headers });
+  return typedResponse(body, contentType, 200, extra);
 }
 
 /**

@@ -22,7 +22,7 @@ import type { OperatorSpool } from "../operator/operator_spool.ts";
 import type { FormGuard } from "./csrf.ts";
 import { type FilterFields, readFilter } from "./filter_query.ts";
 import type { Health, HealthWatch } from "./health.ts";
-import { markup, visible } from "./html.ts";
+import { type HtmlValue, markup, visible } from "./html.ts";
 import { HttpError } from "./http_error.ts";
 import type { Frame, PageParts } from "./frame.ts";
 import type { LiveShapes } from "./live.ts";
@@ -141,44 +141,10 @@ function doneNotice(
   entry?: string,
 ): PageParts["notice"] {
   const params = url.searchParams;
-  const done = params.get("done");
   const from = params.get("from") ?? "";
   const name = entry ?? params.get("name") ?? "";
-  switch (done) {
-    case "move":
-      return {
-        kind: "ok",
-        text: markup`Moved from ${visible(from)} to ${visible(queue)}.`,
-      };
-    case "hold":
-      return {
-        kind: "ok",
-        text: markup`Held: moved from ${visible(from)} to ${visible(queue)}.`,
-      };
-    case "release":
-      return {
-        kind: "ok",
-        text: markup`Released from ${visible(from)} to ${visible(queue)}.`,
-      };
-    case "retry":
-      return {
-        kind: "ok",
-        text: markup`Retried from ${visible(from)} to ${
-          visible(queue)
-        } with a fresh start: 0 attempts, due now.`,
-      };
-    case "due":
-      return { kind: "ok", text: "Made due now." };
-    case "was-due":
-      return { kind: "ok", text: "It was due already: nothing to do." };
-    case "remove":
-      return {
-        kind: "ok",
-        text: markup`Removed ${visible(name)} from ${visible(queue)}.`,
-      };
-    default:
-      break;
-  }
+  const text = doneText(params.get("done"), from, queue, name);
+  if (text !== undefined) return { kind: "ok", text };
   const was = params.get("was");
   if (was !== null) {
     return {
@@ -189,6 +155,35 @@ function doneNotice(
     };
   }
   return undefined;
+}
+
+/** What the action `done` names did, moving `name` from `from` to `queue`. */
+function doneText(
+  done: string | null,
+  from: string,
+  queue: string,
+  name: string,
+): HtmlValue | undefined {
+  switch (done) {
+    case "move":
+      return markup`Moved from ${visible(from)} to ${visible(queue)}.`;
+    case "hold":
+      return markup`Held: moved from ${visible(from)} to ${visible(queue)}.`;
+    case "release":
+      return markup`Released from ${visible(from)} to ${visible(queue)}.`;
+    case "retry":
+      return markup`Retried from ${visible(from)} to ${
+        visible(queue)
+      } with a fresh start: 0 attempts, due now.`;
+    case "due":
+      return "Made due now.";
+    case "was-due":
+      return "It was due already: nothing to do.";
+    case "remove":
+      return markup`Removed ${visible(name)} from ${visible(queue)}.`;
+    default:
+      return undefined;
+  }
 }
 
 /** Throws a 404 unless `queue` is a queue of `spool`. */
@@ -237,6 +232,17 @@ export function routes(context: RouteContext): Router {
         failure: error instanceof Error ? error.message : String(error),
       };
     }
+  };
+
+  /**
+   * The spool, once `queue` is one of its queues and `name` can name an
+   * entry (a 404 otherwise).
+   */
+  const openAt = async (queue: string, name: string) => {
+    const spool = await view.open();
+    expectQueue(spool, queue);
+    expectName(name);
+    return spool;
   };
 
   /** Entry `name` in `queue`: its page, or where it has gone. */
@@ -345,9 +351,7 @@ export function routes(context: RouteContext): Router {
       "GET",
       "/queues/:queue/entries/:name/payload",
       async (_request, { queue, name }) => {
-        const spool = await view.open();
-        expectQueue(spool, queue);
-        expectName(name);
+        const spool = await openAt(queue, name);
         if (await spool.find(name, queue) === undefined) {
           throw new HttpError(404, `${name} is not in ${queue}`);
         }
@@ -490,9 +494,7 @@ export function routes(context: RouteContext): Router {
       "GET",
       "/api/queues/:queue/entries/:name",
       async (_request, { queue, name }) => {
-        const spool = await view.open();
-        expectQueue(spool, queue);
-        expectName(name);
+        const spool = await openAt(queue, name);
         const details = await spool.details(name, queue);
         if (details === undefined) {
           throw new HttpError(404, `${name} is not in ${queue}`);
