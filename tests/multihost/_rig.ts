@@ -371,7 +371,7 @@ export async function glusterfs(): Promise<SharedFs> {
     }
     await Deno.remove(base, { recursive: true }).catch(() => {});
   });
-  try {
+  const start = async () => {
     for (const dir of ["state", "log", "run", "bricks"]) {
       Deno.mkdirSync(`${base}/${dir}`);
     }
@@ -434,21 +434,17 @@ export async function glusterfs(): Promise<SharedFs> {
       "force",
     );
     await gluster("volume", "start", volume);
-    await mountClient();
-    await mountClient();
-  } catch (error) {
-    await dispose();
-    throw error;
-  }
-  return {
+  };
+  return await mountedTwice({
     kind: "glusterfs",
-    mounts: [mounts[0], mounts[1]],
+    start,
+    mounts,
     mountClient,
     async setOption(name, value) {
       await gluster("volume", "set", volume, name, value);
     },
-    [Symbol.asyncDispose]: dispose,
-  };
+    dispose,
+  });
 }
 
 /** How {@linkcode cephfs} configures its MDS. */
@@ -531,7 +527,7 @@ export async function cephfs(options: CephOptions = {}): Promise<SharedFs> {
     await tryRun("ip", ["netns", "delete", ns]);
     await Deno.remove(base, { recursive: true }).catch(() => {});
   });
-  try {
+  const start = async () => {
     for (const dir of ["mon", "osd/0", "mds/a", "run", "log", "crash"]) {
       Deno.mkdirSync(`${base}/${dir}`, { recursive: true });
     }
@@ -655,21 +651,17 @@ export async function cephfs(options: CephOptions = {}): Promise<SharedFs> {
       async () => (await ceph("mds", "stat")).includes("up:active"),
       120_000,
     );
-    await mountClient();
-    await mountClient();
-  } catch (error) {
-    await dispose();
-    throw error;
-  }
-  return {
+  };
+  return await mountedTwice({
     kind: "cephfs",
-    mounts: [mounts[0], mounts[1]],
+    start,
+    mounts,
     mountClient,
     setOption() {
       return Promise.reject(new Error("no volume options for CephFS here"));
     },
-    [Symbol.asyncDispose]: dispose,
-  };
+    dispose,
+  });
 }
 
 /**
@@ -715,7 +707,7 @@ export async function sshfs(): Promise<SharedFs> {
     killMatching(base);
     await Deno.remove(base, { recursive: true }).catch(() => {});
   });
-  try {
+  const start = async () => {
     Deno.mkdirSync(`${base}/etc`);
     Deno.mkdirSync(`${base}/export`);
     await run("ssh-keygen", [
@@ -761,20 +753,51 @@ export async function sshfs(): Promise<SharedFs> {
         return false;
       }
     });
-    await mountClient();
-    await mountClient();
-  } catch (error) {
-    await dispose();
-    throw error;
-  }
-  return {
+  };
+  return await mountedTwice({
     kind: "sshfs",
-    mounts: [mounts[0], mounts[1]],
+    start,
+    mounts,
     mountClient,
     setOption() {
       return Promise.reject(new Error("sshfs has no volume options"));
     },
-    [Symbol.asyncDispose]: dispose,
+    dispose,
+  });
+}
+
+/** What a builder hands over: how to start, mount, set and take down. */
+interface Parts {
+  kind: SharedFsKind;
+  /** Brings the daemons up. */
+  start(): Promise<void>;
+  /** The mounts so far, in order (`mountClient` adds to it). */
+  mounts: string[];
+  mountClient(options?: ClientOptions): Promise<string>;
+  setOption(name: string, value: string): Promise<void>;
+  dispose(): Promise<void>;
+}
+
+/**
+ * The end of each builder: starts the daemons and mounts two clients, then
+ * returns the file system; on a failure on the way, takes it all down and
+ * throws.
+ */
+async function mountedTwice(parts: Parts): Promise<SharedFs> {
+  try {
+    await parts.start();
+    await parts.mountClient();
+    await parts.mountClient();
+  } catch (error) {
+    await parts.dispose();
+    throw error;
+  }
+  return {
+    kind: parts.kind,
+    mounts: [parts.mounts[0], parts.mounts[1]],
+    mountClient: parts.mountClient,
+    setOption: parts.setOption,
+    [Symbol.asyncDispose]: parts.dispose,
   };
 }
 
