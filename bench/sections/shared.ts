@@ -89,56 +89,47 @@ async function measure(bench: Bench, shared: SharedFs): Promise<void> {
   const enqueueMs = 3 * bench.scale.enqueueMs;
   const rounds = 3;
   const durabilities = ["strict", "relaxed"] as const;
-  const enqueued = await alternate(
-    durabilities.map((durability) => ({
-      id: durability,
-      run: async () => {
-        const spools = await spoolPair();
-        return rate(
-          await runGroup(
-            spools.map((spool) =>
-              denoWorker("enqueue_lib.ts", [spool, durability, 4])
-            ),
-            [enqueueMs],
-          ),
-        );
-      },
-    })),
-    rounds,
-    (id, round, value) =>
-      bench.log(
-        `  ${shared.kind} enqueue ${id} round ${round + 1}: ${
-          value.toFixed(0)
-        }/s`,
+  /** Rates of `run` on a fresh pair of mounts, each durability in turn. */
+  const ratesOf = (
+    what: string,
+    run: (spools: string[], durability: string) => Promise<number>,
+  ) =>
+    alternate(
+      durabilities.map((durability) => ({
+        id: durability,
+        run: async () => run(await spoolPair(), durability),
+      })),
+      rounds,
+      (id, round, value) =>
+        bench.log(
+          `  ${shared.kind} ${what} ${id} round ${round + 1}: ${
+            value.toFixed(0)
+          }/s`,
+        ),
+    );
+  const enqueued = await ratesOf("enqueue", async (spools, durability) =>
+    rate(
+      await runGroup(
+        spools.map((spool) =>
+          denoWorker("enqueue_lib.ts", [spool, durability, 4])
+        ),
+        [enqueueMs],
       ),
-  );
-  const drained = await alternate(
-    durabilities.map((durability) => ({
-      id: durability,
-      run: async () => {
-        const spools = await spoolPair();
-        await runGroup(
-          [denoWorker("build_lib.ts", [spools[0], BACKLOG, 1024])],
-          [],
-          1_800_000,
-        );
-        return rate(
-          await runGroup(
-            spools.map((spool) =>
-              denoWorker("drain_lib.ts", [spool, durability, 32, 0])
-            ),
-          ),
-        );
-      },
-    })),
-    rounds,
-    (id, round, value) =>
-      bench.log(
-        `  ${shared.kind} drain ${id} round ${round + 1}: ${
-          value.toFixed(0)
-        }/s`,
+    ));
+  const drained = await ratesOf("drain", async (spools, durability) => {
+    await runGroup(
+      [denoWorker("build_lib.ts", [spools[0], BACKLOG, 1024])],
+      [],
+      1_800_000,
+    );
+    return rate(
+      await runGroup(
+        spools.map((spool) =>
+          denoWorker("drain_lib.ts", [spool, durability, 32, 0])
+        ),
       ),
-  );
+    );
+  });
   for (const durability of durabilities) {
     results.row(
       SECTION,
