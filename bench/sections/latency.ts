@@ -112,21 +112,16 @@ export async function latencySection(bench: Bench): Promise<void> {
       lost > 0 ? `, ${lost} never handled` : ""
     }`;
     for (const [label, q] of [["p50", 0.5], ["p99", 0.99]] as const) {
-      results.row(
-        SECTION,
-        `resolved -> handler ${label}`,
-        id,
-        "ms",
-        list.map((t) => quantile(t.resolved, q)),
-        note,
-      );
-      results.row(
-        SECTION,
-        `called -> handler ${label}`,
-        id,
-        "ms",
-        list.map((t) => quantile(t.called, q)),
-      );
+      for (const from of ["resolved", "called"] as const) {
+        results.row(
+          SECTION,
+          `${from} -> handler ${label}`,
+          id,
+          "ms",
+          list.map((t) => quantile(t[from], q)),
+          from === "resolved" ? note : undefined,
+        );
+      }
     }
   }
   results.notes.push(
