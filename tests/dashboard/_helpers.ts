@@ -73,10 +73,9 @@ export async function formSecret(
   name: string,
   query: string,
 ): Promise<string> {
-  const page = await rig.page(`${entryPath(queue, name)}/confirm?${query}`);
-  const match = /name="csrf" value="([0-9a-f]+)"/.exec(page);
-  if (match === null) throw new Error(`no form secret in ${page}`);
-  return match[1];
+  return secretIn(
+    await rig.page(`${entryPath(queue, name)}/confirm?${query}`),
+  );
 }
 
 /** Posts a form to `path` from the dashboard's own origin. */
