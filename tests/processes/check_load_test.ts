@@ -10,33 +10,27 @@ import { tempDir } from "../_helpers/temp_dir.ts";
 
 const FIXTURES = "tests/processes/fixtures";
 
+/** Starts the fixture `name` on the spool in `dir`, with access to it only. */
+function startFixture(name: string, dir: string, args: string[]) {
+  return startDeno([
+    "run",
+    "--quiet",
+    ...scopedTo(dir),
+    `${FIXTURES}/${name}.ts`,
+    dir,
+    ...args,
+  ]);
+}
+
 Deno.test("check: a busy spool (producers and consumers at work) has no problems, check after check", async () => {
   await using tmp = await tempDir();
   const dir = tmp.path;
   await Spool.create(dir, { queues: ["q"] });
-  const consumers = [0, 1].map(() =>
-    startDeno([
-      "run",
-      "--quiet",
-      ...scopedTo(dir),
-      `${FIXTURES}/consumer.ts`,
-      dir,
-      "4",
-    ])
-  );
+  const consumers = [0, 1].map(() => startFixture("consumer", dir, ["4"]));
   try {
     await Promise.all(consumers.map((c) => c.line((l) => l === "ready")));
     const producers = ["strict", "relaxed"].map((durability, i) =>
-      startDeno([
-        "run",
-        "--quiet",
-        ...scopedTo(dir),
-        `${FIXTURES}/producer.ts`,
-        dir,
-        "1000",
-        `p${i}`,
-        durability,
-      ])
+      startFixture("producer", dir, ["1000", `p${i}`, durability])
     );
     const monitor = await Monitor.create(dir);
     let checks = 0;
