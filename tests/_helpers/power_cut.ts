@@ -174,12 +174,18 @@ export class RecordingFs implements FileSystem {
   }
 
   async syncFile(path: string): Promise<void> {
+    await this.#flush("syncFile", path);
+  }
+
+  /** Flushes `path` and records it, unless the sabotage leaves it out. */
+  async #flush(kind: "syncFile" | "syncDir", path: string): Promise<void> {
     const started = this.ops.length;
-    await realFileSystem.syncFile(path);
+    await realFileSystem[kind](path);
     const rel = this.#rel(path);
-    if (!this.#sabotage.skipSyncFile?.(rel)) {
-      this.ops.push({ kind: "syncFile", path: rel, started });
-    }
+    const skip = kind === "syncFile"
+      ? this.#sabotage.skipSyncFile
+      : this.#sabotage.skipSyncDir;
+    if (!skip?.(rel)) this.ops.push({ kind, path: rel, started });
   }
 
   rename(from: string, to: string): void {
@@ -209,12 +215,7 @@ export class RecordingFs implements FileSystem {
   }
 
   async syncDir(path: string): Promise<void> {
-    const started = this.ops.length;
-    await realFileSystem.syncDir(path);
-    const rel = this.#rel(path);
-    if (!this.#sabotage.skipSyncDir?.(rel)) {
-      this.ops.push({ kind: "syncDir", path: rel, started });
-    }
+    await this.#flush("syncDir", path);
   }
 
   touch(path: string, time: Date): void {
