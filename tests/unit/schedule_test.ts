@@ -27,6 +27,13 @@ async function open(dir: string) {
   });
 }
 
+/** A spool with one entry waiting in `in`: `{ n: 1 }`, an empty payload. */
+async function oneWaiting(dir: string) {
+  const spool = await open(dir);
+  const entry = await spool.enqueue("in", { n: 1 }, new Uint8Array());
+  return { spool, entry };
+}
+
 Deno.test("delay: an entry is not handed out before its due time, then at once to a waiting reader", async () => {
   await using dir = await tempDir();
   const spool = await open(dir.path);
@@ -207,8 +214,7 @@ Deno.test("delay: rewriting a delayed entry's metadata keeps its due time; the m
 
 Deno.test("retry: a failing handler's attempts are counted with backoff, then dead-lettered with its errors", async () => {
   await using dir = await tempDir();
-  const spool = await open(dir.path);
-  const entry = await spool.enqueue("in", { n: 1 }, new Uint8Array());
+  const { spool, entry } = await oneWaiting(dir.path);
   await spool.enqueue("in", { n: 2 }, new Uint8Array());
   const handled: number[] = [];
   await using reader = spool.reader("in", {
@@ -240,8 +246,7 @@ Deno.test("retry: a failing handler's attempts are counted with backoff, then de
 
 Deno.test("retry: a retry outcome waits as asked and counts; without a policy it uses the default backoff", async () => {
   await using dir = await tempDir();
-  const spool = await open(dir.path);
-  const entry = await spool.enqueue("in", { n: 1 }, new Uint8Array());
+  const { spool, entry } = await oneWaiting(dir.path);
   await spool.withEntry(entry, () => ({
     action: "retry",
     delay: 60_000,
@@ -264,8 +269,7 @@ Deno.test("retry: a retry outcome waits as asked and counts; without a policy it
 
 Deno.test("retry: saving to a queue with a delay does not count an attempt", async () => {
   await using dir = await tempDir();
-  const spool = await open(dir.path);
-  const entry = await spool.enqueue("in", { n: 1 }, new Uint8Array());
+  const { spool, entry } = await oneWaiting(dir.path);
   await spool.withEntry(entry, () => ({
     action: "save",
     queue: "dead",
@@ -347,8 +351,7 @@ Deno.test("poison: by default a damaged entry is reported and skipped, and stays
 
 Deno.test("retry: an attempt abandoned by a dead consumer counts; spent attempts go to the dead letters", async () => {
   await using dir = await tempDir();
-  const spool = await open(dir.path);
-  const entry = await spool.enqueue("in", { n: 1 }, new Uint8Array());
+  const { spool, entry } = await oneWaiting(dir.path);
   // A consumer takes it and dies; repair finds the checkout stale.
   await checkout(spool, entry);
   const old = new Date(Date.now() - 3_600_000);
@@ -445,8 +448,7 @@ Deno.test("enqueueMany: all or nothing; a codec that refuses one writes nothing,
 
 Deno.test("retry: iterAvailable takes an entry again once its backoff has passed, on the same reader", async () => {
   await using dir = await tempDir();
-  const spool = await open(dir.path);
-  await spool.enqueue("in", { n: 1 }, new Uint8Array());
+  const { spool } = await oneWaiting(dir.path);
   await using reader = spool.reader("in", {
     retry: { maxAttempts: 3, backoff: [30], deadLetter: "dead" },
   });
@@ -471,8 +473,7 @@ Deno.test("retry: iterAvailable takes an entry again once its backoff has passed
 
 Deno.test("iter without a retry policy: the handler's error ends it, and onError names the option to set", async () => {
   await using dir = await tempDir();
-  const spool = await open(dir.path);
-  await spool.enqueue("in", { n: 1 }, new Uint8Array());
+  const { spool } = await oneWaiting(dir.path);
   const told: SpoolError[] = [];
   await using reader = spool.reader("in", { onError: (e) => told.push(e) });
   const thrown = new Error("smtp down");
