@@ -163,7 +163,7 @@ export class SharedFlushPublisher {
 
 /**
  * `checkout` then `removeCheckedOut` for one entry, reading its metadata
- * in between as `checkout` does. Returns false if another consumer took the
+ * in between as `checkout` does, with the holder's two looks at removal. Returns false if another consumer took the
  * entry first.
  */
 export function checkoutAndRemoveFloor(
@@ -199,9 +199,17 @@ export function checkoutAndRemoveFloor(
   Deno.utimeSync(registry, time, time);
   Deno.removeSync(from);
   read?.(data);
-  // remove(), the registry stamped just now: the metadata, a flush
-  // (strict), then the payload and the registry file
+  // removeCheckedOut(): the holder proves the checkout still carries its
+  // stamp, unlinks the metadata, and looks whether a requeue in flight put
+  // the same file back in the queue (afterRemoval); the registry was stamped
+  // just now, so a flush (strict), then the payload and the registry file
+  Deno.lstatSync(to);
   Deno.removeSync(to);
+  try {
+    Deno.lstatSync(from);
+  } catch {
+    // Nothing there: the usual case.
+  }
   if (strict) flushDir(`${spool}/${queue}/.checkout`);
   Deno.removeSync(data);
   Deno.removeSync(registry);
