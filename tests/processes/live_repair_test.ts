@@ -493,10 +493,17 @@ Deno.test("live repair: repairs, check and force while producers and consumers r
 });
 
 Deno.test("live repair, converse: repairers that cannot re-prove their judgement at the act rob live consumers, and the test says so", async () => {
-  const { violations } = await round(7, { blind: true });
   // A fresh checkout taken: its consumer robbed within the limit, or the
   // entry handled twice, its payload deleted under its next holder, lost.
   const named =
     /within the limit|taken out of its queue \d+ times|damaged payload|never left/;
-  assert.ok(violations.some((v) => named.test(v)), violations.join("\n"));
+  // Whether a blind repairer meets a live checkout in one round is chance:
+  // up to three rounds, each with other timings.
+  const seen: string[] = [];
+  for (const seed of [7, 8, 9]) {
+    const { violations } = await round(seed, { blind: true });
+    seen.push(...violations);
+    if (violations.some((v) => named.test(v))) return;
+  }
+  assert.fail(`no round robbed a live consumer:\n${seen.join("\n")}`);
 });
