@@ -226,8 +226,8 @@ export class CheckedOutEntryImpl<Q extends string, M, D>
 
   async touch(): Promise<void> {
     this.#expectHeld("touch checkout");
-    await this.#run(() => {
-      this.#stamp = protocol.touchCheckout(
+    await this.#run(async () => {
+      this.#stamp = await protocol.touchCheckout(
         this.#core.disk,
         this.queue,
         this.name,
@@ -311,14 +311,13 @@ export class CheckedOutEntryImpl<Q extends string, M, D>
     if (updated !== undefined) this.#history = updated;
   }
 
-  history(): Promise<EntryHistory> {
-    return Promise.resolve().then(() => {
-      if (this.#history !== undefined) return this.#history;
-      const { disk } = this.#core;
-      const text = protocol.readRegistry(disk, this.name);
-      this.#history = parseHistory(text, disk.layout.registry(this.name));
-      return this.#history;
-    });
+  async history(): Promise<EntryHistory> {
+    await Promise.resolve();
+    if (this.#history !== undefined) return this.#history;
+    const { disk } = this.#core;
+    const text = await protocol.readHistoryText(disk, this.name);
+    this.#history ??= parseHistory(text, disk.layout.registry(this.name));
+    return this.#history;
   }
 
   async remove(): Promise<void> {
@@ -413,20 +412,17 @@ export function failingUndecodable<Q extends string>(
   stamp: Date,
 ): Failing<Q> {
   const { disk } = core;
-  const text = () => protocol.readRegistry(disk, name);
+  const text = () => protocol.readHistoryText(disk, name);
   return {
     name,
     queue,
-    history: () =>
-      Promise.resolve().then(() =>
-        parseHistory(text(), disk.layout.registry(name))
-      ),
+    history: async () => parseHistory(await text(), disk.layout.registry(name)),
     move: async (to, edit, when = {}) => {
       let history: string | undefined;
       if (edit !== undefined) {
         let before = "";
         try {
-          before = text();
+          before = await text();
         } catch {
           // Started again.
         }
@@ -454,19 +450,19 @@ export type Claim<Q extends string, M, D> =
   | { kind: "undecodable"; error: DecodeError; stamp: Date };
 
 /** Checks an entry out if it is there and due, and decodes its metadata. */
-export function claimEntry<Q extends string, M, D>(
+export async function claimEntry<Q extends string, M, D>(
   core: SpoolCore<Q, M, D, unknown>,
   queue: Q,
   name: string,
   options: { evenIfNotDue?: boolean } = {},
-): Claim<Q, M, D> {
+): Promise<Claim<Q, M, D>> {
   const operation = "check out entry";
   core.checkQueue(queue, operation);
   core.checkName(name, operation);
   const { disk } = core;
   let found: protocol.CheckoutResult;
   try {
-    found = protocol.checkout(disk, queue, name, options.evenIfNotDue);
+    found = await protocol.checkout(disk, queue, name, options.evenIfNotDue);
   } catch (error) {
     throw toSpoolError(error, operation, disk.layout.queueFile(queue, name));
   }
@@ -499,13 +495,18 @@ export function claimEntry<Q extends string, M, D>(
  * gone or not due. An entry whose metadata cannot be read or decoded is put
  * back in its queue and the error thrown.
  */
-export function tryCheckout<Q extends string, M, D>(
+export async function tryCheckout<Q extends string, M, D>(
   core: SpoolCore<Q, M, D, unknown>,
   queue: Q,
   name: string,
   options: { evenIfNotDue?: boolean } = {},
 ): Promise<CheckedOutEntryImpl<Q, M, D> | undefined> {
-  return held(core, queue, name, claimEntry(core, queue, name, options));
+  return await held(
+    core,
+    queue,
+    name,
+    await claimEntry(core, queue, name, options),
+  );
 }
 
 /**
@@ -520,7 +521,7 @@ export async function checkout<Q extends string, M, D>(
 ): Promise<CheckedOutEntryImpl<Q, M, D>> {
   const operation = "check out entry";
   const path = core.disk.layout.queueFile(queue, name);
-  const claim = claimEntry(core, queue, name, options);
+  const claim = await claimEntry(core, queue, name, options);
   if (claim.kind === "later") {
     throw new NotDueError(localTime(core.disk, claim.due), { operation, path });
   }

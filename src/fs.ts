@@ -48,6 +48,18 @@ export interface DirWatcher extends AsyncIterable<unknown> {
 
 /** The file-system operations of the spool protocol. */
 export interface FileSystem {
+  /**
+   * Where the protocol makes the calls that are quick on a local disk
+   * (claims, stamps, looks, unlinks, payload reads; see
+   * `protocol/calls.ts`): `true` always on the runtime's
+   * thread pool (the `...Async` forms), `false` always in line, `"auto"`
+   * in line while they are quick and on the thread pool once they prove
+   * slow. Left out: `"auto"` for {@linkcode realFileSystem}, and in line
+   * for any other, so that a file system a test substitutes (often the
+   * real one with a call or two replaced) sees every call where it
+   * watches.
+   */
+  readonly callsOffThread?: boolean | "auto";
   /** Creates an empty file; throws `AlreadyExists` if the name is taken. */
   createExclusive(path: string): void;
   /**
@@ -79,8 +91,14 @@ export interface FileSystem {
    * open file, so it is the file whose text this is).
    */
   readTextStat(path: string): { text: string; info: Deno.FileInfo };
+  /** {@linkcode readTextStat} on the runtime's thread pool. */
+  readTextStatAsync(
+    path: string,
+  ): Promise<{ text: string; info: Deno.FileInfo }>;
   /** Reads a regular file whole. */
   readBytes(path: string): Promise<Uint8Array>;
+  /** {@linkcode readBytes}, every call on the runtime's thread pool. */
+  readBytesAsync(path: string): Promise<Uint8Array>;
   /** Opens a regular file as a stream of chunks, on the first read. */
   readStream(path: string): ReadableStream<Uint8Array>;
   /** Renames atomically, replacing `to` if it exists. */
@@ -92,6 +110,8 @@ export interface FileSystem {
    * they succeeded, while two links to one name never both succeed.
    */
   link(from: string, to: string): void;
+  /** {@linkcode link} on the runtime's thread pool. */
+  linkAsync(from: string, to: string): Promise<void>;
   /** Unlinks a file. */
   remove(path: string): void;
   /**
@@ -102,10 +122,14 @@ export interface FileSystem {
   removeAsync(path: string): Promise<void>;
   /** Sets a file's access and modification times to `time`. */
   touch(path: string, time: Date): void;
+  /** {@linkcode touch} on the runtime's thread pool. */
+  touchAsync(path: string, time: Date): Promise<void>;
   /** Stats a file or directory (following symbolic links). */
   stat(path: string): Deno.FileInfo;
   /** Stats without following a symbolic link. */
   lstat(path: string): Deno.FileInfo;
+  /** {@linkcode lstat} on the runtime's thread pool. */
+  lstatAsync(path: string): Promise<Deno.FileInfo>;
   /**
    * Stats a file by opening it: where a network file system may answer a
    * stat from its cache (sshfs keeps listings and attributes for seconds),
@@ -171,6 +195,25 @@ function openRegularSync(
   return { file, size: opened.size, info: opened };
 }
 
+/** {@linkcode openRegularSync} on the runtime's thread pool. */
+async function openRegular(
+  path: string,
+): Promise<{ file: Deno.FsFile; size: number; info: Deno.FileInfo }> {
+  const seen = await Deno.lstat(path);
+  if (!seen.isFile) throw new NotRegularFileError(path);
+  const file = await Deno.open(path, { read: true });
+  try {
+    const opened = await file.stat();
+    if (opened.ino !== seen.ino || opened.dev !== seen.dev) {
+      throw new NotRegularFileError(path);
+    }
+    return { file, size: opened.size, info: opened };
+  } catch (error) {
+    file.close();
+    throw error;
+  }
+}
+
 /**
  * How many times a call that only looks (or sets times) is made when a
  * network file system answers ESTALE: a handle it had cached went stale
@@ -209,6 +252,35 @@ async function freshAsync<T>(call: () => Promise<T>): Promise<T> {
   }
 }
 
+/** {@linkcode exclusive} for asynchronous calls. */
+async function exclusiveAsync(
+  path: string,
+  create: () => Promise<void>,
+): Promise<void> {
+  try {
+    await create();
+  } catch (error) {
+    if (!(error instanceof Deno.errors.PermissionDenied)) throw error;
+    throw taken(path, error);
+  }
+}
+
+/**
+ * The error for an exclusive creation denied: `AlreadyExists` if `path`
+ * exists now (an sshfs race lost), else the denial itself.
+ */
+function taken(path: string, error: Deno.errors.PermissionDenied): Error {
+  try {
+    fresh(() => Deno.lstatSync(path));
+  } catch {
+    return error;
+  }
+  return new Deno.errors.AlreadyExists(
+    `${error.message} (and the name exists: it was taken)`,
+    { cause: error },
+  );
+}
+
 /**
  * Makes a call that creates `path` exclusively (create-new, link). The
  * losers of a create race on sshfs are told "permission denied" instead of
@@ -219,15 +291,7 @@ export function exclusive<T>(path: string, create: () => T): T {
     return create();
   } catch (error) {
     if (!(error instanceof Deno.errors.PermissionDenied)) throw error;
-    try {
-      fresh(() => Deno.lstatSync(path));
-    } catch {
-      throw error;
-    }
-    throw new Deno.errors.AlreadyExists(
-      `${error.message} (and the name exists: it was taken)`,
-      { cause: error },
-    );
+    throw taken(path, error);
   }
 }
 
@@ -266,9 +330,11 @@ export const realFileSystem: FileSystem = {
     return { sync: () => file.syncData(), close: () => file.close() };
   },
 
+  // Opened on the thread pool too: on a network file system an open is a
+  // round trip, and a flush waits for the disk anyway.
   syncFile: (path) =>
     freshAsync(async () => {
-      using file = Deno.openSync(path, { read: true });
+      using file = await Deno.open(path, { read: true });
       await file.syncData();
     }),
 
@@ -283,6 +349,13 @@ export const realFileSystem: FileSystem = {
     using _ = file;
     return { text: utf8Decoder.decode(readAllSync(file, size)), info };
   },
+
+  readTextStatAsync: (path) =>
+    freshAsync(async () => {
+      const { file, size, info } = await openRegular(path);
+      using _ = file;
+      return { text: utf8Decoder.decode(await readAll(file, size)), info };
+    }),
 
   async readBytes(path) {
     const { file, size } = fresh(() => openRegularSync(path));
@@ -300,6 +373,13 @@ export const realFileSystem: FileSystem = {
       filled += n;
     }
   },
+
+  readBytesAsync: (path) =>
+    freshAsync(async () => {
+      const { file, size } = await openRegular(path);
+      using _ = file;
+      return await readAll(file, size);
+    }),
 
   readStream(path) {
     let file: Deno.FsFile | undefined;
@@ -334,11 +414,14 @@ export const realFileSystem: FileSystem = {
   // have been carried out. The protocol decides what such an answer means.
   rename: (from, to) => Deno.renameSync(from, to),
   link: (from, to) => exclusive(to, () => Deno.linkSync(from, to)),
+  linkAsync: (from, to) => exclusiveAsync(to, () => Deno.link(from, to)),
   remove: (path) => Deno.removeSync(path),
   removeAsync: (path) => Deno.remove(path),
   touch: (path, time) => fresh(() => Deno.utimeSync(path, time, time)),
+  touchAsync: (path, time) => freshAsync(() => Deno.utime(path, time, time)),
   stat: (path) => fresh(() => Deno.statSync(path)),
   lstat: (path) => fresh(() => Deno.lstatSync(path)),
+  lstatAsync: (path) => freshAsync(() => Deno.lstat(path)),
   statFresh: (path) =>
     fresh(() => {
       // Only regular files are opened: opening a FIFO would wait forever.
@@ -371,7 +454,7 @@ export const realFileSystem: FileSystem = {
 
   syncDir: (path) =>
     freshAsync(async () => {
-      using dir = Deno.openSync(path, { read: true });
+      using dir = await Deno.open(path, { read: true });
       await dir.sync();
     }),
 
@@ -450,6 +533,20 @@ function readAllSync(file: Deno.FsFile, size: number): Uint8Array {
     if (filled === buffer.length) buffer = grow(buffer);
     const asked = buffer.length - filled;
     const n = file.readSync(buffer.subarray(filled));
+    if (n === null) return buffer.subarray(0, filled);
+    filled += n;
+    if (n < asked && filled === size) return buffer.subarray(0, filled);
+  }
+}
+
+/** {@linkcode readAllSync} on the runtime's thread pool. */
+async function readAll(file: Deno.FsFile, size: number): Promise<Uint8Array> {
+  let buffer: Uint8Array<ArrayBuffer> = new Uint8Array(size + 1);
+  let filled = 0;
+  for (;;) {
+    if (filled === buffer.length) buffer = grow(buffer);
+    const asked = buffer.length - filled;
+    const n = await file.read(buffer.subarray(filled));
     if (n === null) return buffer.subarray(0, filled);
     filled += n;
     if (n < asked && filled === size) return buffer.subarray(0, filled);

@@ -605,7 +605,7 @@ export class QueueReaderImpl<Q extends string, M, D>
     if (this.#skipped.has(name) || this.#delayed.has(name)) return undefined;
     let claim;
     try {
-      claim = claimEntry(this.#core, this.queue, name);
+      claim = await claimEntry(this.#core, this.queue, name);
     } catch (error) {
       if (
         !(error instanceof DecodeError || error instanceof InvalidNameError)

@@ -60,22 +60,22 @@ export type CheckoutResult =
  * split. (Where a network file system numbers no links, sshfs, every file
  * shows one name and nothing is refused.)
  */
-export function checkout(
+export async function checkout(
   disk: Disk,
   queue: string,
   name: string,
   evenIfNotDue = false,
-): CheckoutResult {
+): Promise<CheckoutResult> {
   let text = "";
   let due: Date | undefined;
-  const stamp = claim(
+  const stamp = await claim(
     disk,
     disk.layout.queueFile(queue, name),
     disk.layout.checkoutFile(queue, name),
     name,
     "check out entry",
-    (path) => {
-      const read = disk.fs.readTextStat(path);
+    async (path) => {
+      const read = await disk.calls.readTextStat(path);
       if ((read.info.nlink ?? 1) > 2) return false;
       const mtime = read.info.mtime;
       if (
@@ -127,37 +127,38 @@ export function checkout(
  *
  * A `check`, given, looks at the file once linked and before it is
  * stamped; if it says no, or throws, the link is undone and the file stays
- * where it was, untouched. It runs in the same turn as the link and the
- * unlink: whoever judges and then acts re-proves its judgement there.
+ * where it was, untouched. It is the claim's next step after the link, and
+ * the unlink follows it: whoever judges and then acts re-proves its
+ * judgement there.
  * `stampAt`, given, is the stamp (a due time the file keeps); now by
  * default.
  *
  * @returns The time the entry was stamped with, if this process now holds
  * it at `to`; undefined otherwise.
  */
-export function claim(
+export async function claim(
   disk: Disk,
   from: string,
   to: string,
   name: string,
   operation: string,
-  check?: (to: string) => boolean,
+  check?: (to: string) => boolean | Promise<boolean>,
   stampAt?: Date,
-): Date | undefined {
+): Promise<Date | undefined> {
   const { fs } = disk;
-  if (!link(disk, from, to, operation)) return undefined;
+  if (!await link(disk, from, to, operation)) return undefined;
   if (check !== undefined) {
     let keep = false;
     try {
-      keep = check(to);
+      keep = await check(to);
     } finally {
       if (!keep) disk.unlinkQuietly(to);
     }
     if (!keep) return undefined;
   }
   try {
-    const stamp = stampPhase(disk, to, name, stampAt);
-    fs.remove(from);
+    const stamp = await stampPhase(disk, to, name, stampAt);
+    await disk.calls.remove(from);
     disk.noteClaimStamp(name);
     return stamp;
   } catch (error) {
@@ -184,15 +185,15 @@ export function claim(
  * the link is tried once more, and a second such answer is the disk's
  * error.
  */
-function link(
+async function link(
   disk: Disk,
   from: string,
   to: string,
   operation: string,
-): boolean {
+): Promise<boolean> {
   for (let attempt = 1;; attempt++) {
     try {
-      disk.fs.link(from, to);
+      await disk.calls.link(from, to);
       return true;
     } catch (error) {
       // Taken, gone, or gone from under a stale handle.
@@ -211,16 +212,16 @@ function link(
  * with now on the file system's clock (or `at`: a due time kept): the
  * monitor dates phases by it.
  */
-export function stampPhase(
+export async function stampPhase(
   disk: Disk,
   path: string,
   name: string,
   at?: Date,
-): Date {
+): Promise<Date> {
   const now = at ?? disk.clock.now();
-  disk.fs.touch(path, now);
+  await disk.calls.touch(path, now);
   try {
-    disk.fs.touch(disk.layout.registry(name), now);
+    await disk.calls.touch(disk.layout.registry(name), now);
   } catch (error) {
     // A visible entry without a registry file is the monitor's to report;
     // it does not stop the entry from moving on.
@@ -234,17 +235,17 @@ export function stampPhase(
  * checkout is still this process's (see {@linkcode verifyStamp}). Returns
  * the new stamp.
  */
-export function touchCheckout(
+export async function touchCheckout(
   disk: Disk,
   queue: string,
   name: string,
   stamp?: Date,
-): Date {
+): Promise<Date> {
   const operation = "touch checkout";
   const path = disk.layout.checkoutFile(queue, name);
-  verifyStamp(disk, path, stamp, operation);
+  await verifyStamp(disk, path, stamp, operation);
   try {
-    return stampPhase(disk, path, name);
+    return await stampPhase(disk, path, name);
   } catch (error) {
     throw toSpoolError(error, operation, path, EntryNotFoundError);
   }
@@ -261,24 +262,26 @@ export function touchCheckout(
  * consumer may have claimed it since, which stamps it again, under this
  * very name (a claim moves one file between names, so its identity is no
  * proof). Saving, rewriting or removing that file would rob that consumer.
- * Every act of a holder on its checkout file is preceded by this proof, in
- * the same turn of the event loop; between the two system calls another
- * process can still act, a window of microseconds that no POSIX call
- * closes (there is no unlink-if-unchanged); a removal looks again after
- * its unlink (see `removeCheckedOut` in remove.ts). Without `stamp` (a
+ * Every act of a holder on its checkout file is preceded by this proof, as
+ * the call just before it; between the two another process (or, where the
+ * calls go to the thread pool, another task of this one) can still act: a
+ * window of microseconds on a local disk and a round trip on a network
+ * file system, that no POSIX call closes (there is no
+ * unlink-if-unchanged). So a removal looks again after its unlink (see
+ * `removeCheckedOut` in remove.ts). Without `stamp` (a
  * checkout this process did not make), only its existence is proved.
  *
  * @returns The checkout file's status.
  */
-export function verifyStamp(
+export async function verifyStamp(
   disk: Disk,
   path: string,
   stamp: Date | undefined,
   operation: string,
-): Deno.FileInfo {
+): Promise<Deno.FileInfo> {
   let info: Deno.FileInfo;
   try {
-    info = disk.fs.lstat(path);
+    info = await disk.calls.lstat(path);
   } catch (error) {
     throw toSpoolError(error, operation, path, EntryNotFoundError);
   }
@@ -375,7 +378,7 @@ export async function release(
   // Proved just now, if the metadata was replaced.
   const verify = options.metadata === undefined ? held : undefined;
   if (
-    !moveToPhase(disk, from, to, name, operation, options.due, {
+    !await moveToPhase(disk, from, to, name, operation, options.due, {
       verify,
       restamped: options.restamped,
     })
@@ -395,18 +398,21 @@ export async function release(
  * rename does, and a journaled file system keeps the changes to one file in
  * order, so the file never arrives without it.
  */
-export function moveToPhase(
+export async function moveToPhase(
   disk: Disk,
   from: string,
   to: string,
   name: string,
   operation: string,
   due?: Date,
-  options: { verify?: () => void; restamped?: (stamp: Date) => void } = {},
-): boolean {
-  options.verify?.();
+  options: {
+    verify?: () => Promise<unknown>;
+    restamped?: (stamp: Date) => void;
+  } = {},
+): Promise<boolean> {
+  await options.verify?.();
   try {
-    const stamp = stampPhase(disk, from, name);
+    const stamp = await stampPhase(disk, from, name);
     options.restamped?.(stamp);
     // Dated, it carries its due time: its holder's proof from then on.
     if (due !== undefined) options.restamped?.(setDue(disk, from, due));

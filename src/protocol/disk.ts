@@ -13,6 +13,7 @@ import { Layout } from "./layout.ts";
 import type { Durability } from "../spool_options.ts";
 import { Throttle } from "../throttle.ts";
 import { FileSystemClock } from "./clock.ts";
+import { QuickCalls } from "./calls.ts";
 
 /**
  * How long a registry stamp stays as good as a new one for a removal: far
@@ -40,6 +41,11 @@ export class Disk {
   readonly strict: boolean;
   /** The clock that stamps phases and measures ages. */
   readonly clock: FileSystemClock;
+  /**
+   * The calls of claims, stamps, proofs, removals and payload reads, made
+   * in line or on the thread pool (see {@linkcode QuickCalls}).
+   */
+  readonly calls: QuickCalls;
   readonly #dirFlushes: GroupCommit;
   readonly #throttle: Throttle;
   // `.tmp/NAME` is used by one operation at a time within a process; across
@@ -61,6 +67,7 @@ export class Disk {
     this.fs = options.fs;
     this.strict = options.durability === "strict";
     this.clock = new FileSystemClock(this.fs, this.layout.tmpDir);
+    this.calls = new QuickCalls(this.fs);
     this.#throttle = new Throttle(options.ioConcurrency);
     this.#dirFlushes = new GroupCommit((path) =>
       this.#throttle.run(() => this.fs.syncDir(path))
@@ -180,15 +187,20 @@ export class Disk {
     }
   }
 
-  /** {@linkcode unlinkQuietly} on the runtime's thread pool. */
-  async unlinkQuietlyAsync(
-    path: string,
-    onlyNotFound = false,
-  ): Promise<void> {
+  /**
+   * Unlinks a file of a removal, if it is still there (any other failure
+   * throws). While other removals of this process are in flight, on the
+   * runtime's thread pool, where their unlinks overlap; one at a time,
+   * where the quick calls go (see {@linkcode QuickCalls}): in line on a
+   * local disk, where that is cheaper.
+   */
+  async unlinkIfThere(path: string): Promise<void> {
     try {
-      await this.fs.removeAsync(path);
+      await (this.removalsOverlap
+        ? this.fs.removeAsync(path)
+        : this.calls.remove(path));
     } catch (error) {
-      if (onlyNotFound && !(error instanceof Deno.errors.NotFound)) throw error;
+      if (!(error instanceof Deno.errors.NotFound)) throw error;
     }
   }
 }

@@ -345,7 +345,7 @@ export async function requeue(
  *    in `.tmp/` (`.repair-UUID`: any entry name fits), from the registry
  *    file's text read now.
  * 3. It is judged again (after that wait), and the claim links `to`.
- *    Then, in the same turn, the linked file must
+ *    Then, as the claim's next step, the linked file must
  *    still be the one judged, have no other name (a split cut short), and
  *    the registry file must still hold the text the history was made
  *    from: only then is the history renamed over it, and the file stamped
@@ -397,12 +397,12 @@ export async function moveStale(
       }
       tmp = layout.tmp(`${REPAIR_TMP_PREFIX}${crypto.randomUUID()}`);
       await writeNewFile(disk, tmp, history(before));
-      // Judged again after that wait, in the turn of the link: a link made
+      // Judged again after that wait, just before the link: a link made
       // to a file taken again meanwhile, undone at once, would still show
       // its holder a second name for a moment.
       if (!stillJudged(disk, lstatQuietly(disk, from), judged)) return false;
     }
-    const stamp = claim(disk, from, to, name, operation, (linked) => {
+    const stamp = await claim(disk, from, to, name, operation, (linked) => {
       const info = fs.lstat(linked);
       if (!stillJudged(disk, info, judged) || (info.nlink ?? 1) > 2) {
         return false;
@@ -485,12 +485,12 @@ export function removeLink(disk: Disk, dir: Dir, name: string): boolean {
  * of `from`). False, with nothing left behind, if the name was taken or
  * the copy moved meanwhile.
  */
-export function splitDuplicate(
+export async function splitDuplicate(
   disk: Disk,
   from: Dir & object,
   name: string,
   newName: string,
-): boolean {
+): Promise<boolean> {
   const { fs, layout } = disk;
   const operation = "split duplicated entry";
   const registry = layout.registry(newName);
@@ -507,7 +507,13 @@ export function splitDuplicate(
       if (!(error instanceof Deno.errors.NotFound)) throw error;
     }
     const to = layout.queueFile(from.queue, newName);
-    const stamp = claim(disk, layout.file(from, name), to, newName, operation);
+    const stamp = await claim(
+      disk,
+      layout.file(from, name),
+      to,
+      newName,
+      operation,
+    );
     if (stamp !== undefined) {
       // Readers that tried the new name while the old one stood lost it:
       // they look again.
@@ -579,13 +585,13 @@ export async function splitCutShort(
  * woken for, as the split would have. False, doing nothing, unless the two
  * names are still one file, as judged (see {@linkcode stillJudged}).
  */
-export function finishSplit(
+export async function finishSplit(
   disk: Disk,
   from: Dir & object,
   name: string,
   newName: string,
   judged: Judged,
-): boolean {
+): Promise<boolean> {
   const { fs, layout } = disk;
   const old = layout.file(from, name);
   const copy = layout.queueFile(from.queue, newName);
@@ -595,8 +601,8 @@ export function finishSplit(
     const one = (a.dev === b.dev && a.ino === b.ino) ||
       (a.mtime?.getTime() === b.mtime?.getTime() && a.size === b.size);
     if (!one || !stillJudged(disk, a, judged)) return false;
-    const stamp = stampPhase(disk, copy, newName);
-    fs.remove(old);
+    const stamp = await stampPhase(disk, copy, newName);
+    await disk.calls.remove(old);
     wake(disk, copy, stamp);
     return true;
   } catch (error) {
@@ -641,7 +647,7 @@ export async function moveDamaged(
       { history, check: stillDamaged },
     );
   }
-  const stamp = claim(
+  const stamp = await claim(
     disk,
     layout.queueFile(from.queue, name),
     layout.checkoutFile(from.queue, name),

@@ -23,8 +23,8 @@
  *   the old name: a checkout is fresh from the instant it is anyone's.
  * - JUDGE, THEN PROVE AGAIN AT THE ACT. A process that acts on a checkout
  *   it does not hold (repair, an operator's force) acts only on the file it
- *   judged: it proves, in the same turn as the link that makes its act
- *   exclusive, that the linked file still carries the stamp it judged (see
+ *   judged: it proves, with its next call after the link that makes its
+ *   act exclusive, that the linked file still carries the stamp it judged (see
  *   `moveStale`, `finishClaim`, `finishSplit`, `finishMove`). A holder
  *   proves its own stamp before every act on its checkout, and a removal
  *   looks again after its unlink (see `verifyStamp`, `removeCheckedOut`):
@@ -85,6 +85,7 @@ export {
   readData,
   readDataStream,
   readFileText,
+  readHistoryText,
   readMetadata,
   readRegistry,
   statData,

@@ -149,7 +149,7 @@ export async function publish(
     if (disk.strict) await disk.flushDir(layout.queueDir(queue), since);
   } catch (error) {
     const failure = toSpoolError(error, operation, final);
-    const undone = undoPublish(disk, queue, name, {
+    const undone = await undoPublish(disk, queue, name, {
       ...state,
       reservedNow: !reservedEarlier,
     });
@@ -244,9 +244,12 @@ export async function publishMany(
     if (disk.strict) await disk.flushDir(layout.queueDir(queue), since);
   } catch (error) {
     const failure = toSpoolError(error, operation, layout.queueDir(queue));
-    const delivered = items.filter((item, i) =>
-      !undoPublish(disk, queue, item.name, states[i])
-    ).map((item) => item.name);
+    const delivered: string[] = [];
+    for (const [i, item] of items.entries()) {
+      if (!await undoPublish(disk, queue, item.name, states[i])) {
+        delivered.push(item.name);
+      }
+    }
     if (delivered.length === 0) throw failure;
     throw new PartialEnqueueError(delivered, {
       operation,
@@ -261,7 +264,7 @@ export async function publishMany(
  * and could not be taken back: a consumer has it (or it could not be
  * claimed, and still waits), so it is delivered, and its files stay.
  */
-function undoPublish(
+async function undoPublish(
   disk: Disk,
   queue: string,
   name: string,
@@ -271,7 +274,7 @@ function undoPublish(
     wroteData: boolean;
     reservedNow: boolean;
   },
-): boolean {
+): Promise<boolean> {
   const { layout } = disk;
   if (state.published) {
     // Visible already: take it back the way a consumer would. If another
@@ -279,7 +282,7 @@ function undoPublish(
     const checkedOut = layout.checkoutFile(queue, name);
     try {
       const waiting = layout.queueFile(queue, name);
-      if (!claim(disk, waiting, checkedOut, name, "enqueue entry")) {
+      if (!await claim(disk, waiting, checkedOut, name, "enqueue entry")) {
         return false;
       }
     } catch {

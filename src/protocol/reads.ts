@@ -118,6 +118,23 @@ export function readRegistry(disk: Disk, name: string): string {
   );
 }
 
+/**
+ * {@linkcode readRegistry} where the quick calls go (see `calls.ts`): a
+ * holder's read of its entry's history, which a network file system's
+ * round trip must not make hold the event loop.
+ */
+export async function readHistoryText(
+  disk: Disk,
+  name: string,
+): Promise<string> {
+  const path = disk.layout.registry(name);
+  try {
+    return await disk.calls.readText(path);
+  } catch (error) {
+    throw toSpoolError(error, "read history", path, EntryNotFoundError);
+  }
+}
+
 /** Stats a waiting entry's metadata file, past any cache. */
 export function statWaiting(
   disk: Disk,
@@ -136,7 +153,7 @@ export function statWaiting(
 export async function readData(disk: Disk, name: string): Promise<Uint8Array> {
   const path = disk.layout.data(name);
   try {
-    return await disk.io(() => disk.fs.readBytes(path));
+    return await disk.io(() => disk.calls.readBytes(path));
   } catch (error) {
     throw toSpoolError(error, "read data", path, EntryNotFoundError);
   }

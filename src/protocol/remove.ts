@@ -39,8 +39,8 @@ export async function removeCheckedOut(
     name,
     {
       registryFresh: disk.takeFreshClaimStamp(name),
-      verify: () => {
-        held = verifyStamp(disk, path, stamp, operation);
+      verify: async () => {
+        held = await verifyStamp(disk, path, stamp, operation);
       },
       // A requeue that linked the entry back into its queue between the
       // proof and the unlink: see afterRemoval.
@@ -64,7 +64,7 @@ const SETTLE_MS = 1_000;
  * file must stay), or finds the file is not the one it judged and unlinks
  * its link again (the removal goes on). Which, the file's stamp tells, once
  * the claim is done: THE REMOVAL WAITS FOR IT, a few milliseconds at most
- * (the claim runs in one turn of its process), up to a second if that
+ * (a claim makes its calls one after another), up to a second if that
  * process is stopped; still undecided then, that claimer is presumed dead
  * with the file under its link alone, and the entry lives on there. Once
  * the link is undone, a consumer may have claimed the file through it in
@@ -73,13 +73,13 @@ const SETTLE_MS = 1_000;
  *
  * @throws {EntryNotFoundError} If the entry lives on in its queue.
  */
-function afterRemoval(
+async function afterRemoval(
   disk: Disk,
   queue: string,
   name: string,
   held: Deno.FileInfo,
   stamp: Date,
-): Promise<void> | undefined {
+): Promise<void> {
   const waiting = disk.layout.queueFile(queue, name);
   const robbed = () =>
     new EntryNotFoundError(
@@ -90,10 +90,10 @@ function afterRemoval(
       },
     );
   /** True once settled: nothing there, or a claim undone. */
-  const settled = (): boolean => {
+  const settled = async (): Promise<boolean> => {
     let info: Deno.FileInfo;
     try {
-      info = disk.fs.lstat(waiting);
+      info = await disk.calls.lstat(waiting);
     } catch {
       return true;
     }
@@ -102,25 +102,23 @@ function afterRemoval(
     return false;
   };
   // The usual case, nothing there, costs one look and no wait.
-  if (settled()) return undefined;
-  return (async () => {
-    const started = performance.now();
-    for (;;) {
-      await new Promise((resolve) => setTimeout(resolve, 2));
-      if (settled()) break;
-      if (performance.now() - started > SETTLE_MS) throw robbed();
-    }
-    // Undone, or claimed by a consumer through that link meanwhile (it
-    // links the checkout name this removal just freed): then the entry
-    // lives on, another's.
-    let info: Deno.FileInfo;
-    try {
-      info = disk.fs.lstat(disk.layout.checkoutFile(queue, name));
-    } catch {
-      return;
-    }
-    if (info.ino === held.ino && info.dev === held.dev) throw robbed();
-  })();
+  if (await settled()) return;
+  const started = performance.now();
+  for (;;) {
+    await new Promise((resolve) => setTimeout(resolve, 2));
+    if (await settled()) break;
+    if (performance.now() - started > SETTLE_MS) throw robbed();
+  }
+  // Undone, or claimed by a consumer through that link meanwhile (it
+  // links the checkout name this removal just freed): then the entry
+  // lives on, another's.
+  let info: Deno.FileInfo;
+  try {
+    info = await disk.calls.lstat(disk.layout.checkoutFile(queue, name));
+  } catch {
+    return;
+  }
+  if (info.ino === held.ino && info.dev === held.dev) throw robbed();
 }
 
 /** Removes a waiting entry without a checkout. */
@@ -145,7 +143,7 @@ interface RemoveSteps {
    * Proves the entry is still the caller's to remove (throws if not):
    * before anything changes, and again right before the unlink.
    */
-  verify?: () => void;
+  verify?: () => Promise<void>;
   /** Runs once the metadata file is unlinked. */
   unlinked?: () => Promise<void> | undefined;
 }
@@ -178,35 +176,28 @@ async function removeCounted(
 ): Promise<void> {
   const { registryFresh = false } = options;
   const operation = "remove entry";
-  const { fs, layout } = disk;
+  const { layout } = disk;
   const since = disk.mark();
   // Before anything changes: a checkout taken away is not this caller's to
   // remove.
-  options.verify?.();
+  await options.verify?.();
   try {
     if (!registryFresh) {
       try {
-        fs.touch(layout.registry(name), disk.clock.now());
+        await disk.calls.touch(layout.registry(name), disk.clock.now());
       } catch (error) {
         if (!(error instanceof Deno.errors.NotFound)) throw error;
       }
       // Proved again, right before the unlink.
-      options.verify?.();
+      await options.verify?.();
     }
-    fs.remove(metadataPath);
+    await disk.calls.remove(metadataPath);
     await options.unlinked?.();
     // The entry is invisible once this unlink is durable; only then may its
     // payload go, or a power cut could bring back an entry with no data.
     if (disk.strict) await disk.flushDir(metadataDir, since);
-    if (disk.removalsOverlap) {
-      // In the thread pool, the other removals' unlinks overlap these; one
-      // at a time, the synchronous calls are cheaper.
-      await disk.unlinkQuietlyAsync(layout.data(name), true);
-      await disk.unlinkQuietlyAsync(layout.registry(name), true);
-    } else {
-      disk.unlinkQuietly(layout.data(name), true);
-      disk.unlinkQuietly(layout.registry(name), true);
-    }
+    await disk.unlinkIfThere(layout.data(name));
+    await disk.unlinkIfThere(layout.registry(name));
   } catch (error) {
     throw toSpoolError(error, operation, metadataPath, EntryNotFoundError);
   }

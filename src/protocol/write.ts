@@ -67,7 +67,7 @@ export async function replace(
   options: {
     due?: Date;
     date?: Date;
-    verify?: () => void;
+    verify?: () => Promise<unknown>;
     flush?: boolean;
   } = {},
 ): Promise<void> {
@@ -89,7 +89,7 @@ export async function replace(
       // Check the target is still there (or still the caller's) just
       // before replacing it, so that an entry taken away meanwhile is not
       // recreated.
-      if (options.verify !== undefined) options.verify();
+      if (options.verify !== undefined) await options.verify();
       else fs.stat(target);
       fs.rename(tmp, target);
     } catch (error) {

@@ -119,7 +119,8 @@ async function splitCopies(
     };
     if (
       !dryRun &&
-      !(judged && protocol.finishSplit(disk, dir, name, newName, judged))
+      !(judged &&
+        await protocol.finishSplit(disk, dir, name, newName, judged))
     ) {
       context.leave(
         problem,
@@ -147,7 +148,9 @@ async function splitCopies(
   }
   for (const copy of copies) {
     const newName = copyName(name);
-    if (!dryRun && !protocol.splitDuplicate(disk, copy, name, newName)) {
+    if (
+      !dryRun && !await protocol.splitDuplicate(disk, copy, name, newName)
+    ) {
       context.leave(problem, CHANGED);
       return;
     }

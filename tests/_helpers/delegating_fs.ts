@@ -13,8 +13,10 @@ import {
 /**
  * A {@linkcode FileSystem} that hands every call to `real`. A new file
  * (`createFile`) is written and flushed through this object's own
- * `writeFile` and `syncFile`, and `removeAsync` is its `remove`, so that a
- * subclass watching those sees every write, flush and unlink.
+ * `writeFile` and `syncFile`, and each `...Async` call is its synchronous
+ * form after a turn (`removeAsync` is its `remove`), so that a subclass
+ * watching those sees every write, flush, link, stamp, look and unlink,
+ * wherever the protocol makes its calls (see `callsOffThread`).
  */
 export class DelegatingFs implements FileSystem {
   /** The file system that does the work. */
@@ -73,8 +75,20 @@ export class DelegatingFs implements FileSystem {
     return this.real.readTextStat(path);
   }
 
+  async readTextStatAsync(
+    path: string,
+  ): Promise<{ text: string; info: Deno.FileInfo }> {
+    await Promise.resolve();
+    return this.readTextStat(path);
+  }
+
   readBytes(path: string): Promise<Uint8Array> {
     return this.real.readBytes(path);
+  }
+
+  async readBytesAsync(path: string): Promise<Uint8Array> {
+    await Promise.resolve();
+    return await this.readBytes(path);
   }
 
   readStream(path: string): ReadableStream<Uint8Array> {
@@ -87,6 +101,11 @@ export class DelegatingFs implements FileSystem {
 
   link(from: string, to: string): void {
     this.real.link(from, to);
+  }
+
+  async linkAsync(from: string, to: string): Promise<void> {
+    await Promise.resolve();
+    this.link(from, to);
   }
 
   remove(path: string): void {
@@ -102,12 +121,22 @@ export class DelegatingFs implements FileSystem {
     this.real.touch(path, time);
   }
 
+  async touchAsync(path: string, time: Date): Promise<void> {
+    await Promise.resolve();
+    this.touch(path, time);
+  }
+
   stat(path: string): Deno.FileInfo {
     return this.real.stat(path);
   }
 
   lstat(path: string): Deno.FileInfo {
     return this.real.lstat(path);
+  }
+
+  async lstatAsync(path: string): Promise<Deno.FileInfo> {
+    await Promise.resolve();
+    return this.lstat(path);
   }
 
   statFresh(path: string): Deno.FileInfo {

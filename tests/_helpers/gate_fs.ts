@@ -26,7 +26,11 @@ export type HeldCall =
   | "syncFile"
   | "syncDir"
   | "listFiles"
-  | "removeAsync";
+  | "removeAsync"
+  | "linkAsync"
+  | "touchAsync"
+  | "lstatAsync"
+  | "readTextStatAsync";
 
 /** A {@linkcode FileSystem} whose asynchronous calls can be held. */
 export class GateFs {
@@ -38,7 +42,16 @@ export class GateFs {
     opened: Promise<void>;
   }[] = [];
 
-  constructor(real: FileSystem = realFileSystem) {
+  /**
+   * @param real The file system that does the work.
+   * @param options `callsOffThread: true` sends the protocol's metadata
+   * calls (links, stamps, looks, unlinks) to their `...Async` forms, which
+   * can then be held too.
+   */
+  constructor(
+    real: FileSystem = realFileSystem,
+    options: { callsOffThread?: boolean } = {},
+  ) {
     const wait = async (call: HeldCall, path: string) => {
       const i = this.#gates.findIndex((g) => g.call === call && g.match(path));
       if (i < 0) return;
@@ -72,6 +85,23 @@ export class GateFs {
         await wait("removeAsync", path);
         return await real.removeAsync(path);
       },
+      async linkAsync(from, to) {
+        await wait("linkAsync", to);
+        return await real.linkAsync(from, to);
+      },
+      async touchAsync(path, time) {
+        await wait("touchAsync", path);
+        return await real.touchAsync(path, time);
+      },
+      async lstatAsync(path) {
+        await wait("lstatAsync", path);
+        return await real.lstatAsync(path);
+      },
+      async readTextStatAsync(path) {
+        await wait("readTextStatAsync", path);
+        return await real.readTextStatAsync(path);
+      },
+      callsOffThread: options.callsOffThread ?? false,
     };
   }
 

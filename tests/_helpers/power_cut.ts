@@ -203,10 +203,20 @@ export class RecordingFs implements FileSystem {
     this.ops.push({ kind: "unlink", path: this.#rel(path) });
   }
 
-  // An unlink like `remove`'s, made after a turn, as the thread pool would.
+  // The thread pool's calls: like the others, made after a turn.
   async removeAsync(path: string): Promise<void> {
     await Promise.resolve();
     this.remove(path);
+  }
+
+  async linkAsync(from: string, to: string): Promise<void> {
+    await Promise.resolve();
+    this.link(from, to);
+  }
+
+  async touchAsync(path: string, time: Date): Promise<void> {
+    await Promise.resolve();
+    this.touch(path, time);
   }
 
   mkdir(path: string): void {
@@ -231,10 +241,13 @@ export class RecordingFs implements FileSystem {
   // Reads change nothing that a power cut could lose.
   readText = realFileSystem.readText;
   readTextStat = realFileSystem.readTextStat;
+  readTextStatAsync = realFileSystem.readTextStatAsync;
   readBytes = realFileSystem.readBytes;
+  readBytesAsync = realFileSystem.readBytesAsync;
   readStream = realFileSystem.readStream;
   stat = realFileSystem.stat;
   lstat = realFileSystem.lstat;
+  lstatAsync = realFileSystem.lstatAsync;
   statFresh = realFileSystem.statFresh;
   list = realFileSystem.list;
   listFiles = realFileSystem.listFiles;

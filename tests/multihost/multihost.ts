@@ -137,6 +137,8 @@ for (const [kind, make] of sharedFileSystems()) {
         async () => {
           const [onA, onB] = await newSpool(["q"]);
           const mounts = [onA, onB];
+          // On each host, one consumer makes its calls in line and one on
+          // the thread pool, where its claims and removals interleave.
           const consumers = Array.from({ length: 4 }, (_, i) =>
             startDeno([
               "run",
@@ -144,8 +146,9 @@ for (const [kind, make] of sharedFileSystems()) {
               ...scopedTo(mounts[i % 2]),
               `${PROCESSES}/consumer.ts`,
               mounts[i % 2],
-              "2",
+              "4",
               "50",
+              i < 2 ? "in-line" : "off-thread",
             ]));
           try {
             await Promise.all(

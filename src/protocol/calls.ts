@@ -1,0 +1,144 @@
+/**
+ * Where the protocol makes the calls that are quick on a local disk (the
+ * links, stamps, looks and unlinks of a claim, a holder's proof and a
+ * removal, and the read of a small payload): in line while they are
+ * quick, on the runtime's thread pool once they prove slow.
+ *
+ * On a local disk such a call takes microseconds, and its asynchronous form
+ * costs several times more (a round trip to a thread). On a network file
+ * system each is a round trip to a server, a millisecond or more: made in
+ * line, a consumer handling sixteen entries at once makes them one after
+ * another, and holds the event loop for each. On the thread pool they
+ * overlap, and the loop stays free.
+ *
+ * Either way the calls are made in the same order: the protocol awaits
+ * each before the next. Only this process's other work may run between two
+ * of them, as another process's may at any time.
+ *
+ * @module
+ */
+
+import { type FileSystem, realFileSystem } from "../fs.ts";
+
+/** A call slower than this counts as slow (milliseconds). */
+const SLOW_MS = 0.25;
+/**
+ * How far the count of slow calls must run ahead of the quick ones (or
+ * behind) before the calls move to the thread pool (or back): a single
+ * stall, a cold cache or a first call, moves nothing.
+ */
+const SWING = 16;
+/** On the thread pool, one call in this many is made in line, and timed. */
+const PROBE_EVERY = 64;
+
+/** The calls quick on a local disk, made in line or on the thread pool. */
+export class QuickCalls {
+  readonly #fs: FileSystem;
+  readonly #auto: boolean;
+  #offThread: boolean;
+  // Slow calls minus quick ones, lately, within [-SWING, SWING]; even at
+  // first.
+  #score = 0;
+  #sinceProbe = 0;
+
+  /** @param fs The file system; its `callsOffThread` says where. */
+  constructor(fs: FileSystem) {
+    this.#fs = fs;
+    const where = fs.callsOffThread ??
+      (fs === realFileSystem ? "auto" : false);
+    this.#auto = where === "auto";
+    this.#offThread = where === true;
+  }
+
+  /** Whether the calls are made on the thread pool now. */
+  get offThread(): boolean {
+    return this.#offThread;
+  }
+
+  /** Links `from` to `to` (see `FileSystem.link`). */
+  link(from: string, to: string): void | Promise<void> {
+    return this.#call(
+      () => this.#fs.link(from, to),
+      () => this.#fs.linkAsync(from, to),
+    );
+  }
+
+  /** Sets a file's times (see `FileSystem.touch`). */
+  touch(path: string, time: Date): void | Promise<void> {
+    return this.#call(
+      () => this.#fs.touch(path, time),
+      () => this.#fs.touchAsync(path, time),
+    );
+  }
+
+  /** Stats without following a link (see `FileSystem.lstat`). */
+  lstat(path: string): Deno.FileInfo | Promise<Deno.FileInfo> {
+    return this.#call(
+      () => this.#fs.lstat(path),
+      () => this.#fs.lstatAsync(path),
+    );
+  }
+
+  /** Reads a small file and its status (see `FileSystem.readTextStat`). */
+  readTextStat(
+    path: string,
+  ):
+    | { text: string; info: Deno.FileInfo }
+    | Promise<{ text: string; info: Deno.FileInfo }> {
+    return this.#call(
+      () => this.#fs.readTextStat(path),
+      () => this.#fs.readTextStatAsync(path),
+    );
+  }
+
+  /** Reads a small file (see `FileSystem.readText`). */
+  readText(path: string): string | Promise<string> {
+    return this.#call(
+      () => this.#fs.readText(path),
+      async () => (await this.#fs.readTextStatAsync(path)).text,
+    );
+  }
+
+  /** Reads a payload whole (see `FileSystem.readBytes`). */
+  async readBytes(path: string): Promise<Uint8Array> {
+    return await this.#call<Uint8Array>(
+      () => this.#fs.readBytes(path),
+      () => this.#fs.readBytesAsync(path),
+    );
+  }
+
+  /** Unlinks a file (see `FileSystem.remove`). */
+  remove(path: string): void | Promise<void> {
+    return this.#call(
+      () => this.#fs.remove(path),
+      () => this.#fs.removeAsync(path),
+    );
+  }
+
+  #call<T>(
+    inline: () => T | Promise<T>,
+    offThread: () => Promise<T>,
+  ): T | Promise<T> {
+    if (!this.#auto) return this.#offThread ? offThread() : inline();
+    // Only a call in line is timed: on the thread pool, a call's time
+    // includes the wait for this busy thread to take the answer. So one
+    // in PROBE_EVERY is still made in line, to see whether they got quick.
+    if (this.#offThread && ++this.#sinceProbe < PROBE_EVERY) {
+      return offThread();
+    }
+    this.#sinceProbe = 0;
+    const started = performance.now();
+    try {
+      return inline();
+    } finally {
+      this.#took(performance.now() - started);
+    }
+  }
+
+  #took(ms: number): void {
+    const score = this.#score + (ms > SLOW_MS ? 1 : -1);
+    this.#score = Math.max(-SWING, Math.min(SWING, score));
+    if (this.#score === SWING) this.#offThread = true;
+    else if (this.#score === -SWING) this.#offThread = false;
+  }
+}

@@ -1,0 +1,192 @@
+// The protocol's metadata calls on the thread pool (a network file system's
+// case: see src/protocol/calls.ts). There every call of a claim and a
+// removal is an await, where this process's other work runs too. Each test
+// holds one actor at each of those awaits in turn while another acts, as
+// another process could at any time.
+
+import assert from "node:assert/strict";
+import { EntryNotFoundError, Spool } from "../../mod.ts";
+import { checkout, tryCheckout } from "../../expert.ts";
+import { type FileSystem, realFileSystem } from "../../src/fs.ts";
+import { openMonitor } from "../../src/monitor.ts";
+import { QuickCalls } from "../../src/protocol/calls.ts";
+import { openSpool } from "../../src/spool.ts";
+import { age } from "../_helpers/ages.ts";
+import { GateFs, type HeldCall } from "../_helpers/gate_fs.ts";
+import { tempDir } from "../_helpers/temp_dir.ts";
+import { tree } from "../_helpers/tree.ts";
+
+const QUEUES = ["q"];
+
+/** The files left in the spool, directories aside. */
+function files(dir: string): string[] {
+  return tree(dir).filter((line) => !line.endsWith("/"));
+}
+
+Deno.test("off thread: the calls go to the thread pool once they prove slow, and come back once quick", () => {
+  let slow = true;
+  const fs: FileSystem = {
+    ...realFileSystem,
+    callsOffThread: "auto",
+    lstat(path) {
+      const until = performance.now() + (slow ? 2 : 0);
+      while (performance.now() < until) {
+        // A network file system's round trip.
+      }
+      return realFileSystem.lstat(path);
+    },
+  };
+  const calls = new QuickCalls(fs);
+  const dir = Deno.makeTempDirSync();
+  try {
+    assert.equal(calls.offThread, false);
+    let made = 0;
+    while (!calls.offThread) {
+      calls.lstat(dir);
+      made++;
+      assert.ok(made < 1000, "still in line after 1000 slow calls");
+    }
+    // Quick again: one call in so many is still made in line, and timed.
+    slow = false;
+    const pending: Promise<unknown>[] = [];
+    made = 0;
+    while (calls.offThread) {
+      const result = calls.lstat(dir);
+      if (result instanceof Promise) pending.push(result);
+      made++;
+      assert.ok(made < 100_000, "still on the thread pool");
+    }
+    assert.ok(pending.length > 0);
+    return Promise.all(pending).then(() => {});
+  } finally {
+    Deno.removeSync(dir);
+  }
+});
+
+/** A claim's calls, in order, as the gate sees their paths. */
+const CLAIM_STEPS: { call: HeldCall; path: (name: string) => string }[] = [
+  { call: "linkAsync", path: (name) => `q/.checkout/${name}` },
+  { call: "readTextStatAsync", path: (name) => `q/.checkout/${name}` },
+  { call: "touchAsync", path: (name) => `q/.checkout/${name}` },
+  { call: "touchAsync", path: (name) => `.registry/${name}` },
+  { call: "removeAsync", path: (name) => `q/${name}` },
+];
+
+Deno.test("off thread: a claim held at each of its calls, while another consumer claims the same entry, hands it to one", async (t) => {
+  for (const step of CLAIM_STEPS) {
+    await t.step(`held at ${step.call} of ${step.path("NAME")}`, async () => {
+      await using tmp = await tempDir();
+      const dir = tmp.path;
+      const base = await Spool.create(dir, { queues: QUEUES });
+      const { name } = await base.enqueue("q", {}, new Uint8Array([1]));
+      const gates = new GateFs(realFileSystem, { callsOffThread: true });
+      const slow = await openSpool(gates.fs, dir, { queues: QUEUES });
+      const target = `${dir}/${step.path(name)}`;
+      const held = gates.hold(step.call, (path) => path === target);
+      const slowClaim = tryCheckout(slow, slow.entry("q", name));
+      await held.reached;
+      const rival = await tryCheckout(base, base.entry("q", name));
+      held.open();
+      const claimed = await slowClaim;
+      // Before its link, the rival is first; after it, the slow one is.
+      const first = step.call === "linkAsync" ? rival : claimed;
+      const second = step.call === "linkAsync" ? claimed : rival;
+      assert.ok(first !== undefined, "nobody holds the entry");
+      assert.equal(second, undefined, "two consumers hold the entry");
+      assert.deepEqual(await first.dataFile.load(), new Uint8Array([1]));
+      await first.remove();
+      assert.deepEqual(files(dir), []);
+    });
+  }
+});
+
+Deno.test("off thread: a stale holder's removal held before its proof, while repair puts the entry back and another consumer takes it, robs nobody", async () => {
+  await using tmp = await tempDir();
+  const dir = tmp.path;
+  const base = await Spool.create(dir, { queues: QUEUES });
+  const { name } = await base.enqueue("q", {}, new Uint8Array([1]));
+  const gates = new GateFs(realFileSystem, { callsOffThread: true });
+  const slow = await openSpool(gates.fs, dir, { queues: QUEUES });
+  const holder = await checkout(slow, slow.entry("q", name));
+  const checkedOut = `${dir}/q/.checkout/${name}`;
+  age(checkedOut);
+  const held = gates.hold("lstatAsync", (path) => path === checkedOut);
+  const removing = holder.remove();
+  await held.reached;
+  const monitor = await openMonitor(realFileSystem, dir);
+  const report = await monitor.repair({ dryRun: false });
+  assert.deepEqual(report.actions.map((a) => a.kind), ["requeue"]);
+  const next = await checkout(base, base.entry("q", name));
+  held.open();
+  await assert.rejects(removing, EntryNotFoundError);
+  assert.deepEqual(await next.dataFile.load(), new Uint8Array([1]));
+  assert.equal((await next.history()).attempts, 1);
+  await next.remove();
+  assert.deepEqual(files(dir), []);
+});
+
+Deno.test("off thread: a stale holder's removal held between its proof and its unlink, while repair puts the entry back, leaves it waiting, whole", async () => {
+  await using tmp = await tempDir();
+  const dir = tmp.path;
+  const base = await Spool.create(dir, { queues: QUEUES });
+  const { name } = await base.enqueue("q", {}, new Uint8Array([1]));
+  const gates = new GateFs(realFileSystem, { callsOffThread: true });
+  const slow = await openSpool(gates.fs, dir, { queues: QUEUES });
+  const holder = await checkout(slow, slow.entry("q", name));
+  const checkedOut = `${dir}/q/.checkout/${name}`;
+  age(checkedOut);
+  const held = gates.hold("removeAsync", (path) => path === checkedOut);
+  const removing = holder.remove();
+  await held.reached;
+  const monitor = await openMonitor(realFileSystem, dir);
+  const report = await monitor.repair({ dryRun: false });
+  assert.deepEqual(report.actions.map((a) => a.kind), ["requeue"]);
+  held.open();
+  await assert.rejects(removing, EntryNotFoundError);
+  const next = await checkout(base, base.entry("q", name));
+  assert.deepEqual(await next.dataFile.load(), new Uint8Array([1]));
+  await next.remove();
+  assert.deepEqual(files(dir), []);
+});
+
+Deno.test("off thread: three readers of sixteen at once in one process, and a producer, handle each entry once", async () => {
+  await using tmp = await tempDir();
+  const dir = tmp.path;
+  const producer = await Spool.create(dir, { queues: QUEUES }, {
+    durability: "relaxed",
+  });
+  const total = 300;
+  const seen = new Map<string, number>();
+  const done = Promise.withResolvers<void>();
+  const stop = new AbortController();
+  const readers = await Promise.all([1, 2, 3].map(async () => {
+    const gates = new GateFs(realFileSystem, { callsOffThread: true });
+    const spool = await openSpool(gates.fs, dir, { queues: QUEUES }, {
+      durability: "relaxed",
+    });
+    return spool.reader("q");
+  }));
+  const consuming = readers.map((reader) =>
+    reader.iter(async (_metadata, dataFile, entry) => {
+      await dataFile.load();
+      seen.set(entry.name, (seen.get(entry.name) ?? 0) + 1);
+      if (seen.size === total) done.resolve();
+      return { action: "remove" };
+    }, { concurrency: 16, signal: stop.signal })
+  );
+  for (let i = 0; i < total; i += 10) {
+    await Promise.all(
+      Array.from(
+        { length: 10 },
+        () => producer.enqueue("q", {}, new Uint8Array([i])),
+      ),
+    );
+  }
+  await done.promise;
+  stop.abort();
+  await Promise.all(consuming);
+  for (const reader of readers) await reader.close();
+  assert.equal(seen.size, total);
+  assert.deepEqual([...seen.values()].filter((n) => n !== 1), []);
+  assert.deepEqual(files(dir), []);
+});
