@@ -62,22 +62,29 @@ export interface FileSystem {
   readonly callsOffThread?: boolean | "auto";
   /** Creates an empty file; throws `AlreadyExists` if the name is taken. */
   createExclusive(path: string): void;
+  /** {@linkcode createExclusive} on the runtime's thread pool. */
+  createExclusiveAsync(path: string): Promise<void>;
   /**
    * Writes `content` to `path`, replacing any file there unless `createNew`
-   * (then `AlreadyExists` if it exists).
+   * (then `AlreadyExists` if it exists). With `offThread`, even a small
+   * file is opened and written on the runtime's thread pool.
    */
   writeFile(
     path: string,
     content: FileContent,
-    options: { createNew: boolean },
+    options: { createNew: boolean; offThread?: boolean },
   ): Promise<void>;
   /**
    * Creates `path` exclusively (`AlreadyExists` if it exists) with
    * `content`, and leaves it open for a flush: `writeFile` with
    * `createNew`, whose `syncFile` needs no second open. The caller closes
-   * it.
+   * it. With `offThread`, as {@linkcode writeFile}'s.
    */
-  createFile(path: string, content: FileContent): Promise<WrittenFile>;
+  createFile(
+    path: string,
+    content: FileContent,
+    options?: { offThread?: boolean },
+  ): Promise<WrittenFile>;
   /** Flushes a file's data (and the metadata needed to read it back). */
   syncFile(path: string): Promise<void>;
   /**
@@ -103,6 +110,8 @@ export interface FileSystem {
   readStream(path: string): ReadableStream<Uint8Array>;
   /** Renames atomically, replacing `to` if it exists. */
   rename(from: string, to: string): void;
+  /** {@linkcode rename} on the runtime's thread pool. */
+  renameAsync(from: string, to: string): Promise<void>;
   /**
    * Gives the file `from` a second name, `to` (a hard link); throws
    * `AlreadyExists` if `to` exists. The claim of an entry rests on it: on
@@ -253,12 +262,12 @@ async function freshAsync<T>(call: () => Promise<T>): Promise<T> {
 }
 
 /** {@linkcode exclusive} for asynchronous calls. */
-async function exclusiveAsync(
+async function exclusiveAsync<T>(
   path: string,
-  create: () => Promise<void>,
-): Promise<void> {
+  create: () => Promise<T>,
+): Promise<T> {
   try {
-    await create();
+    return await create();
   } catch (error) {
     if (!(error instanceof Deno.errors.PermissionDenied)) throw error;
     throw taken(path, error);
@@ -301,8 +310,19 @@ export const realFileSystem: FileSystem = {
     exclusive(path, () => openForWrite(path, true)).close();
   },
 
-  async writeFile(path, content, { createNew }) {
+  async createExclusiveAsync(path) {
+    (await exclusiveAsync(path, () => openForWriteAsync(path, true))).close();
+  },
+
+  async writeFile(path, content, { createNew, offThread = false }) {
     const bytes = typeof content === "string" ? utf8.encode(content) : content;
+    if (offThread) {
+      using file = createNew
+        ? await exclusiveAsync(path, () => openForWriteAsync(path, true))
+        : await openForWriteAsync(path, false);
+      await writeContent(file, bytes, true);
+      return;
+    }
     if (bytes instanceof Uint8Array && bytes.length <= SYNC_LIMIT) {
       // One call into the runtime; only its open can be denied.
       const write = () => Deno.writeFileSync(path, bytes, { createNew });
@@ -316,12 +336,15 @@ export const realFileSystem: FileSystem = {
     await writeContent(file, bytes);
   },
 
-  async createFile(path, content) {
-    const file = exclusive(path, () => openForWrite(path, true));
+  async createFile(path, content, { offThread = false } = {}) {
+    const file = offThread
+      ? await exclusiveAsync(path, () => openForWriteAsync(path, true))
+      : exclusive(path, () => openForWrite(path, true));
     try {
       await writeContent(
         file,
         typeof content === "string" ? utf8.encode(content) : content,
+        offThread,
       );
     } catch (error) {
       file.close();
@@ -413,6 +436,7 @@ export const realFileSystem: FileSystem = {
   // Renames and unlinks are not made again on ESTALE: the first call may
   // have been carried out. The protocol decides what such an answer means.
   rename: (from, to) => Deno.renameSync(from, to),
+  renameAsync: (from, to) => Deno.rename(from, to),
   link: (from, to) => exclusive(to, () => Deno.linkSync(from, to)),
   linkAsync: (from, to) => exclusiveAsync(to, () => Deno.link(from, to)),
   remove: (path) => Deno.removeSync(path),
@@ -461,27 +485,38 @@ export const realFileSystem: FileSystem = {
   watch: (path) => Deno.watchFs(path, { recursive: false }),
 };
 
+function writeOpenOptions(createNew: boolean): Deno.OpenOptions {
+  return createNew
+    ? { write: true, createNew: true }
+    : { write: true, create: true, truncate: true };
+}
+
 function openForWrite(path: string, createNew: boolean): Deno.FsFile {
-  return Deno.openSync(
-    path,
-    createNew
-      ? { write: true, createNew: true }
-      : { write: true, create: true, truncate: true },
-  );
+  return Deno.openSync(path, writeOpenOptions(createNew));
+}
+
+function openForWriteAsync(
+  path: string,
+  createNew: boolean,
+): Promise<Deno.FsFile> {
+  return Deno.open(path, writeOpenOptions(createNew));
 }
 
 /**
  * Writes bytes or a stream to an open file: small byte arrays in one
- * synchronous write, the rest a megabyte at a time.
+ * synchronous write (unless `offThread`), the rest a megabyte at a time.
  */
 async function writeContent(
   file: Deno.FsFile,
   content: Uint8Array | ReadableStream<Uint8Array>,
+  offThread = false,
 ): Promise<void> {
   if (content instanceof ReadableStream) {
     return await writeStream(file, content);
   }
-  if (content.length <= SYNC_LIMIT) return writeAllSync(file, content);
+  if (content.length <= SYNC_LIMIT && !offThread) {
+    return writeAllSync(file, content);
+  }
   for (let offset = 0; offset < content.length; offset += CHUNK) {
     await writeAll(file, content.subarray(offset, offset + CHUNK));
   }

@@ -630,17 +630,18 @@ class SpoolImpl<Q extends string, M, D, I> implements Spool<Q, M, D, I> {
     return this.#core.queues;
   }
 
-  reserveName(input: I): Promise<string> {
-    return Promise.resolve().then(() => this.#reserve(input));
+  async reserveName(input: I): Promise<string> {
+    await Promise.resolve();
+    return await this.#reserve(input);
   }
 
-  #reserve(input: I): string {
+  async #reserve(input: I): Promise<string> {
     const core = this.#core;
     const operation = "reserve name";
     for (let attempt = 0; attempt < MAX_NAME_ATTEMPTS; attempt++) {
       const name = core.names.next(input, attempt);
       validateName(name, "entry", operation, core.dir);
-      if (protocol.reserve(core.disk, name)) return name;
+      if (await protocol.reserve(core.disk, name)) return name;
     }
     throw new SpoolError(
       `the name generator gave ${MAX_NAME_ATTEMPTS} names that were all taken`,
@@ -676,12 +677,15 @@ class SpoolImpl<Q extends string, M, D, I> implements Spool<Q, M, D, I> {
     const content = await core.encodeData(data, operation, queueDir);
     let entryName: string;
     let reservedEarlier: boolean;
+    // Before any change: a flush of the registry directory that fails
+    // after the name is reserved fails this enqueue too.
+    const since = core.disk.mark();
     if (options.use !== undefined) {
       core.checkName(options.use, operation);
       entryName = options.use;
       reservedEarlier = true;
     } else {
-      entryName = this.#reserve(options.reserve as I);
+      entryName = await this.#reserve(options.reserve as I);
       reservedEarlier = false;
     }
     await protocol.publish(
@@ -692,6 +696,7 @@ class SpoolImpl<Q extends string, M, D, I> implements Spool<Q, M, D, I> {
       content,
       reservedEarlier,
       due,
+      since,
     );
     return this.entry(queue, entryName);
   }
@@ -712,8 +717,12 @@ class SpoolImpl<Q extends string, M, D, I> implements Spool<Q, M, D, I> {
       due: dueTime(core.disk, item, operation),
     })));
     const names: string[] = [];
+    // Before any change (see enqueue).
+    const since = core.disk.mark();
     try {
-      for (const item of items) names.push(this.#reserve(item.reserve as I));
+      for (const item of items) {
+        names.push(await this.#reserve(item.reserve as I));
+      }
     } catch (error) {
       for (const name of names) protocol.unreserve(core.disk, name);
       throw error;
@@ -722,6 +731,7 @@ class SpoolImpl<Q extends string, M, D, I> implements Spool<Q, M, D, I> {
       core.disk,
       queue,
       prepared.map((item, i) => ({ name: names[i], ...item })),
+      since,
     );
     return names.map((name) => this.entry(queue, name));
   }

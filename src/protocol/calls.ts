@@ -107,6 +107,22 @@ export class QuickCalls {
     );
   }
 
+  /** Creates an empty file exclusively (see `FileSystem.createExclusive`). */
+  createExclusive(path: string): void | Promise<void> {
+    return this.#call(
+      () => this.#fs.createExclusive(path),
+      () => this.#fs.createExclusiveAsync(path),
+    );
+  }
+
+  /** Renames a file (see `FileSystem.rename`). */
+  rename(from: string, to: string): void | Promise<void> {
+    return this.#call(
+      () => this.#fs.rename(from, to),
+      () => this.#fs.renameAsync(from, to),
+    );
+  }
+
   /** Unlinks a file (see `FileSystem.remove`). */
   remove(path: string): void | Promise<void> {
     return this.#call(

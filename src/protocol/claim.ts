@@ -416,7 +416,7 @@ export async function moveToPhase(
     options.restamped?.(stamp);
     // Dated, it carries its due time: its holder's proof from then on.
     if (due !== undefined) options.restamped?.(setDue(disk, from, due));
-    disk.renameVerified(from, to);
+    await disk.renameVerified(from, to);
     return true;
   } catch (error) {
     if (error instanceof Deno.errors.NotFound) return false;

@@ -156,9 +156,9 @@ export class Disk {
    * and told "not found") is recognised by `from` being gone and `to` being
    * there.
    */
-  renameVerified(from: string, to: string): void {
+  async renameVerified(from: string, to: string): Promise<void> {
     try {
-      this.fs.rename(from, to);
+      await this.calls.rename(from, to);
     } catch (error) {
       if (!this.exists(from) && this.exists(to)) return;
       throw error;

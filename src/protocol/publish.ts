@@ -28,10 +28,10 @@ import {
 /**
  * Creates `.registry/NAME` exclusively. Returns false if the name is taken.
  */
-export function reserve(disk: Disk, name: string): boolean {
+export async function reserve(disk: Disk, name: string): Promise<boolean> {
   const path = disk.layout.registry(name);
   try {
-    disk.fs.createExclusive(path);
+    await disk.calls.createExclusive(path);
     return true;
   } catch (error) {
     if (error instanceof Deno.errors.AlreadyExists) return false;
@@ -51,6 +51,9 @@ export function unreserve(disk: Disk, name: string): void {
  * makes the entry visible, and flushes the queue directory (strict). When
  * `reservedEarlier` is false, the name was reserved by this call and its
  * registry file is removed on failure; otherwise it must already exist.
+ * `since`, a mark taken before the caller reserved the name (see
+ * `Disk.mark`), makes a failed flush of the registry directory meanwhile
+ * this enqueue's failure too.
  */
 export async function publish(
   disk: Disk,
@@ -60,18 +63,17 @@ export async function publish(
   data: FileContent,
   reservedEarlier: boolean,
   due?: Date,
+  since: number = disk.mark(),
 ): Promise<void> {
   const operation = "enqueue entry";
-  const { fs, layout } = disk;
-  // Before any change (the caller reserved the name in this same turn).
-  const since = disk.mark();
+  const { layout } = disk;
   const registry = layout.registry(name);
   const dataPath = layout.data(name);
   const tmp = layout.tmp(name);
   const final = layout.queueFile(queue, name);
   if (reservedEarlier) {
     try {
-      fs.touch(registry, disk.clock.now());
+      await disk.calls.touch(registry, disk.clock.now());
     } catch (error) {
       if (error instanceof Deno.errors.NotFound) {
         throw new NameNotReservedError(
@@ -143,7 +145,7 @@ export async function publish(
           disk.flushDir(layout.dataDir, since),
         ]);
       }
-      disk.renameVerified(tmp, final);
+      await disk.renameVerified(tmp, final);
       state.published = true;
     });
     if (disk.strict) await disk.flushDir(layout.queueDir(queue), since);
@@ -189,11 +191,10 @@ export async function publishMany(
   disk: Disk,
   queue: string,
   items: readonly PublishItem[],
+  since: number = disk.mark(),
 ): Promise<void> {
   const operation = "enqueue entries";
   const { layout } = disk;
-  // Before any change (the caller reserved the names in this same turn).
-  const since = disk.mark();
   const states = items.map(() => ({
     wroteData: false,
     wroteTmp: false,
@@ -234,13 +235,13 @@ export async function publishMany(
         disk.flushDir(layout.dataDir, since),
       ]);
     }
-    items.forEach((item, i) => {
-      disk.renameVerified(
+    for (const [i, item] of items.entries()) {
+      await disk.renameVerified(
         layout.tmp(item.name),
         layout.queueFile(queue, item.name),
       );
       states[i].published = true;
-    });
+    }
     if (disk.strict) await disk.flushDir(layout.queueDir(queue), since);
   } catch (error) {
     const failure = toSpoolError(error, operation, layout.queueDir(queue));

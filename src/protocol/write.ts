@@ -91,7 +91,7 @@ export async function replace(
       // recreated.
       if (options.verify !== undefined) await options.verify();
       else fs.stat(target);
-      fs.rename(tmp, target);
+      await disk.calls.rename(tmp, target);
     } catch (error) {
       disk.unlinkQuietly(tmp);
       throw toSpoolError(error, operation, target, EntryNotFoundError);
@@ -147,8 +147,12 @@ export async function writeNew(
   path: string,
   content: FileContent,
 ): Promise<WrittenFile | undefined> {
-  if (disk.strict) return await disk.fs.createFile(path, content);
-  await disk.fs.writeFile(path, content, { createNew: true });
+  // Where the quick calls go, the opens and small writes go too.
+  const offThread = disk.calls.offThread;
+  if (disk.strict) {
+    return await disk.fs.createFile(path, content, { offThread });
+  }
+  await disk.fs.writeFile(path, content, { createNew: true, offThread });
   return undefined;
 }
 

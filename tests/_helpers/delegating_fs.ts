@@ -46,16 +46,25 @@ export class DelegatingFs implements FileSystem {
     this.real.createExclusive(path);
   }
 
+  async createExclusiveAsync(path: string): Promise<void> {
+    await Promise.resolve();
+    this.createExclusive(path);
+  }
+
   writeFile(
     path: string,
     content: FileContent,
-    options: { createNew: boolean },
+    options: { createNew: boolean; offThread?: boolean },
   ): Promise<void> {
     return this.real.writeFile(path, content, options);
   }
 
-  async createFile(path: string, content: FileContent): Promise<WrittenFile> {
-    await this.writeFile(path, content, { createNew: true });
+  async createFile(
+    path: string,
+    content: FileContent,
+    options: { offThread?: boolean } = {},
+  ): Promise<WrittenFile> {
+    await this.writeFile(path, content, { createNew: true, ...options });
     return { sync: () => this.syncFile(path), close: () => {} };
   }
 
@@ -97,6 +106,11 @@ export class DelegatingFs implements FileSystem {
 
   rename(from: string, to: string): void {
     this.real.rename(from, to);
+  }
+
+  async renameAsync(from: string, to: string): Promise<void> {
+    await Promise.resolve();
+    this.rename(from, to);
   }
 
   link(from: string, to: string): void {

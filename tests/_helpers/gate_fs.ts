@@ -65,9 +65,9 @@ export class GateFs {
         await wait("writeFile", path);
         return await real.writeFile(path, content, options);
       },
-      async createFile(path, content): Promise<WrittenFile> {
+      async createFile(path, content, options): Promise<WrittenFile> {
         await wait("createFile", path);
-        return await real.createFile(path, content);
+        return await real.createFile(path, content, options);
       },
       async syncFile(path) {
         await wait("syncFile", path);

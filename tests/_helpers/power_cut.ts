@@ -114,6 +114,11 @@ const encoder = new TextEncoder();
  * when it is constructed counts as durable.
  */
 export class RecordingFs implements FileSystem {
+  /**
+   * Where the protocol makes its quick calls: set true before a spool is
+   * opened, they are the `...Async` forms (recorded alike, after a turn).
+   */
+  callsOffThread = false;
   readonly ops: Op[] = [];
   readonly initial: Snapshot;
   readonly #root: string;
@@ -147,7 +152,7 @@ export class RecordingFs implements FileSystem {
   async writeFile(
     path: string,
     content: FileContent,
-    options: { createNew: boolean },
+    options: { createNew: boolean; offThread?: boolean },
   ): Promise<void> {
     const bytes = typeof content === "string"
       ? encoder.encode(content)
@@ -168,8 +173,12 @@ export class RecordingFs implements FileSystem {
   // starts at that moment or later, never earlier.
   // As the library's: a new file written, then flushed (same operations as
   // writeFile then syncFile, which is what is recorded).
-  async createFile(path: string, content: FileContent): Promise<WrittenFile> {
-    await this.writeFile(path, content, { createNew: true });
+  async createFile(
+    path: string,
+    content: FileContent,
+    options: { offThread?: boolean } = {},
+  ): Promise<WrittenFile> {
+    await this.writeFile(path, content, { createNew: true, ...options });
     return { sync: () => this.syncFile(path), close: () => {} };
   }
 
@@ -207,6 +216,16 @@ export class RecordingFs implements FileSystem {
   async removeAsync(path: string): Promise<void> {
     await Promise.resolve();
     this.remove(path);
+  }
+
+  async createExclusiveAsync(path: string): Promise<void> {
+    await Promise.resolve();
+    this.createExclusive(path);
+  }
+
+  async renameAsync(from: string, to: string): Promise<void> {
+    await Promise.resolve();
+    this.rename(from, to);
   }
 
   async linkAsync(from: string, to: string): Promise<void> {

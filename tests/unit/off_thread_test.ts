@@ -149,12 +149,15 @@ Deno.test("off thread: a stale holder's removal held between its proof and its u
   assert.deepEqual(files(dir), []);
 });
 
-Deno.test("off thread: three readers of sixteen at once in one process, and a producer, handle each entry once", async () => {
+Deno.test("off thread: three readers of sixteen at once in one process, and a strict producer of single and batch enqueues, handle each entry once", async () => {
   await using tmp = await tempDir();
   const dir = tmp.path;
-  const producer = await Spool.create(dir, { queues: QUEUES }, {
-    durability: "relaxed",
-  });
+  await Spool.create(dir, { queues: QUEUES });
+  const producer = await openSpool(
+    new GateFs(realFileSystem, { callsOffThread: true }).fs,
+    dir,
+    { queues: QUEUES },
+  );
   const total = 300;
   const seen = new Map<string, number>();
   const done = Promise.withResolvers<void>();
@@ -174,13 +177,20 @@ Deno.test("off thread: three readers of sixteen at once in one process, and a pr
       return { action: "remove" };
     }, { concurrency: 16, signal: stop.signal })
   );
-  for (let i = 0; i < total; i += 10) {
-    await Promise.all(
-      Array.from(
+  for (let i = 0; i < total; i += 20) {
+    await Promise.all([
+      ...Array.from(
         { length: 10 },
         () => producer.enqueue("q", {}, new Uint8Array([i])),
       ),
-    );
+      producer.enqueueMany(
+        "q",
+        Array.from({ length: 10 }, () => ({
+          metadata: {},
+          data: new Uint8Array([i]),
+        })),
+      ),
+    ]);
   }
   await done.promise;
   stop.abort();

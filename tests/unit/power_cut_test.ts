@@ -386,10 +386,12 @@ async function recordEnqueues(
   dir: string,
   durability: "strict" | "relaxed",
   sabotage: Sabotage = {},
+  offThread = false,
 ): Promise<Recording> {
   const setup = await Spool.create(dir, { queues: QUEUES });
   const before = await setup.enqueue("in", { n: 0 }, bytes(0));
   const fs = new RecordingFs(dir, sabotage);
+  fs.callsOffThread = offThread;
   const spool = await openSpool(fs, dir, { queues: QUEUES }, { durability });
   const acknowledged: Acknowledged[] = [{
     name: before.name,
@@ -416,17 +418,20 @@ async function recordEnqueues(
 const enqueued = (recording: Recording) =>
   recording.acknowledged.filter((a) => a.at > 0).map((a) => a.name).sort();
 
-Deno.test("power cut: every acknowledged strict enqueue survives, at every cut point", async () => {
-  await using tmp = await tempDir();
-  const recording = await recordEnqueues(tmp.path, "strict");
-  assertNone(await checkEveryCut(recording, 1));
-  // Not vacuous: five enqueues were recorded, each with the flushes it
-  // needs, each started after the change it makes durable.
-  assert.equal(enqueued(recording).length, 5);
-  for (const entry of recording.acknowledged.filter((a) => a.at > 0)) {
-    assert.deepEqual(missingFlushes(recording.ops, entry, "in"), []);
-  }
-});
+for (const offThread of [false, true]) {
+  const where = offThread ? " (calls on the thread pool)" : "";
+  Deno.test(`power cut: every acknowledged strict enqueue survives, at every cut point${where}`, async () => {
+    await using tmp = await tempDir();
+    const recording = await recordEnqueues(tmp.path, "strict", {}, offThread);
+    assertNone(await checkEveryCut(recording, 1));
+    // Not vacuous: five enqueues were recorded, each with the flushes it
+    // needs, each started after the change it makes durable.
+    assert.equal(enqueued(recording).length, 5);
+    for (const entry of recording.acknowledged.filter((a) => a.at > 0)) {
+      assert.deepEqual(missingFlushes(recording.ops, entry, "in"), []);
+    }
+  });
+}
 
 Deno.test("power cut: payloads of several blocks are whole once acknowledged, torn only before", async () => {
   await using tmp = await tempDir();
@@ -482,7 +487,15 @@ Deno.test("power cut: payloads of several blocks are whole once acknowledged, to
   assert.equal(payloads, 2);
 });
 
-Deno.test("power cut: checkouts, saves with and without new metadata, removes", async () => {
+for (const offThread of [false, true]) {
+  const where = offThread ? " (calls on the thread pool)" : "";
+  Deno.test(
+    `power cut: checkouts, saves with and without new metadata, removes${where}`,
+    () => checkoutsSavesRemoves(offThread),
+  );
+}
+
+async function checkoutsSavesRemoves(offThread: boolean): Promise<void> {
   await using tmp = await tempDir();
   const dir = tmp.path;
   const setup = await Spool.create(dir, { queues: QUEUES });
@@ -494,6 +507,7 @@ Deno.test("power cut: checkouts, saves with and without new metadata, removes", 
   // One is checked out already, by a consumer that will remove it.
   const held = await checkout(setup, setup.entry("in", e));
   const fs = new RecordingFs(dir);
+  fs.callsOffThread = offThread;
   const spool = await openSpool(fs, dir, { queues: QUEUES });
   await (await checkout(spool, spool.entry("in", a))).save("out");
   await (await checkout(spool, spool.entry("in", b)))
@@ -541,7 +555,7 @@ Deno.test("power cut: checkouts, saves with and without new metadata, removes", 
       );
     }
   }
-});
+}
 
 /** The metadata files of `name` in a recovered state (queue or checkout). */
 function placesIn(state: Recovered, name: string): RecoveredFile[] {
