@@ -1,8 +1,10 @@
 /**
  * Where the protocol makes the calls that are quick on a local disk (the
  * links, stamps, looks and unlinks of a claim, a holder's proof and a
- * removal, and the read of a small payload): in line while they are
- * quick, on the runtime's thread pool once they prove slow.
+ * removal, an enqueue's reservation and rename, and the read of a small
+ * file): in line while they are quick, on the runtime's thread pool once
+ * they prove slow. Where they go, the opens and small writes of new files
+ * go too (see `writeNew` in write.ts).
  *
  * On a local disk such a call takes microseconds, and its asynchronous form
  * costs several times more (a round trip to a thread). On a network file
@@ -28,6 +30,11 @@ const SLOW_MS = 0.25;
  * stall, a cold cache or a first call, moves nothing.
  */
 const SWING = 16;
+/**
+ * In line, one call in this many is timed: reading the clock costs a tenth
+ * of a microsecond, a noticeable part of a quick call.
+ */
+const TIME_EVERY = 8;
 /** On the thread pool, one call in this many is made in line, and timed. */
 const PROBE_EVERY = 64;
 
@@ -39,7 +46,7 @@ export class QuickCalls {
   // Slow calls minus quick ones, lately, within [-SWING, SWING]; even at
   // first.
   #score = 0;
-  #sinceProbe = 0;
+  #untimed = 0;
 
   /** @param fs The file system; its `callsOffThread` says where. */
   constructor(fs: FileSystem) {
@@ -138,11 +145,13 @@ export class QuickCalls {
     if (!this.#auto) return this.#offThread ? offThread() : inline();
     // Only a call in line is timed: on the thread pool, a call's time
     // includes the wait for this busy thread to take the answer. So one
-    // in PROBE_EVERY is still made in line, to see whether they got quick.
-    if (this.#offThread && ++this.#sinceProbe < PROBE_EVERY) {
-      return offThread();
+    // in PROBE_EVERY is still made in line there, to see whether they got
+    // quick.
+    const every = this.#offThread ? PROBE_EVERY : TIME_EVERY;
+    if (++this.#untimed < every) {
+      return this.#offThread ? offThread() : inline();
     }
-    this.#sinceProbe = 0;
+    this.#untimed = 0;
     const started = performance.now();
     try {
       return inline();
