@@ -53,8 +53,8 @@ export interface FileSystem {
    * (claims, stamps, looks, unlinks, payload reads; see
    * `protocol/calls.ts`): `true` always on the runtime's
    * thread pool (the `...Async` forms), `false` always in line, `"auto"`
-   * in line while they are quick and on the thread pool once they prove
-   * slow. Left out: `"auto"` for {@linkcode realFileSystem}, and in line
+   * on the thread pool until they prove quick, then in line while they
+   * stay so. Left out: `"auto"` for {@linkcode realFileSystem}, and in line
    * for any other, so that a file system a test substitutes (often the
    * real one with a call or two replaced) sees every call where it
    * watches.

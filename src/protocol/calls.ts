@@ -2,8 +2,8 @@
  * Where the protocol makes the calls that are quick on a local disk (the
  * links, stamps, looks and unlinks of a claim, a holder's proof and a
  * removal, an enqueue's reservation and rename, and the read of a small
- * file): in line while they are quick, on the runtime's thread pool once
- * they prove slow. Where they go, the opens and small writes of new files
+ * file): on the runtime's thread pool until they prove quick, in line
+ * while they stay so. Where they go, the opens and small writes of new files
  * go too (see `writeNew` in write.ts).
  *
  * On a local disk such a call takes microseconds, and its asynchronous form
@@ -29,23 +29,20 @@ const SLOW_MS = 0.25;
  * behind) before the calls move to the thread pool (or back): a single
  * stall, a cold cache or a first call, moves nothing.
  */
-const SWING = 16;
+const SWING = 8;
 /**
- * In line, one call in this many is timed: reading the clock costs a tenth
- * of a microsecond, a noticeable part of a quick call.
+ * One call in this many is timed: reading the clock costs a tenth of a
+ * microsecond, a noticeable part of a quick call.
  */
-const TIME_EVERY = 8;
-/** On the thread pool, one call in this many is made in line, and timed. */
-const PROBE_EVERY = 64;
+const TIME_EVERY = 4;
 
 /** The calls quick on a local disk, made in line or on the thread pool. */
 export class QuickCalls {
   readonly #fs: FileSystem;
   readonly #auto: boolean;
   #offThread: boolean;
-  // Slow calls minus quick ones, lately, within [-SWING, SWING]; even at
-  // first.
-  #score = 0;
+  // Slow calls minus quick ones, lately, within [-SWING, SWING].
+  #score = SWING;
   #untimed = 0;
 
   /** @param fs The file system; its `callsOffThread` says where. */
@@ -54,7 +51,11 @@ export class QuickCalls {
     const where = fs.callsOffThread ??
       (fs === realFileSystem ? "auto" : false);
     this.#auto = where === "auto";
-    this.#offThread = where === true;
+    // "auto" starts on the thread pool: a first call made in line on a
+    // network file system would hold the loop for as long as the server's
+    // queue is long. On a local disk the calls come in line within a few
+    // dozen.
+    this.#offThread = where !== false;
   }
 
   /** Whether the calls are made on the thread pool now. */
@@ -143,16 +144,19 @@ export class QuickCalls {
     offThread: () => Promise<T>,
   ): T | Promise<T> {
     if (!this.#auto) return this.#offThread ? offThread() : inline();
-    // Only a call in line is timed: on the thread pool, a call's time
-    // includes the wait for this busy thread to take the answer. So one
-    // in PROBE_EVERY is still made in line there, to see whether they got
-    // quick.
-    const every = this.#offThread ? PROBE_EVERY : TIME_EVERY;
-    if (++this.#untimed < every) {
+    if (++this.#untimed < TIME_EVERY) {
       return this.#offThread ? offThread() : inline();
     }
     this.#untimed = 0;
     const started = performance.now();
+    if (this.#offThread) {
+      // Timed to its answer, which waits for this thread to take it: a
+      // busy process keeps its calls on the thread pool longer, never a
+      // network file system's in line. (A call made in line to find out
+      // would hold the loop for as long as the server's queue is long:
+      // half a second, measured on CephFS at 16 at once.)
+      return offThread().finally(() => this.#took(performance.now() - started));
+    }
     try {
       return inline();
     } finally {
