@@ -449,12 +449,16 @@ export type Claim<Q extends string, M, D> =
    */
   | { kind: "undecodable"; error: DecodeError; stamp: Date };
 
-/** Checks an entry out if it is there and due, and decodes its metadata. */
+/**
+ * Checks an entry out if it is there and due, and decodes its metadata.
+ * `options.taking` is told before the claim unlinks the waiting name (see
+ * `protocol.checkout`).
+ */
 export async function claimEntry<Q extends string, M, D>(
   core: SpoolCore<Q, M, D, unknown>,
   queue: Q,
   name: string,
-  options: { evenIfNotDue?: boolean } = {},
+  options: { evenIfNotDue?: boolean; taking?: () => void } = {},
 ): Promise<Claim<Q, M, D>> {
   const operation = "check out entry";
   core.checkQueue(queue, operation);
@@ -462,7 +466,13 @@ export async function claimEntry<Q extends string, M, D>(
   const { disk } = core;
   let found: protocol.CheckoutResult;
   try {
-    found = await protocol.checkout(disk, queue, name, options.evenIfNotDue);
+    found = await protocol.checkout(
+      disk,
+      queue,
+      name,
+      options.evenIfNotDue,
+      options.taking,
+    );
   } catch (error) {
     throw toSpoolError(error, operation, disk.layout.queueFile(queue, name));
   }

@@ -605,8 +605,14 @@ export class QueueReaderImpl<Q extends string, M, D>
     if (this.#skipped.has(name) || this.#delayed.has(name)) return undefined;
     let claim;
     try {
-      claim = await claimEntry(this.#core, this.queue, name);
+      // Noted before the claim's unlink, whose event may come while the
+      // claim still awaits its last calls.
+      claim = await claimEntry(this.#core, this.queue, name, {
+        taking: () => this.#noteTaken(name),
+      });
     } catch (error) {
+      // No unlink of this reader's to be told of.
+      this.#takenHere.delete(name);
       if (
         !(error instanceof DecodeError || error instanceof InvalidNameError)
       ) {
@@ -621,6 +627,9 @@ export class QueueReaderImpl<Q extends string, M, D>
     }
     switch (claim.kind) {
       case "gone":
+        // Lost after all (another unlinked the name first): no unlink of
+        // this reader's to be told of.
+        this.#takenHere.delete(name);
         return undefined;
       case "later":
         this.#delayed.set(name, claim.due.getTime());
@@ -637,7 +646,6 @@ export class QueueReaderImpl<Q extends string, M, D>
       }
     }
     const entry = claim.entry;
-    this.#noteTaken(name);
     if (await deadLetterIfSpent(failing(entry), this.#policy.retry)) {
       return undefined;
     }

@@ -59,12 +59,17 @@ export type CheckoutResult =
  * hand the same file out under the other as well. Repair finishes such a
  * split. (Where a network file system numbers no links, sshfs, every file
  * shows one name and nothing is refused.)
+ *
+ * `taking`, given, is told once the entry is judged takeable, before the
+ * unlink of its waiting name: a reader watching the queue knows that
+ * unlink's event for its own.
  */
 export async function checkout(
   disk: Disk,
   queue: string,
   name: string,
   evenIfNotDue = false,
+  taking?: () => void,
 ): Promise<CheckoutResult> {
   let text = "";
   let due: Date | undefined;
@@ -86,6 +91,7 @@ export async function checkout(
         return false;
       }
       text = read.text;
+      taking?.();
       return true;
     },
   );
