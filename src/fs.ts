@@ -50,8 +50,8 @@ export interface DirWatcher extends AsyncIterable<unknown> {
 export interface FileSystem {
   /**
    * Where the protocol makes the calls that are quick on a local disk
-   * (claims, stamps, looks, unlinks, payload reads; see
-   * `protocol/calls.ts`): `true` always on the runtime's
+   * (claims, stamps, looks, unlinks, reservations, renames, reads and
+   * small writes of new files; see `protocol/calls.ts`): `true` always on the runtime's
    * thread pool (the `...Async` forms), `false` always in line, `"auto"`
    * on the thread pool until they prove quick, then in line while they
    * stay so. Left out: `"auto"` for {@linkcode realFileSystem}, and in line

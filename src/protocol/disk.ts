@@ -42,8 +42,9 @@ export class Disk {
   /** The clock that stamps phases and measures ages. */
   readonly clock: FileSystemClock;
   /**
-   * The calls of claims, stamps, proofs, removals and payload reads, made
-   * in line or on the thread pool (see {@linkcode QuickCalls}).
+   * The calls of claims, stamps, proofs, removals, reads of small files and
+   * an enqueue's reservation and rename, made in line or on the thread pool
+   * (see {@linkcode QuickCalls}).
    */
   readonly calls: QuickCalls;
   readonly #dirFlushes: GroupCommit;
