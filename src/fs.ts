@@ -151,9 +151,19 @@ export interface FileSystem {
    * The names of the regular files in a directory, in no order. Read in
    * batches: a million names cost a third of the memory of a synchronous
    * listing, and the event loop stays free. The names of anything else
-   * (directories, symbolic links, ...) go to `others`, if given.
+   * (directories, symbolic links, ...) go to `others`, if given. With
+   * `keep`, each file's name is given to it as it is read, and is in the
+   * names returned only if it returns true: a caller that wants a few of a
+   * million names holds only those. (A file system may leave `keep` out
+   * and return every name: callers offer those too.) A listing with
+   * `keep` is not read again on ESTALE, which would offer names twice:
+   * the caller reads it again, from the start.
    */
-  listFiles(path: string, others?: string[]): Promise<string[]>;
+  listFiles(
+    path: string,
+    others?: string[],
+    keep?: (name: string) => boolean,
+  ): Promise<string[]>;
   /** Creates a directory (and its parents); no error if it exists. */
   mkdir(path: string): void;
   /** Flushes a directory's entries to stable storage. */
@@ -251,7 +261,7 @@ export function fresh<T>(call: () => T): T {
 }
 
 /** {@linkcode fresh} for asynchronous calls. */
-async function freshAsync<T>(call: () => Promise<T>): Promise<T> {
+export async function freshAsync<T>(call: () => Promise<T>): Promise<T> {
   for (let attempt = 1;; attempt++) {
     try {
       return await call();
@@ -463,16 +473,18 @@ export const realFileSystem: FileSystem = {
       return items;
     }),
 
-  listFiles: (path, others) =>
-    freshAsync(async () => {
+  listFiles(path, others, keep) {
+    const list = async () => {
       const names: string[] = [];
       if (others !== undefined) others.length = 0;
       for await (const item of Deno.readDir(path)) {
-        if (item.isFile) names.push(item.name);
-        else others?.push(item.name);
+        if (!item.isFile) others?.push(item.name);
+        else if (keep === undefined || keep(item.name)) names.push(item.name);
       }
       return names;
-    }),
+    };
+    return keep === undefined ? freshAsync(list) : list();
+  },
 
   mkdir: (path) => fresh(() => Deno.mkdirSync(path, { recursive: true })),
 

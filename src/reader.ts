@@ -22,6 +22,7 @@ import {
   toSpoolError,
 } from "./errors.ts";
 import type { DirWatcher } from "./fs.ts";
+import type { FirstNamesResult } from "./first_names.ts";
 import {
   deadLetterIfSpent,
   type FailurePolicy,
@@ -93,6 +94,16 @@ export interface ReaderOptions<Q extends string = never> {
    * @default {32}
    */
   spread?: number;
+  /**
+   * The most names one listing of the queue holds: the first ones, in
+   * order. On a larger backlog the rest are listed again once these are
+   * tried, so that a reader over a million entries holds a tenth of their
+   * names, not all of them (each further listing reads the whole directory
+   * again: a few seconds a million names).
+   *
+   * @default {131072}
+   */
+  listingLimit?: number;
   /**
    * Told about problems the reader works around instead of failing: the
    * directory cannot be watched (it polls instead), or an entry cannot be
@@ -329,6 +340,8 @@ const PAUSE_WATCH_AT = 256;
 const TAKEN_HERE_LIMIT = 4096;
 /** How many entries ahead a reader may jump after losing a race. */
 const DEFAULT_SPREAD = 32;
+/** The most names one listing holds (see `ReaderOptions.listingLimit`). */
+const DEFAULT_LISTING_LIMIT = 131_072;
 /** The polling interval when there is nothing else to wait on. */
 const DEFAULT_POLL_MS = 1000;
 
@@ -342,6 +355,7 @@ export class QueueReaderImpl<Q extends string, M, D>
   readonly #core: SpoolCore<Q, M, D, unknown>;
   readonly #onError: (error: SpoolError) => void;
   readonly #spread: number;
+  readonly #listingLimit: number;
   #pollMs: number | undefined;
   #watchWanted: boolean;
   #watcher: DirWatcher | undefined;
@@ -355,6 +369,9 @@ export class QueueReaderImpl<Q extends string, M, D>
   // Set when names of the last listing were jumped over (see
   // `#takeFromCache`): they are in the next listing.
   #jumped = false;
+  // Set when the last listing held only the first names of the queue's
+  // (see `ReaderOptions.listingLimit`): the rest are in the next listing.
+  #more = false;
   // When the last listing started (performance.now()), or never.
   #listedAt = -Infinity;
   // Aborted, and replaced, to wake every wait: on a watch event, on close,
@@ -394,12 +411,14 @@ export class QueueReaderImpl<Q extends string, M, D>
     this.#pollMs = options.pollIntervalMs ??
       (this.#watchWanted ? undefined : DEFAULT_POLL_MS);
     this.#spread = options.spread ?? DEFAULT_SPREAD;
+    this.#listingLimit = options.listingLimit ?? DEFAULT_LISTING_LIMIT;
     this.#onError = options.onError ??
       ((error) => console.warn(`multispool: ${error.message}`));
     if (this.#pollMs !== undefined) {
       checkPositiveNumber("open reader", "pollIntervalMs", this.#pollMs);
     }
     checkPositiveInteger("open reader", "spread", this.#spread);
+    checkPositiveInteger("open reader", "listingLimit", this.#listingLimit);
     if (options.retry !== undefined) {
       checkRetryPolicy("open reader", options.retry);
       core.checkQueue(options.retry.deadLetter, "open reader");
@@ -436,7 +455,8 @@ export class QueueReaderImpl<Q extends string, M, D>
       }
       this.#startWatching();
       // List again only if something may have arrived since the last
-      // listing: a watch event, names jumped over, a poll due, or no watch.
+      // listing: a watch event, names jumped over or left for the next
+      // listing, a poll due, or no watch.
       // (A queue of many delayed entries would otherwise be listed whole
       // after every entry handed out.)
       if (this.#mustList()) {
@@ -462,12 +482,17 @@ export class QueueReaderImpl<Q extends string, M, D>
       const due = await this.#takeFromCache(undefined);
       if (due !== undefined || this.#closed) return due;
     }
-    if (this.#refilling !== undefined) await this.#refilling;
-    else {
-      this.#changed = false;
-      await this.#refill();
+    // A listing of only the first names of a larger queue, all of them
+    // taken by others or not due yet, is followed by the next.
+    for (;;) {
+      if (this.#refilling !== undefined) await this.#refilling;
+      else {
+        this.#changed = false;
+        await this.#refill();
+      }
+      const next = await this.#takeFromCache(undefined);
+      if (next !== undefined || this.#closed || !this.#more) return next;
     }
-    return await this.#takeFromCache(undefined);
   }
 
   async iter(
@@ -506,18 +531,28 @@ export class QueueReaderImpl<Q extends string, M, D>
     f: EntryHandler<Q, M, D, unknown>,
     options: IterAvailableOptions = {},
   ): Promise<void> {
-    const names = await this.#list();
-    for (const name of names) {
-      await shareLoop();
-      if (this.#closed || options.signal?.aborted) return;
-      const job = await this.#tryCheckout(name);
-      if (job === undefined) continue;
-      try {
-        await handleCheckedOut(job, f, this.#policy);
-      } catch (error) {
-        this.#hintRetryPolicy(error);
-        throw error;
+    // A backlog over the listing limit is listed in parts, each after the
+    // last name of the one before, up to the last name the first listing
+    // saw: one pass, in name order, over what was there when it began.
+    let after: string | undefined;
+    let through: string | undefined;
+    for (;;) {
+      const { names, more, last } = await this.#list(after, through);
+      through ??= last;
+      for (const name of names) {
+        await shareLoop();
+        if (this.#closed || options.signal?.aborted) return;
+        const job = await this.#tryCheckout(name);
+        if (job === undefined) continue;
+        try {
+          await handleCheckedOut(job, f, this.#policy);
+        } catch (error) {
+          this.#hintRetryPolicy(error);
+          throw error;
+        }
       }
+      if (!more || names.length === 0) return;
+      after = names[names.length - 1];
     }
   }
 
@@ -716,7 +751,7 @@ export class QueueReaderImpl<Q extends string, M, D>
     const listing = this.#list();
     this.#refilling = listing.then(() => {}, () => {});
     try {
-      this.#cache = await listing;
+      ({ names: this.#cache, more: this.#more } = await listing);
     } finally {
       this.#refilling = undefined;
     }
@@ -734,22 +769,36 @@ export class QueueReaderImpl<Q extends string, M, D>
     return true;
   }
 
-  async #list(): Promise<string[]> {
+  /**
+   * Lists the first names of the queue (after `after` and up to `through`,
+   * if given) that this reader may try: not skipped, not waiting for a due
+   * time.
+   */
+  async #list(after?: string, through?: string): Promise<FirstNamesResult> {
     this.#recheckAllWhenDue();
     this.#forgetDue();
-    const names = await protocol.listQueue(this.#core.disk, this.queue);
-    if (this.#delayed.size > 0) {
-      // Forget the delayed entries that are gone.
-      const listed = new Set(names);
-      for (const name of this.#delayed.keys()) {
-        if (!listed.has(name)) this.#delayed.delete(name);
-      }
+    // The delayed entries known when the listing starts, and those of them
+    // it finds: the others are gone, and forgotten.
+    const delayedBefore = this.#delayed.size === 0
+      ? undefined
+      : new Set(this.#delayed.keys());
+    const delayedFound = new Set<string>();
+    const listing = await protocol.listFirst(this.#core.disk, this.queue, {
+      limit: this.#listingLimit,
+      wanted: (name) => {
+        if (this.#delayed.has(name)) {
+          delayedFound.add(name);
+          return false;
+        }
+        return !this.#skipped.has(name) &&
+          (after === undefined || name > after) &&
+          (through === undefined || name <= through);
+      },
+    });
+    for (const name of delayedBefore ?? []) {
+      if (!delayedFound.has(name)) this.#delayed.delete(name);
     }
-    return this.#skipped.size === 0 && this.#delayed.size === 0
-      ? names
-      : names.filter((name) =>
-        !this.#skipped.has(name) && !this.#delayed.has(name)
-      );
+    return listing;
   }
 
   #startWatching(): void {
@@ -886,7 +935,10 @@ export class QueueReaderImpl<Q extends string, M, D>
 
   /** Whether the next wait must be preceded by a listing. */
   #mustList(): boolean {
-    if (this.#changed || this.#jumped || this.#listedAt === -Infinity) {
+    if (
+      this.#changed || this.#jumped || this.#more ||
+      this.#listedAt === -Infinity
+    ) {
       return true;
     }
     if (this.#pollMs !== undefined) {

@@ -1,9 +1,12 @@
 /**
  * Entries listed, filtered and paged, in name order (enqueue order with
- * the default names). A listing reads names only (one directory read);
- * entries are read one at a time as they are handed out, so that a queue
- * of any length is walked in bounded memory beyond its names, and the
- * event loop is shared.
+ * the default names). A listing reads names only; entries are read one at
+ * a time as they are handed out, and the event loop is shared. A walk
+ * through a queue ({@linkcode listEntries}) holds a part of its names at a
+ * time (a thousand first, so that the first few entries of a million come
+ * after one directory read, then more each time, up to
+ * {@linkcode MOST_NAMES_HELD}): a queue of any length is walked in bounded
+ * memory. A page needs every name, to count them.
  *
  * A page after `NAME` starts at the first name past it: entries taken or
  * added meanwhile shift nothing.
@@ -38,6 +41,11 @@ export interface ListOptions {
   signal?: AbortSignal;
 }
 
+/** How many names a walk holds in its first part. */
+const FIRST_PART = 1024;
+/** The most names a walk holds at once. */
+export const MOST_NAMES_HELD = 131_072;
+
 /** The names of `queue` in `state`, sorted, that pass the name test. */
 async function namesOf(
   disk: Disk,
@@ -62,21 +70,34 @@ export async function* listEntries(
   queue: string,
   options: ListOptions = {},
 ): AsyncGenerator<EntryInfo> {
-  const { state = "waiting", filter, after } = options;
+  const { state = "waiting", filter } = options;
+  const checkedOut = state === "checked out";
   const budget = new LoopBudget({ signal: options.signal });
-  const names = await namesOf(disk, queue, state, filter);
-  const start = after === undefined ? 0 : boundOf(names, after, false);
-  for (let i = start; i < names.length; i++) {
-    await budget.spend();
-    const details = describeEntry(
-      disk,
-      queue,
-      names[i],
-      state === "checked out",
-    );
-    if (details === undefined) continue;
-    const info = summaryOf(details);
-    if (filter === undefined || matches(filter, info)) yield info;
+  // Each part starts after the last name of the one before and ends at
+  // the last name the first one saw: one walk over what was there.
+  let after = options.after;
+  let through: string | undefined;
+  let limit = FIRST_PART;
+  for (;;) {
+    const { names, more, last } = await protocol.listFirst(disk, queue, {
+      limit,
+      checkedOut,
+      wanted: (name) =>
+        (after === undefined || name > after) &&
+        (through === undefined || name <= through) &&
+        (filter === undefined || nameMatches(filter, name)),
+    });
+    through ??= last;
+    for (const name of names) {
+      await budget.spend();
+      const details = describeEntry(disk, queue, name, checkedOut);
+      if (details === undefined) continue;
+      const info = summaryOf(details);
+      if (filter === undefined || matches(filter, info)) yield info;
+    }
+    if (!more || names.length === 0) return;
+    after = names[names.length - 1];
+    limit = Math.min(limit * 4, MOST_NAMES_HELD);
   }
 }
 

@@ -77,6 +77,8 @@ export {
   findEntry,
   isWaiting,
   listCheckouts,
+  listFirst,
+  type ListFirstOptions,
   listQueue,
   lookAtCheckouts,
   lookAtEntry,

@@ -13,8 +13,9 @@ import {
   type SpoolError,
   toSpoolError,
 } from "../errors.ts";
-import type { DirWatcher } from "../fs.ts";
+import { type DirWatcher, freshAsync } from "../fs.ts";
 import type { Dir } from "./layout.ts";
+import { FirstNames, type FirstNamesResult } from "../first_names.ts";
 import { sortNames } from "../sort_names.ts";
 import { type Disk, withoutDotFiles } from "./disk.ts";
 
@@ -24,6 +25,51 @@ import { type Disk, withoutDotFiles } from "./disk.ts";
  */
 export function listQueue(disk: Disk, queue: string): Promise<string[]> {
   return listNames(disk, disk.layout.queueDir(queue), "list queue");
+}
+
+/** What {@linkcode listFirst} lists. */
+export interface ListFirstOptions {
+  /** How many names to keep at most. */
+  limit: number;
+  /** Only the names it accepts (it sees every name, as it is read). */
+  wanted?: (name: string) => boolean;
+  /** The queue's checkouts (`QUEUE/.checkout/`) instead of its entries. */
+  checkedOut?: boolean;
+}
+
+/**
+ * The first `limit` names in `QUEUE/` (sorted, as {@linkcode listQueue})
+ * among those `wanted` accepts, read in bounded memory, and whether the
+ * queue holds more.
+ */
+export async function listFirst(
+  disk: Disk,
+  queue: string,
+  options: ListFirstOptions,
+): Promise<FirstNamesResult> {
+  const { limit, wanted = () => true } = options;
+  const dir = options.checkedOut === true
+    ? disk.layout.checkoutDir(queue)
+    : disk.layout.queueDir(queue);
+  const operation = options.checkedOut === true
+    ? "list checkouts"
+    : "list queue";
+  try {
+    // Read again from the start on ESTALE (never offering a name twice).
+    return await freshAsync(async () => {
+      const first = new FirstNames(limit);
+      const offer = (name: string) => {
+        if (!name.startsWith(".") && wanted(name)) first.offer(name);
+        return false;
+      };
+      const unkept = await disk.fs.listFiles(dir, undefined, offer);
+      // A file system that returned every name instead of offering each.
+      for (const name of unkept) offer(name);
+      return await first.sorted();
+    });
+  } catch (error) {
+    throw toSpoolError(error, operation, dir, QueueNotFoundError);
+  }
 }
 
 /** Names in `QUEUE/.checkout/`, sorted. */

@@ -161,8 +161,12 @@ export class DelegatingFs implements FileSystem {
     return this.real.list(path);
   }
 
-  listFiles(path: string, others?: string[]): Promise<string[]> {
-    return this.real.listFiles(path, others);
+  listFiles(
+    path: string,
+    others?: string[],
+    keep?: (name: string) => boolean,
+  ): Promise<string[]> {
+    return this.real.listFiles(path, others, keep);
   }
 
   mkdir(path: string): void {

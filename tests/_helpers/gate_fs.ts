@@ -77,9 +77,9 @@ export class GateFs {
         await wait("syncDir", path);
         return await real.syncDir(path);
       },
-      async listFiles(path, others) {
+      async listFiles(path, others, keep) {
         await wait("listFiles", path);
-        return await real.listFiles(path, others);
+        return await real.listFiles(path, others, keep);
       },
       async removeAsync(path) {
         await wait("removeAsync", path);

@@ -155,10 +155,14 @@ export class RecordingFileSystem extends DelegatingFs {
     return this.#run(`list ${this.rel(path)}`, () => this.real.list(path));
   }
 
-  override listFiles(path: string, others?: string[]): Promise<string[]> {
+  override listFiles(
+    path: string,
+    others?: string[],
+    keep?: (name: string) => boolean,
+  ): Promise<string[]> {
     return this.#run(
       `list ${this.rel(path)}`,
-      () => this.real.listFiles(path, others),
+      () => this.real.listFiles(path, others, keep),
     );
   }
 

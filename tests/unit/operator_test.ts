@@ -274,3 +274,44 @@ Deno.test("operator: listing a long queue shares the event loop", async () => {
   }
   assert.ok(ticks > 0, "a timer ran while 10,000 entries were read");
 });
+
+Deno.test("operator: a walk through a long queue, held a part at a time, gives each entry once in order, from a cursor too; arrivals wait", async () => {
+  await using dir = await tempDir();
+  const spool = await Spool.create(dir.path, {
+    queues: ["q"],
+    metadata: jsonMetadata<number>(),
+  }, { durability: "relaxed" });
+  // Over the first part (1,024 names) and the second (4,096 more).
+  const count = 5_500;
+  for (let i = 0; i < count; i += 500) {
+    await spool.enqueueMany(
+      "q",
+      Array.from({ length: 500 }, (_, k) => ({ metadata: i + k, data: none })),
+    );
+  }
+  const operator = await OperatorSpool.open(dir.path);
+  const walked: string[] = [];
+  let arrived: string | undefined;
+  for await (const entry of operator.entries("q")) {
+    walked.push(entry.name);
+    // Arrives after the walk began, named after every name of it.
+    if (walked.length === 1) {
+      arrived = (await spool.enqueue("q", -1, none)).name;
+    }
+  }
+  const names = (await spool.list("q")).map((e) => e.name);
+  assert.equal(names.length, count + 1);
+  assert.deepEqual(walked, names.filter((name) => name !== arrived));
+  const after = names[2_000];
+  const rest: string[] = [];
+  for await (const entry of operator.entries("q", { after })) {
+    rest.push(entry.name);
+  }
+  assert.deepEqual(rest, names.slice(2_001));
+  const prefixed: string[] = [];
+  const prefix = names[4_321].slice(0, -1);
+  for await (const entry of operator.entries("q", { filter: { prefix } })) {
+    prefixed.push(entry.name);
+  }
+  assert.deepEqual(prefixed, names.filter((name) => name.startsWith(prefix)));
+});

@@ -542,3 +542,79 @@ Deno.test("reader: readers in one process share a backlog, each entry once", asy
   assert.equal(seen.length, n);
   assert.deepEqual([...seen].sort((a, b) => a - b), [...Array(n).keys()]);
 });
+
+Deno.test("reader: a queue longer than its listing limit is handed out in order, listed in parts, with no event needed", async () => {
+  await using tmp = await tempDir();
+  const dir = tmp.path;
+  // A watch that never tells: the parts after the first are listed
+  // because the reader knows there are more.
+  const { spool, listings } = await recordedSpool(dir, new ManualWatcher());
+  for (let i = 0; i < 10; i++) await spool.enqueue("q", i, new Uint8Array());
+  await using reader = spool.reader("q", { listingLimit: 3 });
+  const seen: unknown[] = [];
+  for (let i = 0; i < 10; i++) {
+    const job = await reader.dequeue();
+    seen.push(job?.metadata);
+    await job?.remove();
+  }
+  assert.deepEqual(seen, [0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
+  assert.equal(listings(), 4, "parts of 3, 3, 3 and 1");
+  assert.equal(await reader.dequeueAvailable(), undefined);
+});
+
+Deno.test("reader: iterAvailable over a queue longer than its listing limit makes one pass in order; arrivals wait for the next", async () => {
+  await using tmp = await tempDir();
+  const spool = await Spool.create(tmp.path, {
+    queues: ["q", "done"],
+    metadata: jsonMetadata<number>(),
+  }, { durability: "relaxed" });
+  for (let i = 0; i < 10; i++) await spool.enqueue("q", i, new Uint8Array());
+  await using reader = spool.reader("q", { listingLimit: 3 });
+  const seen: number[] = [];
+  await reader.iterAvailable(async (m) => {
+    seen.push(m);
+    // Arrives during the pass, after every name of it: left for the next.
+    if (seen.length === 1) await spool.enqueue("q", 99, new Uint8Array());
+    return { action: "save", queue: "done" };
+  });
+  assert.deepEqual(seen, [0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
+  const next: number[] = [];
+  await reader.iterAvailable((m) => {
+    next.push(m);
+    return { action: "remove" };
+  });
+  assert.deepEqual(next, [99]);
+});
+
+Deno.test("reader: entries not due yet fill no listing: the due ones behind a listing limit's worth of them are found", async () => {
+  await using tmp = await tempDir();
+  const spool = await numbersSpool(tmp.path);
+  for (let i = 0; i < 5; i++) {
+    await spool.enqueue("q", 100 + i, new Uint8Array(), { delay: 3_600_000 });
+  }
+  for (let i = 0; i < 2; i++) await spool.enqueue("q", i, new Uint8Array());
+  await using reader = spool.reader("q", { listingLimit: 2 });
+  const seen: unknown[] = [];
+  for (;;) {
+    const job = await reader.dequeueAvailable();
+    if (job === undefined) break;
+    seen.push(job.metadata);
+    await job.remove();
+  }
+  assert.deepEqual(seen, [0, 1]);
+  const waiting: unknown[] = [];
+  await reader.iterAvailable((m) => {
+    waiting.push(m);
+    return { action: "remove" };
+  });
+  assert.deepEqual(waiting, [], "the delayed entries are not handed out");
+  assert.equal((await spool.list("q")).length, 5);
+});
+
+Deno.test("reader: a listing limit must be a positive integer", async () => {
+  await using tmp = await tempDir();
+  const spool = await numbersSpool(tmp.path);
+  for (const listingLimit of [0, 1.5, -3]) {
+    assert.throws(() => spool.reader("q", { listingLimit }), RangeError);
+  }
+});
