@@ -97,7 +97,7 @@ export interface ReaderOptions<Q extends string = never> {
   /**
    * The most names one listing of the queue holds: the first ones, in
    * order. On a larger backlog the rest are listed again once these are
-   * tried, so that a reader over a million entries holds a tenth of their
+   * tried, so that a reader over a million entries holds an eighth of their
    * names, not all of them (each further listing reads the whole directory
    * again: a few seconds a million names).
    *
