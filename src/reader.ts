@@ -668,6 +668,11 @@ export class QueueReaderImpl<Q extends string, M, D>
         return undefined;
       case "later":
         this.#delayed.set(name, claim.due.getTime());
+        // Made due early while the claim looked (an operator's `due`), its
+        // event came before the name was known to be delayed, and was
+        // taken for an arrival: the due time just noted may be stale. A
+        // look now settles it; later events find the name delayed.
+        this.#recheck(name);
         return undefined;
       case "undecodable": {
         const held = failingUndecodable(

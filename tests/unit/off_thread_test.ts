@@ -13,6 +13,7 @@ import { QuickCalls } from "../../src/protocol/calls.ts";
 import { openSpool } from "../../src/spool.ts";
 import { age } from "../_helpers/ages.ts";
 import { GateFs, type HeldCall } from "../_helpers/gate_fs.ts";
+import { ManualWatcher } from "../_helpers/recording_fs.ts";
 import { tempDir } from "../_helpers/temp_dir.ts";
 import { tree } from "../_helpers/tree.ts";
 
@@ -200,4 +201,50 @@ Deno.test("off thread: three readers of sixteen at once in one process, and a st
   assert.equal(seen.size, total);
   assert.deepEqual([...seen.values()].filter((n) => n !== 1), []);
   assert.deepEqual(files(dir), []);
+});
+
+Deno.test("off thread: an entry made due while a reader's claim finds it not due yet is taken at once, not at its old due time", async () => {
+  await using tmp = await tempDir();
+  const dir = tmp.path;
+  const base = await Spool.create(dir, { queues: QUEUES });
+  const { name } = await base.enqueue("q", {}, new Uint8Array(), {
+    delay: 3_600_000,
+  });
+  const watcher = new ManualWatcher();
+  const checkedOut = `${dir}/q/.checkout/${name}`;
+  // The claim's read of the entry, held once made (its due time in hand).
+  const read = Promise.withResolvers<void>();
+  const go = Promise.withResolvers<void>();
+  const fs: FileSystem = {
+    ...realFileSystem,
+    callsOffThread: true,
+    watch: () => watcher,
+    async readTextStatAsync(path) {
+      const result = await realFileSystem.readTextStatAsync(path);
+      if (path === checkedOut) {
+        read.resolve();
+        await go.promise;
+      }
+      return result;
+    },
+  };
+  const slow = await openSpool(fs, dir, { queues: QUEUES });
+  await using reader = slow.reader("q");
+  const stop = new AbortController();
+  // Only so that a failure ends: the entry is due now.
+  const timer = setTimeout(() => stop.abort(), 60_000);
+  try {
+    const taking = reader.dequeue({ signal: stop.signal });
+    await read.promise;
+    assert.ok(await base.entry("q", name).direct.makeDue() !== undefined);
+    // Its event, heard while the reader does not know the entry is delayed.
+    watcher.push();
+    await new Promise((resolve) => setTimeout(resolve, 0));
+    go.resolve();
+    const job = await taking;
+    assert.equal(job?.name, name, "the reader waits for the old due time");
+    await job?.remove();
+  } finally {
+    clearTimeout(timer);
+  }
 });
