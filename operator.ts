@@ -91,11 +91,8 @@ export {
   matches,
   parseFieldTest,
 } from "./src/operator/filter.ts";
-export type {
-  EntryPage,
-  ListOptions,
-  PageRequest,
-} from "./src/operator/listing.ts";
+export type { ListOptions } from "./src/operator/listing.ts";
+export type { EntryPage, PageRequest } from "./src/operator/page.ts";
 export {
   fieldAt,
   fieldPath,

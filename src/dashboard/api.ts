@@ -14,7 +14,7 @@
  */
 
 import type { EntryDetails } from "../operator/entry_info.ts";
-import type { EntryPage } from "../operator/listing.ts";
+import type { EntryPage } from "../operator/page.ts";
 import type { Health } from "./health.ts";
 import type { PreviewView } from "./preview_view.ts";
 import type { RateSample } from "./rates.ts";

@@ -10,7 +10,7 @@
  */
 
 import type { EntryInfo } from "../operator/entry_info.ts";
-import type { EntryPage } from "../operator/listing.ts";
+import type { EntryPage } from "../operator/page.ts";
 import { AGE_BUCKETS as BUCKETS, type QueueShape } from "../operator/shapes.ts";
 import { ACTION_KINDS } from "./actions.ts";
 import { lastAndMax, lineChart, type Measure } from "./chart.ts";

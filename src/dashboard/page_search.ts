@@ -7,7 +7,7 @@
  * @module
  */
 
-import type { EntryPage } from "../operator/listing.ts";
+import type { EntryPage } from "../operator/page.ts";
 import { formatCount } from "../operator/format.ts";
 import { type Html, markup, visible } from "./html.ts";
 import { type Frame, inFrame } from "./frame.ts";

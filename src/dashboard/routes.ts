@@ -17,7 +17,7 @@ import {
 import { parseBulk, performBulk, planBulk } from "./bulk.ts";
 import { delay } from "../delay.ts";
 import type { EntryState } from "../operator/entry_info.ts";
-import type { PageRequest } from "../operator/listing.ts";
+import type { PageRequest } from "../operator/page.ts";
 import type { OperatorSpool } from "../operator/operator_spool.ts";
 import type { FormGuard } from "./csrf.ts";
 import { type FilterFields, readFilter } from "./filter_query.ts";

@@ -28,13 +28,8 @@ import {
   type EntryInfo,
   type EntryState,
 } from "./entry_info.ts";
-import {
-  type EntryPage,
-  listEntries,
-  type ListOptions,
-  pageOf,
-  type PageRequest,
-} from "./listing.ts";
+import { listEntries, type ListOptions } from "./listing.ts";
+import { type EntryPage, pageOf, type PageRequest } from "./page.ts";
 import { type Preview, readPreview } from "./preview.ts";
 import { fieldPath } from "./metadata.ts";
 import { type GroupShape, measureShapes, type QueueShape } from "./shapes.ts";
