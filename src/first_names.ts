@@ -1,11 +1,12 @@
 /**
- * The first names of a listing, in bounded memory: a reader facing a
- * million waiting entries needs the first few hundred thousand in order,
- * not all of them (which would hold a hundred megabytes of names while it
- * works through the first). Names are kept as they are read; whenever
- * twice the limit are held, the larger half is dropped (a selection, not a
- * sort: linear time), so the whole listing costs time in proportion to
- * its length. Internal.
+ * The first (or last) names of a listing, in bounded memory: a reader
+ * facing a million waiting entries needs the first few hundred thousand in
+ * order, not all of them (which would hold a hundred megabytes of names
+ * while it works through the first), and a page of a queue's last entries
+ * needs only those. Names are kept as they are read; whenever twice the
+ * limit are held, the half that will not be kept is dropped (a selection,
+ * not a sort: linear time), so the whole listing costs time in proportion
+ * to its length. Internal.
  *
  * @module
  */
@@ -37,11 +38,7 @@ export class FirstNames {
 
   /** @param limit How many names to keep (at least 1). */
   constructor(limit: number) {
-    if (!Number.isInteger(limit) || limit < 1) {
-      throw new RangeError(
-        `Cannot keep first names: limit must be a positive integer, got ${limit}`,
-      );
-    }
+    checkLimit(limit, "first");
     this.#limit = limit;
   }
 
@@ -73,6 +70,67 @@ export class FirstNames {
     this.#bound = held[this.#limit];
     held.length = this.#limit;
     this.#more = true;
+  }
+}
+
+/** What {@linkcode LastNames.sorted} returns. */
+export interface LastNamesResult {
+  /** The last names offered, at most the limit, sorted. */
+  names: string[];
+  /** True if names before them were offered and dropped. */
+  more: boolean;
+}
+
+/**
+ * Keeps the `limit` last names (greatest by UTF-16 code units, the order
+ * of {@linkcode sortNames}) of those offered.
+ */
+export class LastNames {
+  readonly #limit: number;
+  #held: string[] = [];
+  // Every name held is above this once names were dropped: a name below
+  // it would be dropped at the next selection anyway.
+  #bound: string | undefined;
+  #more = false;
+
+  /** @param limit How many names to keep (at least 1). */
+  constructor(limit: number) {
+    checkLimit(limit, "last");
+    this.#limit = limit;
+  }
+
+  /** Offers one name, not offered before (directory names are unique). */
+  offer(name: string): void {
+    if (this.#bound !== undefined && name < this.#bound) {
+      this.#more = true;
+      return;
+    }
+    this.#held.push(name);
+    if (this.#held.length >= 2 * this.#limit) this.#dropSmallerHalf();
+  }
+
+  /** The names kept, sorted (sharing the event loop), and whether more were offered. */
+  async sorted(): Promise<LastNamesResult> {
+    if (this.#held.length > this.#limit) this.#dropSmallerHalf();
+    return { names: await sortNames(this.#held), more: this.#more };
+  }
+
+  /** Keeps the `limit` greatest names held; the least of them is the new bound. */
+  #dropSmallerHalf(): void {
+    const held = this.#held;
+    const cut = held.length - this.#limit;
+    selectSmallest(held, cut);
+    this.#bound = held[cut];
+    this.#held = held.slice(cut);
+    this.#more = true;
+  }
+}
+
+function checkLimit(limit: number, which: string): void {
+  if (!Number.isInteger(limit) || limit < 1) {
+    throw new RangeError(
+      `Cannot keep ${which} names: limit must be a positive integer, got ${limit}`,
+    );
   }
 }
 

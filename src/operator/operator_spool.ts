@@ -182,9 +182,11 @@ export interface OperatorSpool {
   names(queue: string, options?: { state?: EntryState }): Promise<string[]>;
   /**
    * A page of the entries of `queue`: `size` entries after or before a
-   * name, at a position or a name, the last ones, or the first.
+   * name, at a position or a name, the last ones, or the first. Only the
+   * page's names are held, whatever the queue's length.
    *
    * @throws {QueueNotFoundError} If `queue` is not a queue of the spool.
+   * @throws {RangeError} If `size` is not a positive integer.
    */
   page(queue: string, request: PageRequest, size: number): Promise<EntryPage>;
   /**

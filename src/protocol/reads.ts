@@ -42,30 +42,58 @@ export interface ListFirstOptions {
  * among those `wanted` accepts, read in bounded memory, and whether the
  * queue holds more.
  */
-export async function listFirst(
+export function listFirst(
   disk: Disk,
   queue: string,
   options: ListFirstOptions,
 ): Promise<FirstNamesResult> {
   const { limit, wanted = () => true } = options;
-  const dir = options.checkedOut === true
+  return readNames(disk, queue, options.checkedOut === true, () => {
+    const first = new FirstNames(limit);
+    return {
+      offer: (name) => {
+        if (wanted(name)) first.offer(name);
+      },
+      done: () => first.sorted(),
+    };
+  });
+}
+
+/** What {@linkcode readNames} gives each name of a listing to. */
+export interface NameReader<T> {
+  /** Takes one name, as it is read (each name once). */
+  offer(name: string): void;
+  /** What the listing found, once every name was offered. */
+  done(): Promise<T>;
+}
+
+/**
+ * Reads the names in `QUEUE/` (or `QUEUE/.checkout/`) once, in the
+ * directory's order, and offers each to the reader `start` makes: nothing
+ * is held but what the reader keeps. On ESTALE the listing starts over
+ * from scratch with a new reader, so that no reader sees a name twice.
+ */
+export async function readNames<T>(
+  disk: Disk,
+  queue: string,
+  checkedOut: boolean,
+  start: () => NameReader<T>,
+): Promise<T> {
+  const dir = checkedOut
     ? disk.layout.checkoutDir(queue)
     : disk.layout.queueDir(queue);
-  const operation = options.checkedOut === true
-    ? "list checkouts"
-    : "list queue";
+  const operation = checkedOut ? "list checkouts" : "list queue";
   try {
-    // Read again from the start on ESTALE (never offering a name twice).
     return await freshAsync(async () => {
-      const first = new FirstNames(limit);
+      const reader = start();
       const offer = (name: string) => {
-        if (!name.startsWith(".") && wanted(name)) first.offer(name);
+        if (!name.startsWith(".")) reader.offer(name);
         return false;
       };
       const unkept = await disk.fs.listFiles(dir, undefined, offer);
       // A file system that returned every name instead of offering each.
       for (const name of unkept) offer(name);
-      return await first.sorted();
+      return await reader.done();
     });
   } catch (error) {
     throw toSpoolError(error, operation, dir, QueueNotFoundError);

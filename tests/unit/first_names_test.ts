@@ -1,9 +1,9 @@
-// The first names of a listing, kept in bounded memory: the same names and
-// order as sorting them all and taking the first, whatever order they are
-// read in.
+// The first (or last) names of a listing, kept in bounded memory: the same
+// names and order as sorting them all and taking the first (or the last),
+// whatever order they are read in.
 
 import assert from "node:assert/strict";
-import { FirstNames } from "../../src/first_names.ts";
+import { FirstNames, LastNames } from "../../src/first_names.ts";
 
 /** Names in the orders directories give them: random, ascending, descending. */
 function orders(n: number): [string, string[]][] {
@@ -43,8 +43,28 @@ Deno.test("FirstNames keeps the first names in order, whatever order they come i
   }
 });
 
-Deno.test("FirstNames refuses a limit that is not a positive integer", () => {
+Deno.test("LastNames keeps the last names in order, whatever order they come in", async () => {
+  for (const limit of [1, 7, 1000]) {
+    for (const n of [0, limit - 1, limit, limit + 1, 5 * limit + 3]) {
+      for (const [order, names] of orders(n)) {
+        const last = new LastNames(limit);
+        for (const name of names) last.offer(name);
+        const result = await last.sorted();
+        const expected = names.slice().sort();
+        assert.deepEqual(
+          result.names,
+          expected.slice(Math.max(0, n - limit)),
+          `${n} names ${order}, limit ${limit}`,
+        );
+        assert.equal(result.more, n > limit, `${n} ${order} ${limit}: more`);
+      }
+    }
+  }
+});
+
+Deno.test("FirstNames and LastNames refuse a limit that is not a positive integer", () => {
   for (const limit of [0, -1, 1.5, NaN]) {
     assert.throws(() => new FirstNames(limit), RangeError);
+    assert.throws(() => new LastNames(limit), RangeError);
   }
 });
