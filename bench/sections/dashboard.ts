@@ -13,6 +13,9 @@
 // - with a check in hand: the same pages once the check and the
 //   measurement have ended (what an operator gets from then on: checks are
 //   shared, made again every 15 s, or 4 times what one takes);
+// - the queue's pages, then: the first, the last, one after a name in the
+//   middle, and the first of a filter that reads entries (older than a
+//   second: every entry passes); each reads the queue's names once;
 // - the scans themselves: the health check (the monitor's problems, then
 //   the repair's dry run) and the measurement of every queue's shape, as
 //   the dashboard reports them; and one look of the last hour's sampler at
@@ -35,6 +38,16 @@ async function timed(
   return { ms: performance.now() - started, body, status: response.status };
 }
 
+/** The name in the middle of the backlog's queue. */
+async function middleName(path: string): Promise<string> {
+  const names: string[] = [];
+  for await (const item of Deno.readDir(`${path}/q`)) {
+    if (item.isFile && !item.name.startsWith(".")) names.push(item.name);
+  }
+  names.sort();
+  return names[names.length >> 1];
+}
+
 /** Measures the dashboard's answers over a big backlog. */
 export async function dashboardSection(bench: Bench): Promise<void> {
   const { results } = bench;
@@ -54,6 +67,10 @@ export async function dashboardSection(bench: Bench): Promise<void> {
     healthFirst: [],
     overview: [],
     health: [],
+    queueFirst: [],
+    queueLast: [],
+    queueAfter: [],
+    queueFiltered: [],
     check: [],
     measure: [],
     look: [],
@@ -83,6 +100,20 @@ export async function dashboardSection(bench: Bench): Promise<void> {
         figures.check.push(health.checkMs);
         figures.measure.push(shapes.measureMs);
         figures.overview.push((await timed(handler, "/")).ms);
+        const middle = await middleName(path);
+        const pages: [string, string][] = [
+          ["queueFirst", "/queues/q"],
+          ["queueLast", "/queues/q?last="],
+          ["queueAfter", `/queues/q?after=${middle}`],
+          ["queueFiltered", "/queues/q?older=1s"],
+        ];
+        for (const [key, url] of pages) {
+          const answer = await timed(handler, url);
+          if (answer.status !== 200 || !answer.body.includes("<tbody")) {
+            throw new Error(`GET ${url}: ${answer.status}, no entries`);
+          }
+          figures[key].push(answer.ms);
+        }
       } else {
         const again = await timed(handler, "/health");
         if (!again.body.includes("delete-tmp")) {
@@ -106,6 +137,13 @@ export async function dashboardSection(bench: Bench): Promise<void> {
   row("health page, first answer (waits 0.5 s at most)", "healthFirst");
   row("overview, with a measurement and a check in hand", "overview");
   row("health page, with a check in hand", "health");
+  row("queue page: the first", "queueFirst");
+  row("queue page: the last", "queueLast");
+  row("queue page: after a name in the middle", "queueAfter");
+  row(
+    "queue page: a filter that reads entries (older than 1 s)",
+    "queueFiltered",
+  );
   row(
     "health check: the monitor's problems, then the repair's dry run",
     "check",
@@ -122,6 +160,19 @@ export async function dashboardSection(bench: Bench): Promise<void> {
     "<",
     1000,
     "the overview, health panel included, from a fresh dashboard",
+  );
+  results.target(
+    `dashboard queue page over ${count} entries (worst page, worst round)`,
+    Math.max(
+      worst("queueFirst"),
+      worst("queueLast"),
+      worst("queueAfter"),
+      worst("queueFiltered"),
+    ),
+    " ms",
+    "<",
+    300,
+    "the first, last, a middle and a filtered page of the queue, each reading its names once",
   );
   results.target(
     `dashboard health page over ${count} entries, with a check in hand (worst round)`,
