@@ -46,6 +46,12 @@ export interface DirWatcher extends AsyncIterable<unknown> {
   close(): void;
 }
 
+/** How {@linkcode FileSystem.syncDir} flushes. */
+export interface SyncDirOptions {
+  /** Open the directory in line rather than on the thread pool. */
+  openInLine?: boolean;
+}
+
 /** The file-system operations of the spool protocol. */
 export interface FileSystem {
   /**
@@ -166,8 +172,14 @@ export interface FileSystem {
   ): Promise<string[]>;
   /** Creates a directory (and its parents); no error if it exists. */
   mkdir(path: string): void;
-  /** Flushes a directory's entries to stable storage. */
-  syncDir(path: string): Promise<void>;
+  /**
+   * Flushes a directory's entries to stable storage. The flush waits on
+   * the runtime's thread pool; the directory is opened there too, unless
+   * `openInLine` (a local disk, where an open is quick and a trip to the
+   * thread pool costs more than it: strict producers, four at once, made
+   * a third more entries a second so on a journaled ext4).
+   */
+  syncDir(path: string, options?: SyncDirOptions): Promise<void>;
   /** Watches a directory (not its subdirectories) for changes. */
   watch(path: string): DirWatcher;
 }
@@ -488,9 +500,11 @@ export const realFileSystem: FileSystem = {
 
   mkdir: (path) => fresh(() => Deno.mkdirSync(path, { recursive: true })),
 
-  syncDir: (path) =>
+  syncDir: (path, options) =>
     freshAsync(async () => {
-      using dir = await Deno.open(path, { read: true });
+      using dir = options?.openInLine === true
+        ? Deno.openSync(path, { read: true })
+        : await Deno.open(path, { read: true });
       await dir.sync();
     }),
 

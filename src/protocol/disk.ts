@@ -70,8 +70,12 @@ export class Disk {
     this.clock = new FileSystemClock(this.fs, this.layout.tmpDir);
     this.calls = new QuickCalls(this.fs);
     this.#throttle = new Throttle(options.ioConcurrency);
+    // Where the quick calls are made in line (a local disk), the
+    // directory is opened in line too; its flush waits on the thread pool.
     this.#dirFlushes = new GroupCommit((path) =>
-      this.#throttle.run(() => this.fs.syncDir(path))
+      this.#throttle.run(() =>
+        this.fs.syncDir(path, { openInLine: !this.calls.offThread })
+      )
     );
   }
 

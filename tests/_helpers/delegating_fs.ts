@@ -7,6 +7,7 @@ import {
   type FileContent,
   type FileSystem,
   realFileSystem,
+  type SyncDirOptions,
   type WrittenFile,
 } from "../../src/fs.ts";
 
@@ -72,8 +73,8 @@ export class DelegatingFs implements FileSystem {
     return this.real.syncFile(path);
   }
 
-  syncDir(path: string): Promise<void> {
-    return this.real.syncDir(path);
+  syncDir(path: string, options?: SyncDirOptions): Promise<void> {
+    return this.real.syncDir(path, options);
   }
 
   readText(path: string): string {

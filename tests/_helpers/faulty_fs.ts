@@ -9,7 +9,7 @@
 // calls of each kind (its steps); then, for N in 1..count, run it again
 // from the same starting state with the fault at call N.
 
-import type { FileContent } from "../../src/fs.ts";
+import type { FileContent, SyncDirOptions } from "../../src/fs.ts";
 import { CLOCK_PROBE_PREFIX } from "../../src/protocol/layout.ts";
 import { DelegatingFs } from "./delegating_fs.ts";
 
@@ -226,10 +226,13 @@ export class FaultyFs extends DelegatingFs {
     await this.real.syncFile(path);
   }
 
-  override async syncDir(path: string): Promise<void> {
+  override async syncDir(
+    path: string,
+    options?: SyncDirOptions,
+  ): Promise<void> {
     const hit = this.#check("syncDir", path);
     if (hit !== undefined) this.#inject(hit);
-    await this.real.syncDir(path);
+    await this.real.syncDir(path, options);
   }
 
   override rename(from: string, to: string): void {

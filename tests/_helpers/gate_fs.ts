@@ -73,9 +73,9 @@ export class GateFs {
         await wait("syncFile", path);
         return await real.syncFile(path);
       },
-      async syncDir(path) {
+      async syncDir(path, options) {
         await wait("syncDir", path);
-        return await real.syncDir(path);
+        return await real.syncDir(path, options);
       },
       async listFiles(path, others, keep) {
         await wait("listFiles", path);

@@ -248,3 +248,27 @@ Deno.test("off thread: an entry made due while a reader's claim finds it not due
     clearTimeout(timer);
   }
 });
+
+Deno.test("off thread: a strict flush opens its directory where the quick calls go (in line on a local disk, on the thread pool on a network one)", async () => {
+  for (const offThread of [false, true]) {
+    await using tmp = await tempDir();
+    const opened: (boolean | undefined)[] = [];
+    const fs: FileSystem = {
+      ...realFileSystem,
+      callsOffThread: offThread,
+      syncDir(path, options) {
+        opened.push(options?.openInLine);
+        return realFileSystem.syncDir(path, options);
+      },
+    };
+    const spool = await openSpool(fs, tmp.path, { queues: QUEUES }, {
+      createIfMissing: true,
+      durability: "strict",
+    });
+    opened.length = 0;
+    await spool.enqueue("q", {}, new Uint8Array(1));
+    // The registry's, the payloads' and the queue's directory.
+    assert.equal(opened.length, 3);
+    assert.deepEqual(opened, [!offThread, !offThread, !offThread]);
+  }
+});
