@@ -87,6 +87,23 @@ export class QuickCalls {
     );
   }
 
+  /**
+   * Stats without following a link, or undefined if nothing is there: in
+   * line, a look for a name that is usually gone costs no error (see
+   * `FileSystem.exists`).
+   */
+  lstatIfThere(
+    path: string,
+  ): Deno.FileInfo | undefined | Promise<Deno.FileInfo | undefined> {
+    return this.#call(
+      () =>
+        this.#fs.exists(path)
+          ? orUndefined(() => this.#fs.lstat(path))
+          : undefined,
+      () => this.#fs.lstatAsync(path).catch(undefinedIfNotFound),
+    );
+  }
+
   /** Reads a small file and its status (see `FileSystem.readTextStat`). */
   readTextStat(
     path: string,
@@ -170,4 +187,18 @@ export class QuickCalls {
     if (this.#score === SWING) this.#offThread = true;
     else if (this.#score === -SWING) this.#offThread = false;
   }
+}
+
+/** `look()`, or undefined if what it looks at is gone. */
+function orUndefined<T>(look: () => T): T | undefined {
+  try {
+    return look();
+  } catch (error) {
+    return undefinedIfNotFound(error);
+  }
+}
+
+function undefinedIfNotFound(error: unknown): undefined {
+  if (error instanceof Deno.errors.NotFound) return undefined;
+  throw error;
 }

@@ -91,12 +91,13 @@ async function afterRemoval(
     );
   /** True once settled: nothing there, or a claim undone. */
   const settled = async (): Promise<boolean> => {
-    let info: Deno.FileInfo;
+    let info: Deno.FileInfo | undefined;
     try {
-      info = await disk.calls.lstat(waiting);
+      info = await disk.calls.lstatIfThere(waiting);
     } catch {
       return true;
     }
+    if (info === undefined) return true;
     if (info.ino !== held.ino || info.dev !== held.dev) return true;
     if ((info.mtime?.getTime() ?? 0) > stamp.getTime()) throw robbed();
     return false;

@@ -149,6 +149,10 @@ export class DelegatingFs implements FileSystem {
     return this.real.lstat(path);
   }
 
+  exists(path: string): boolean {
+    return this.real.exists(path);
+  }
+
   async lstatAsync(path: string): Promise<Deno.FileInfo> {
     await Promise.resolve();
     return this.lstat(path);

@@ -266,6 +266,7 @@ export class RecordingFs implements FileSystem {
   readStream = realFileSystem.readStream;
   stat = realFileSystem.stat;
   lstat = realFileSystem.lstat;
+  exists = realFileSystem.exists;
   lstatAsync = realFileSystem.lstatAsync;
   statFresh = realFileSystem.statFresh;
   list = realFileSystem.list;

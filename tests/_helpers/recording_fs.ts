@@ -144,6 +144,10 @@ export class RecordingFileSystem extends DelegatingFs {
     return this.#run(`lstat ${this.rel(path)}`, () => this.real.lstat(path));
   }
 
+  override exists(path: string): boolean {
+    return this.#run(`exists ${this.rel(path)}`, () => this.real.exists(path));
+  }
+
   override statFresh(path: string): Deno.FileInfo {
     return this.#run(
       `stat-fresh ${this.rel(path)}`,
