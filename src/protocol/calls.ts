@@ -2,9 +2,11 @@
  * Where the protocol makes the calls that are quick on a local disk (the
  * links, stamps, looks and unlinks of a claim, a holder's proof and a
  * removal, an enqueue's reservation and rename, and the read of a small
- * file): on the runtime's thread pool until they prove quick, in line
- * while they stay so. Where they go, the opens and small writes of new files
- * go too (see `writeNew` in write.ts).
+ * file): in line from the start where the calls made to open the spool
+ * were quick, else on the runtime's thread pool until they prove quick;
+ * in line while they stay so. Where they go, the opens and small writes of
+ * new files go too (see `writeNew` in write.ts), and the opens of the
+ * directories a strict operation flushes.
  *
  * On a local disk such a call takes microseconds, and its asynchronous form
  * costs several times more (a round trip to a thread). On a network file
@@ -24,6 +26,8 @@ import { type FileSystem, realFileSystem } from "../fs.ts";
 
 /** A call slower than this counts as slow (milliseconds). */
 const SLOW_MS = 0.25;
+/** A probe's two calls quicker than this start the calls in line. */
+const QUICK_PROBE_MS = 2 * SLOW_MS;
 /**
  * How far the count of slow calls must run ahead of the quick ones (or
  * behind) before the calls move to the thread pool (or back): a single
@@ -44,6 +48,9 @@ export class QuickCalls {
   // Slow calls minus quick ones, lately, within [-SWING, SWING].
   #score = SWING;
   #untimed = 0;
+  // Set once where the calls start is settled: by startFrom, or by the
+  // first call timed.
+  #settled = false;
 
   /** @param fs The file system; its `callsOffThread` says where. */
   constructor(fs: FileSystem) {
@@ -51,11 +58,39 @@ export class QuickCalls {
     const where = fs.callsOffThread ??
       (fs === realFileSystem ? "auto" : false);
     this.#auto = where === "auto";
-    // "auto" starts on the thread pool: a first call made in line on a
-    // network file system would hold the loop for as long as the server's
-    // queue is long. On a local disk the calls come in line within a few
-    // dozen.
+    // "auto" starts on the thread pool, unless the calls made in line to
+    // open the spool were quick (see startFrom): a first call made in line
+    // on a network file system would hold the loop for as long as the
+    // server's queue is long.
     this.#offThread = where !== false;
+  }
+
+  /**
+   * Where "auto" calls start, from probes of two calls made in line (a
+   * file created, then looked at: see `FileSystemClock.probeNow`), made
+   * when the spool is opened: quick, as on a local disk, the calls start
+   * in line; slow or unknown, on the thread pool. A slow probe is made
+   * again, twice at most: a local disk's journal may hold one call for
+   * milliseconds. Starting in line matters: a busy process times its calls
+   * on the thread pool to their answers, which wait for its loop, so they
+   * come back in line late (a consumer handling 16 entries at once on a
+   * journaled ext4 took most of a second, at two thirds of its rate).
+   */
+  startFrom(probe: () => number | undefined, firstMs?: number): void {
+    if (!this.#auto || this.#settled) return;
+    this.#settled = true;
+    let ms = firstMs ?? probe();
+    for (
+      let again = 0;
+      again < 2 && ms !== undefined && ms >= QUICK_PROBE_MS;
+      again++
+    ) {
+      ms = Math.min(ms, probe() ?? Infinity);
+    }
+    if (ms !== undefined && ms < QUICK_PROBE_MS) {
+      this.#offThread = false;
+      this.#score = -SWING;
+    }
   }
 
   /** Whether the calls are made on the thread pool now. */
@@ -182,6 +217,7 @@ export class QuickCalls {
   }
 
   #took(ms: number): void {
+    this.#settled = true;
     const score = this.#score + (ms > SLOW_MS ? 1 : -1);
     this.#score = Math.max(-SWING, Math.min(SWING, score));
     if (this.#score === SWING) this.#offThread = true;

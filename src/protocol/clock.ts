@@ -75,6 +75,7 @@ export class FileSystemClock {
   readonly #clocks: HostClocks;
   #offsetMs = 0;
   #probedAt = -Infinity;
+  #probeMs: number | undefined;
   // The last reading of both clocks, to see a step of the wall clock.
   #lastWall = NaN;
   #lastTick = NaN;
@@ -88,6 +89,28 @@ export class FileSystemClock {
     this.#fs = fs;
     this.#probeDir = probeDir;
     this.#clocks = clocks;
+  }
+
+  /**
+   * How long the last probe's calls took (a file created, then looked
+   * at), in milliseconds on this host's monotonic clock; undefined if no
+   * probe was made: a first sign of how quick the file system's calls are.
+   */
+  get probeMs(): number | undefined {
+    return this.#probeMs;
+  }
+
+  /**
+   * Probes the file system's clock now (see {@linkcode probeMs}), and
+   * returns how long the probe's calls took, or undefined if none could
+   * be made.
+   */
+  probeNow(): number | undefined {
+    this.#probedAt = this.#clocks.tick();
+    const offset = this.#probe();
+    if (offset === undefined) return undefined;
+    this.#offsetMs = offset;
+    return this.#probeMs;
   }
 
   /** Now, on the file system's clock. */
@@ -126,11 +149,13 @@ export class FileSystemClock {
     const path =
       `${this.#probeDir}/${CLOCK_PROBE_PREFIX}${crypto.randomUUID()}`;
     try {
+      const started = this.#clocks.tick();
       const before = this.#clocks.wall();
       fs.createExclusive(path);
       try {
         const stamped = fs.lstat(path).mtime;
         const after = this.#clocks.wall();
+        this.#probeMs = this.#clocks.tick() - started;
         if (stamped === null) return undefined;
         const offset = stamped.getTime() - (before + after) / 2;
         return Math.abs(offset) < NOISE_MS ? 0 : Math.round(offset);

@@ -10,6 +10,7 @@ import { checkout, tryCheckout } from "../../expert.ts";
 import { type FileSystem, realFileSystem } from "../../src/fs.ts";
 import { openMonitor } from "../../src/monitor.ts";
 import { QuickCalls } from "../../src/protocol/calls.ts";
+import { CLOCK_PROBE_PREFIX } from "../../src/protocol/layout.ts";
 import { openSpool } from "../../src/spool.ts";
 import { age } from "../_helpers/ages.ts";
 import { GateFs, type HeldCall } from "../_helpers/gate_fs.ts";
@@ -271,4 +272,75 @@ Deno.test("off thread: a strict flush opens its directory where the quick calls 
     assert.equal(opened.length, 3);
     assert.deepEqual(opened, [!offThread, !offThread, !offThread]);
   }
+});
+
+Deno.test("off thread: the calls start where the probes made when the spool opens say (in line once one is quick, tried three times at most)", () => {
+  const auto: FileSystem = { ...realFileSystem, callsOffThread: "auto" };
+  const startedFrom = (probes: (number | undefined)[], first?: number) => {
+    const calls = new QuickCalls(auto);
+    let made = 0;
+    calls.startFrom(() => probes[made++], first);
+    return { offThread: calls.offThread, made };
+  };
+  // Quick at once: in line, no second probe.
+  assert.deepEqual(startedFrom([], 0.05), { offThread: false, made: 0 });
+  assert.deepEqual(startedFrom([0.05]), { offThread: false, made: 1 });
+  // Held once by a journal's commit, then quick.
+  assert.deepEqual(startedFrom([4, 0.1]), { offThread: false, made: 2 });
+  assert.deepEqual(startedFrom([0.1], 4), { offThread: false, made: 1 });
+  // A network file system's round trips, every time: on the thread pool.
+  assert.deepEqual(startedFrom([2, 3, 2]), { offThread: true, made: 3 });
+  // No probe could be made (a read-only file system): on the thread pool.
+  assert.deepEqual(startedFrom([undefined]), { offThread: true, made: 1 });
+  // Only the first opening decides; a file system that says where keeps it.
+  const calls = new QuickCalls(auto);
+  calls.startFrom(() => 3, 3);
+  calls.startFrom(() => 0.01, 0.01);
+  assert.equal(calls.offThread, true);
+  for (const where of [true, false]) {
+    const fixed = new QuickCalls({ ...realFileSystem, callsOffThread: where });
+    fixed.startFrom(() => (where ? 0.01 : 3), where ? 0.01 : 3);
+    assert.equal(fixed.offThread, where);
+  }
+});
+
+Deno.test("off thread: a spool whose opening probes are slow, three times, starts its calls on the thread pool", async () => {
+  await using tmp = await tempDir();
+  const probes: string[] = [];
+  const fs: FileSystem = {
+    ...realFileSystem,
+    callsOffThread: "auto",
+    createExclusive(path) {
+      if (path.includes(CLOCK_PROBE_PREFIX)) {
+        probes.push(path);
+        const until = performance.now() + 1;
+        while (performance.now() < until) {
+          // A network file system's round trip.
+        }
+      }
+      realFileSystem.createExclusive(path);
+    },
+  };
+  const spool = await openSpool(fs, tmp.path, { queues: QUEUES }, {
+    createIfMissing: true,
+  });
+  assert.equal(probes.length, 3);
+  // Its first claim's calls are made on the thread pool: the link too.
+  const entry = await spool.enqueue("q", {}, new Uint8Array());
+  let linkedOffThread = false;
+  const watched = await openSpool(
+    {
+      ...fs,
+      linkAsync(from, to) {
+        linkedOffThread = true;
+        return realFileSystem.linkAsync(from, to);
+      },
+    },
+    tmp.path,
+    { queues: QUEUES },
+  );
+  const job = await checkout(watched, watched.entry("q", entry.name));
+  await job.remove();
+  assert.ok(linkedOffThread);
+  assert.deepEqual(files(tmp.path), []);
 });
