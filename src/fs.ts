@@ -183,9 +183,10 @@ export interface FileSystem {
   /**
    * Flushes a directory's entries to stable storage. The flush waits on
    * the runtime's thread pool; the directory is opened there too, unless
-   * `openInLine` (a local disk, where an open is quick and a trip to the
-   * thread pool costs more than it: strict producers, four at once, made
-   * a third more entries a second so on a journaled ext4).
+   * `openInLine`: on a local disk an open is quick, and a trip to the
+   * thread pool costs more than it (strict producers, four at once on a
+   * journaled ext4, made a third more entries a second with the open in
+   * line).
    */
   syncDir(path: string, options?: SyncDirOptions): Promise<void>;
   /** Watches a directory (not its subdirectories) for changes. */

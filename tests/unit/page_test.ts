@@ -9,7 +9,7 @@ import { jsonMetadata, Spool } from "../../mod.ts";
 import { Disk } from "../../src/protocol/mod.ts";
 import { realFileSystem } from "../../src/fs.ts";
 import { pageOf, type PageRequest } from "../../src/operator/page.ts";
-import type { EntryFilter } from "../../src/operator/filter.ts";
+import { type EntryFilter, namesOnly } from "../../src/operator/filter.ts";
 import { oraclePageOf } from "./_page_oracle.ts";
 import { tempDir } from "../_helpers/temp_dir.ts";
 
@@ -78,7 +78,7 @@ Deno.test("pages: every request gives the page that sorting every name gives", a
   const cursors: Omit<PageRequest, "filter" | "state">[] = [
     {},
     { last: true },
-    ...[0, 1, 5, 119, 230, 238, 239].flatMap((i) => [
+    ...[0, 5, 119, 239].flatMap((i) => [
       { after: names[i] },
       { before: names[i] },
       { from: names[i] },
@@ -91,7 +91,7 @@ Deno.test("pages: every request gives the page that sorting every name gives", a
     { after: "~" },
     { before: "~" },
     { from: "~" },
-    ...[0, 1, 7, 200, 238, 239, 240, 10_000].map((position) => ({
+    ...[0, 7, 238, 240, 10_000].map((position) => ({
       position,
     })),
     { after: names[10], last: true },
@@ -100,7 +100,10 @@ Deno.test("pages: every request gives the page that sorting every name gives", a
   for (const state of ["waiting", "checked out"] as const) {
     for (const filter of filters) {
       for (const cursor of cursors) {
-        for (const size of [1, 3, 50]) {
+        // A walk crosses parts of 4 names at sizes 1 and 3; a page of 50
+        // holds the whole queue's names.
+        const reads = filter !== undefined && !namesOnly(filter);
+        for (const size of reads ? [1, 3] : [1, 3, 50]) {
           const request: PageRequest = { ...cursor, state, filter };
           const what = JSON.stringify({ request, size });
           const expected = await oraclePageOf(disk, "q", request, size);
@@ -111,7 +114,7 @@ Deno.test("pages: every request gives the page that sorting every name gives", a
       }
     }
   }
-  assert.ok(compared > 1000);
+  assert.ok(compared > 1000, `${compared} pages compared`);
   for (const job of held) await job?.remove();
 });
 
