@@ -3,14 +3,20 @@
  * facing a million waiting entries needs the first few hundred thousand in
  * order, not all of them (which would hold a hundred megabytes of names
  * while it works through the first), and a page of a queue's last entries
- * needs only those. Names are kept as they are read; whenever twice the
- * limit are held, the half that will not be kept is dropped (a selection,
- * not a sort: linear time), so the whole listing costs time in proportion
- * to its length. Internal.
+ * needs only those. Names are kept as they are read (in a buffer, see
+ * `held_names.ts`); whenever twice the limit are held, the half that will
+ * not be kept is dropped (a selection, not a sort: linear time), so the
+ * whole listing costs time in proportion to its length. A selection over
+ * a quarter of a million names takes tens of milliseconds, so it is done
+ * a slice at a time, one slice for each name offered meanwhile: a listing
+ * awaits the runtime between two names, and the event loop stays free.
+ * Internal.
  *
  * @module
  */
 
+import { HeldNames } from "./held_names.ts";
+import { shareLoop } from "./loop_budget.ts";
 import { sortNames } from "./sort_names.ts";
 
 /** What {@linkcode FirstNames.sorted} returns. */
@@ -28,48 +34,25 @@ export interface FirstNamesResult {
  * {@linkcode sortNames}) of those offered.
  */
 export class FirstNames {
-  readonly #limit: number;
-  #held: string[] = [];
-  // Every name held is below this once names were dropped: a name at or
-  // above it would be dropped at the next selection anyway.
-  #bound: string | undefined;
-  #more = false;
+  readonly #kept: KeptNames;
   #last: string | undefined;
 
   /** @param limit How many names to keep (at least 1). */
   constructor(limit: number) {
     checkLimit(limit, "first");
-    this.#limit = limit;
+    this.#kept = new KeptNames(limit, "first");
   }
 
   /** Offers one name, not offered before (directory names are unique). */
   offer(name: string): void {
     if (this.#last === undefined || name > this.#last) this.#last = name;
-    if (this.#bound !== undefined && name >= this.#bound) {
-      this.#more = true;
-      return;
-    }
-    this.#held.push(name);
-    if (this.#held.length >= 2 * this.#limit) this.#dropLargerHalf();
+    this.#kept.offer(name);
   }
 
   /** The names kept, sorted (sharing the event loop), and whether more were offered. */
   async sorted(): Promise<FirstNamesResult> {
-    if (this.#held.length > this.#limit) this.#dropLargerHalf();
-    return {
-      names: await sortNames(this.#held),
-      more: this.#more,
-      last: this.#last,
-    };
-  }
-
-  /** Keeps the `limit` smallest names held; the `limit`-th is the new bound. */
-  #dropLargerHalf(): void {
-    const held = this.#held;
-    selectSmallest(held, this.#limit);
-    this.#bound = held[this.#limit];
-    held.length = this.#limit;
-    this.#more = true;
+    const { names, more } = await this.#kept.sorted();
+    return { names, more, last: this.#last };
   }
 }
 
@@ -86,43 +69,114 @@ export interface LastNamesResult {
  * of {@linkcode sortNames}) of those offered.
  */
 export class LastNames {
-  readonly #limit: number;
-  #held: string[] = [];
-  // Every name held is above this once names were dropped: a name below
-  // it would be dropped at the next selection anyway.
-  #bound: string | undefined;
-  #more = false;
+  readonly #kept: KeptNames;
 
   /** @param limit How many names to keep (at least 1). */
   constructor(limit: number) {
     checkLimit(limit, "last");
-    this.#limit = limit;
+    this.#kept = new KeptNames(limit, "last");
   }
 
   /** Offers one name, not offered before (directory names are unique). */
   offer(name: string): void {
-    if (this.#bound !== undefined && name < this.#bound) {
+    this.#kept.offer(name);
+  }
+
+  /** The names kept, sorted (sharing the event loop), and whether more were offered. */
+  sorted(): Promise<LastNamesResult> {
+    return this.#kept.sorted();
+  }
+}
+
+/** The first or last `limit` names offered. */
+class KeptNames {
+  readonly #limit: number;
+  readonly #side: "first" | "last";
+  readonly #held = new HeldNames();
+  // Once names were dropped, every name held is on the kept side of this
+  // (below it for the first names, at or above it for the last), or was
+  // offered while the selection that set it ran: a name on the other side
+  // would be dropped at the next selection anyway.
+  #bound: string | undefined;
+  #more = false;
+  /** The selection under way, a slice at a time. */
+  #selection: Generator<void, void> | undefined;
+  /** The last selection's order, reused by the next one. */
+  #spare: Int32Array | undefined;
+
+  constructor(limit: number, side: "first" | "last") {
+    this.#limit = limit;
+    this.#side = side;
+  }
+
+  offer(name: string): void {
+    if (this.#bound !== undefined && this.#beyond(name, this.#bound)) {
       this.#more = true;
       return;
     }
     this.#held.push(name);
-    if (this.#held.length >= 2 * this.#limit) this.#dropSmallerHalf();
+    if (this.#selection !== undefined) this.#step();
+    else if (this.#held.count >= 2 * this.#limit) this.#select();
   }
 
-  /** The names kept, sorted (sharing the event loop), and whether more were offered. */
-  async sorted(): Promise<LastNamesResult> {
-    if (this.#held.length > this.#limit) this.#dropSmallerHalf();
-    return { names: await sortNames(this.#held), more: this.#more };
+  async sorted(): Promise<{ names: string[]; more: boolean }> {
+    // A selection under way may end with names offered meanwhile kept
+    // beyond the limit: then another one runs.
+    while (this.#selection !== undefined || this.#held.count > this.#limit) {
+      if (this.#selection === undefined) this.#select();
+      else this.#step();
+      await shareLoop();
+    }
+    return {
+      names: await sortNames(await this.#held.names()),
+      more: this.#more,
+    };
   }
 
-  /** Keeps the `limit` greatest names held; the least of them is the new bound. */
-  #dropSmallerHalf(): void {
+  /** True if `name` is on the dropped side of `bound`. */
+  #beyond(name: string, bound: string): boolean {
+    return this.#side === "first" ? name >= bound : name < bound;
+  }
+
+  /** Starts a selection of the names to keep among those held. */
+  #select(): void {
+    this.#selection = this.#selectSteps();
+    this.#step();
+  }
+
+  /** Runs a slice of the selection under way. */
+  #step(): void {
+    if (!this.#selection!.next().done) return;
+    this.#selection = undefined;
+    if (this.#held.count >= 2 * this.#limit) this.#select();
+  }
+
+  /**
+   * Finds the names to keep among those held, sets the bound, then drops
+   * the others, a slice at a time.
+   */
+  *#selectSteps(): Generator<void, void> {
     const held = this.#held;
-    const cut = held.length - this.#limit;
-    selectSmallest(held, cut);
-    this.#bound = held[cut];
-    this.#held = held.slice(cut);
+    const first = this.#side === "first";
+    const order = held.indices(this.#spare);
+    if (order.buffer !== this.#spare?.buffer) this.#spare = order;
+    const at = first ? this.#limit : order.length - this.#limit;
+    yield* selectSmallestSteps(order, at, held.compare);
+    const bound = order[at];
+    this.#bound = held.name(bound);
     this.#more = true;
+    yield* held.keepOnlySteps(
+      first ? order.subarray(0, at) : order.subarray(at),
+      () => {
+        // The names offered since it started, on the kept side of the bound.
+        const since: number[] = [];
+        for (let index = order.length; index < held.count; index++) {
+          const side = held.compare(index, bound);
+          if (first ? side < 0 : side > 0) since.push(index);
+        }
+        return since;
+      },
+    );
   }
 }
 
@@ -134,41 +188,113 @@ function checkLimit(limit: number, which: string): void {
   }
 }
 
+/** How many items a selection goes over between two slices. */
+const SLICE = 4096;
+
 /**
- * Reorders `names` so that its `k` smallest come first (in no order) and
- * the `k`-th smallest (0-based) is at index `k`: Hoare's selection with
- * the middle of three as pivot, linear on average.
+ * Reorders `items` so that its `k` smallest (by `compare`) come first, in
+ * no order, and the `k`-th smallest (0-based) is at index `k`: Hoare's
+ * selection, linear on average. The pivot is the middle of three items at
+ * pseudo-random places: the middle of the first, middle and last is
+ * quadratic on orders directories give (a tmpfs lists newest first, so one
+ * entry saved back ahead of a descending run made a reader's listing of a
+ * million take two minutes). Past twice the rounds a halving selection
+ * needs, the range left is sorted instead, which bounds any order at
+ * n log n.
+ *
+ * @returns How many items the partitions went over (for the tests: about
+ * three times the length on any order).
  */
-function selectSmallest(names: string[], k: number): void {
-  let left = 0;
-  let right = names.length - 1;
-  while (left < right) {
-    const pivot = medianOfThree(
-      names[left],
-      names[(left + right) >>> 1],
-      names[right],
-    );
-    let i = left;
-    let j = right;
-    while (i <= j) {
-      while (names[i] < pivot) i++;
-      while (names[j] > pivot) j--;
-      if (i <= j) {
-        const swap = names[i];
-        names[i] = names[j];
-        names[j] = swap;
-        i++;
-        j--;
-      }
-    }
-    // names[left..j] <= pivot <= names[i..right]; between them, the pivot.
-    if (k <= j) right = j;
-    else if (k >= i) left = i;
-    else return;
+export function selectSmallest(
+  items: Int32Array,
+  k: number,
+  compare: (a: number, b: number) => number,
+): number {
+  const steps = selectSmallestSteps(items, k, compare);
+  for (;;) {
+    const step = steps.next();
+    if (step.done) return step.value;
   }
 }
 
-function medianOfThree(a: string, b: string, c: string): string {
-  if (a < b) return b < c ? b : a < c ? c : a;
-  return a < c ? a : b < c ? c : b;
+/**
+ * {@linkcode selectSmallest} a slice at a time: it pauses (yields) after
+ * going over about {@linkcode SLICE} items.
+ */
+function* selectSmallestSteps(
+  items: Int32Array,
+  k: number,
+  compare: (a: number, b: number) => number,
+): Generator<void, number> {
+  let left = 0;
+  let right = items.length - 1;
+  let scanned = 0;
+  let slice = 0;
+  let rounds = 2 * Math.ceil(Math.log2(items.length + 1)) + 8;
+  // xorshift32, seeded by the length: the same items in the same order
+  // take the same path, which keeps the tests' counts reproducible.
+  let seed = (items.length ^ 0x9e3779b9) | 1;
+  const place = (span: number): number => {
+    seed ^= seed << 13;
+    seed ^= seed >>> 17;
+    seed ^= seed << 5;
+    return items[left + ((seed >>> 0) % span)];
+  };
+  while (left < right) {
+    const span = right - left + 1;
+    scanned += span;
+    if (rounds-- === 0) {
+      items.subarray(left, right + 1).sort(compare);
+      return scanned;
+    }
+    const pivot = middleOfThree(place(span), place(span), place(span), compare);
+    let i = left;
+    let j = right;
+    while (i <= j) {
+      // The slice is counted in the inner loops too: on a range already
+      // partitioned, one of them goes over all of it.
+      while (compare(items[i], pivot) < 0) {
+        i++;
+        if (++slice === SLICE) {
+          slice = 0;
+          yield;
+        }
+      }
+      while (compare(items[j], pivot) > 0) {
+        j--;
+        if (++slice === SLICE) {
+          slice = 0;
+          yield;
+        }
+      }
+      if (i <= j) {
+        const swap = items[i];
+        items[i] = items[j];
+        items[j] = swap;
+        i++;
+        j--;
+      }
+      if (++slice >= SLICE) {
+        slice = 0;
+        yield;
+      }
+    }
+    // items[left..j] <= pivot <= items[i..right]; between them, the pivot.
+    if (k <= j) right = j;
+    else if (k >= i) left = i;
+    else return scanned;
+  }
+  return scanned;
+}
+
+function middleOfThree(
+  a: number,
+  b: number,
+  c: number,
+  compare: (a: number, b: number) => number,
+): number {
+  if (compare(a, b) < 0) {
+    return compare(b, c) < 0 ? b : compare(a, c) < 0 ? c : a;
+  }
+  return compare(a, c) < 0 ? a : compare(b, c) < 0 ? c : b;
 }

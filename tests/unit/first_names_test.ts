@@ -3,7 +3,11 @@
 // whatever order they are read in.
 
 import assert from "node:assert/strict";
-import { FirstNames, LastNames } from "../../src/first_names.ts";
+import {
+  FirstNames,
+  LastNames,
+  selectSmallest,
+} from "../../src/first_names.ts";
 
 /** Names in the orders directories give them: random, ascending, descending. */
 function orders(n: number): [string, string[]][] {
@@ -66,5 +70,114 @@ Deno.test("FirstNames and LastNames refuse a limit that is not a positive intege
   for (const limit of [0, -1, 1.5, NaN]) {
     assert.throws(() => new FirstNames(limit), RangeError);
     assert.throws(() => new LastNames(limit), RangeError);
+  }
+});
+
+/**
+ * Orders a selection with the middle of the first, middle and last names
+ * as pivot takes quadratic time on: a tmpfs lists newest first, so one
+ * entry saved back comes ahead of a descending run.
+ */
+function hardOrders(n: number): [string, string[]][] {
+  const name = (i: number) => `01K${String(i).padStart(7, "0")}`;
+  const ascending = Array.from({ length: n }, (_, i) => name(i));
+  const descending = ascending.slice().reverse();
+  return [
+    ["ascending", ascending],
+    ["descending", descending],
+    ["one saved back ahead of a descending run", ["01J", ...descending]],
+    ["organ pipe", [
+      ...ascending.filter((_, i) => i % 2 === 0),
+      ...ascending.filter((_, i) => i % 2 === 1).reverse(),
+    ]],
+    ["sawtooth", ascending.map((_, i) => name((i % 64) * n + (i >> 6)))],
+  ];
+}
+
+Deno.test("selectSmallest stays linear on the orders directories give", () => {
+  const n = 1 << 15;
+  for (const [order, names] of hardOrders(n)) {
+    const sorted = names.slice().sort();
+    for (const k of [0, 1, n >> 2, n >> 1, names.length - 1]) {
+      const items = Int32Array.from(names, (_, i) => i);
+      const scanned = selectSmallest(
+        items,
+        k,
+        (a, b) => names[a] < names[b] ? -1 : names[a] > names[b] ? 1 : 0,
+      );
+      const selected = Array.from(items, (i) => names[i]);
+      assert.deepEqual(
+        selected.slice(0, k).sort(),
+        sorted.slice(0, k),
+        `${order}, k = ${k}`,
+      );
+      assert.equal(selected[k], sorted[k], `${order}, k = ${k}: the k-th`);
+      // About 3n on average; quadratic orders went over thousands of times n.
+      assert.ok(
+        scanned <= 6 * names.length,
+        `${order}, k = ${k}: went over ${scanned} names for ${names.length}`,
+      );
+    }
+  }
+});
+
+Deno.test("FirstNames and LastNames keep the right names while selections run a slice at a time", async () => {
+  // Selections over thousands of names run a slice for each name offered
+  // meanwhile: those must be judged by the bound the selection ends with.
+  for (const [order, names] of hardOrders(1 << 15)) {
+    const sorted = names.slice().sort();
+    for (const limit of [1 << 12, 5000]) {
+      const first = new FirstNames(limit);
+      const last = new LastNames(limit);
+      for (const name of names) {
+        first.offer(name);
+        last.offer(name);
+      }
+      assert.deepEqual(
+        (await first.sorted()).names,
+        sorted.slice(0, limit),
+        `${order}, first ${limit}`,
+      );
+      assert.deepEqual(
+        (await last.sorted()).names,
+        sorted.slice(sorted.length - limit),
+        `${order}, last ${limit}`,
+      );
+    }
+  }
+});
+
+Deno.test("FirstNames and LastNames order names beyond ASCII as strings do", async () => {
+  // One-byte names first, then names that need two bytes a unit (held
+  // names widen), surrogate pairs, prefixes of one another.
+  const names = [
+    "b",
+    "ab",
+    "a",
+    "é1",
+    "zz",
+    "Ω",
+    "a\u00ff",
+    "😀x",
+    "\uffff",
+    "Ωa",
+    "é",
+    "a0",
+    "😀",
+    "",
+  ];
+  const sorted = names.slice().sort();
+  for (const limit of [1, 3, 5, names.length]) {
+    const first = new FirstNames(limit);
+    const last = new LastNames(limit);
+    for (const name of names) {
+      first.offer(name);
+      last.offer(name);
+    }
+    assert.deepEqual((await first.sorted()).names, sorted.slice(0, limit));
+    assert.deepEqual(
+      (await last.sorted()).names,
+      sorted.slice(names.length - limit),
+    );
   }
 });
