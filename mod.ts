@@ -135,6 +135,7 @@ export type {
   EnqueueOptions,
   LoadOptions,
   NameChoice,
+  QuickCallsPlace,
   SpoolOptions,
 } from "./src/spool_options.ts";
 export type {

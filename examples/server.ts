@@ -26,7 +26,13 @@ if (dir === undefined) {
 const spool = await Spool.create(dir, {
   queues: ["jobs", "done", "failed"],
   data: textData,
-}, { durability: "relaxed" });
+}, {
+  durability: "relaxed",
+  // A disk that stalls now and then (a busy journal) holds the event loop
+  // for as long as a call it holds: `quickCalls: "threadPool"` keeps the
+  // loop free of them, for a third of the throughput.
+  quickCalls: "auto",
+});
 
 using stop = abortOnSignals(); // SIGINT or SIGTERM: finish, then stop
 let handled = 0;

@@ -170,9 +170,16 @@ export function createCore<Q extends string, M, D, I>(
   }
   const durability = options.durability ?? "strict";
   checkOneOf(operation, "durability", durability, ["strict", "relaxed"]);
+  const quickCalls = options.quickCalls ?? "auto";
+  checkOneOf(operation, "quickCalls", quickCalls, [
+    "auto",
+    "inLine",
+    "threadPool",
+  ]);
   const disk = new Disk(dir, {
     fs,
     durability,
+    quickCalls,
     ioConcurrency: spoolable.ioConcurrency ?? DEFAULT_IO_CONCURRENCY,
   });
   return new SpoolCore(disk, spoolable);

@@ -23,6 +23,7 @@
  */
 
 import { type FileSystem, realFileSystem } from "../fs.ts";
+import type { QuickCallsPlace } from "../spool_options.ts";
 
 /** A call slower than this counts as slow (milliseconds). */
 const SLOW_MS = 0.25;
@@ -52,11 +53,19 @@ export class QuickCalls {
   // first call timed.
   #settled = false;
 
-  /** @param fs The file system; its `callsOffThread` says where. */
-  constructor(fs: FileSystem) {
+  /**
+   * @param fs The file system; its `callsOffThread` says where, unless
+   * `place` does.
+   * @param place Where the spool's options put the calls: `"auto"` (or
+   * left out), where the file system says.
+   */
+  constructor(fs: FileSystem, place: QuickCallsPlace = "auto") {
     this.#fs = fs;
-    const where = fs.callsOffThread ??
-      (fs === realFileSystem ? "auto" : false);
+    const where = place === "inLine"
+      ? false
+      : place === "threadPool"
+      ? true
+      : fs.callsOffThread ?? (fs === realFileSystem ? "auto" : false);
     this.#auto = where === "auto";
     // "auto" starts on the thread pool, unless the calls made in line to
     // open the spool were quick (see startFrom): a first call made in line

@@ -10,7 +10,7 @@
 import type { FileSystem } from "../fs.ts";
 import { GroupCommit } from "../group_commit.ts";
 import { Layout } from "./layout.ts";
-import type { Durability } from "../spool_options.ts";
+import type { Durability, QuickCallsPlace } from "../spool_options.ts";
 import { Throttle } from "../throttle.ts";
 import { FileSystemClock } from "./clock.ts";
 import { QuickCalls } from "./calls.ts";
@@ -29,6 +29,11 @@ export interface DiskOptions {
   durability: Durability;
   /** The most file jobs (writes, reads, flushes) run at once. */
   ioConcurrency: number;
+  /**
+   * Where the quick calls go (see {@linkcode QuickCalls}); `"auto"` or
+   * left out, where the file system says.
+   */
+  quickCalls?: QuickCallsPlace;
 }
 
 /** One spool directory, and the shared machinery of its operations. */
@@ -68,7 +73,7 @@ export class Disk {
     this.fs = options.fs;
     this.strict = options.durability === "strict";
     this.clock = new FileSystemClock(this.fs, this.layout.tmpDir);
-    this.calls = new QuickCalls(this.fs);
+    this.calls = new QuickCalls(this.fs, options.quickCalls);
     this.#throttle = new Throttle(options.ioConcurrency);
     // Where the quick calls are made in line (a local disk), the
     // directory is opened in line too; its flush waits on the thread pool.

@@ -344,3 +344,67 @@ Deno.test("off thread: a spool whose opening probes are slow, three times, start
   assert.ok(linkedOffThread);
   assert.deepEqual(files(tmp.path), []);
 });
+
+Deno.test("off thread: a spool's quickCalls option puts the calls where it says, whatever the probes and the file system say", async () => {
+  for (
+    const [place, probeMs, offThread] of [
+      ["threadPool", 0, true],
+      ["inLine", 1, false],
+      ["auto", 0, false],
+      ["auto", 1, true],
+    ] as const
+  ) {
+    await using tmp = await tempDir();
+    const opened: (boolean | undefined)[] = [];
+    const linked: string[] = [];
+    const fs: FileSystem = {
+      ...realFileSystem,
+      callsOffThread: "auto",
+      createExclusive(path) {
+        const until = performance.now() +
+          (path.includes(CLOCK_PROBE_PREFIX) ? probeMs : 0);
+        while (performance.now() < until) {
+          // A network file system's round trip, or none.
+        }
+        realFileSystem.createExclusive(path);
+      },
+      syncDir(path, options) {
+        opened.push(options?.openInLine);
+        return realFileSystem.syncDir(path, options);
+      },
+      link(from, to) {
+        linked.push("in line");
+        realFileSystem.link(from, to);
+      },
+      linkAsync(from, to) {
+        linked.push("thread pool");
+        return realFileSystem.linkAsync(from, to);
+      },
+    };
+    const spool = await openSpool(fs, tmp.path, { queues: QUEUES }, {
+      createIfMissing: true,
+      durability: "strict",
+      quickCalls: place,
+    });
+    opened.length = 0;
+    const entry = await spool.enqueue("q", {}, new Uint8Array(1));
+    await (await checkout(spool, entry)).remove();
+    const where = offThread ? "thread pool" : "in line";
+    assert.deepEqual(linked, [where], `${place}, probes of ${probeMs} ms`);
+    // The enqueue's three directories, and the removal's.
+    assert.deepEqual(opened, [!offThread, !offThread, !offThread, !offThread]);
+  }
+});
+
+Deno.test("off thread: a quickCalls option that is not a place is refused, naming it", async () => {
+  await using tmp = await tempDir();
+  await assert.rejects(
+    () =>
+      Spool.create(tmp.path, { queues: QUEUES }, {
+        quickCalls: "sometimes" as "auto",
+      }),
+    (error: Error) =>
+      error instanceof RangeError && error.message.includes("quickCalls") &&
+      error.message.includes("sometimes"),
+  );
+});
