@@ -2,16 +2,19 @@
 // a 1 ms interval timer runs beside each path and records how late each of
 // its ticks is (the loop's lag), and a reader in the producers' own
 // process counts what it handles while they produce.
-// Usage: fairness.ts SPOOL_BASE strict|relaxed MS BACKLOG; go
+// Usage: fairness.ts SPOOL_BASE strict|relaxed MS BACKLOG [QUICK_CALLS]; go
+// (QUICK_CALLS: the spools' quickCalls option, "auto" by default)
 // Prints one JSON line: per path, lag p50/p99/max (ms), entries done, and
 // for the shared reader, entries handled before the producers stopped.
 
-import { Spool } from "../../mod.ts";
+import { type QuickCallsPlace, Spool } from "../../mod.ts";
 import { OperatorSpool } from "../../operator.ts";
 import { textMetadata } from "./_codecs.ts";
 import { emit, now, ready } from "./_protocol.ts";
 
-const [base, durability, msText, backlogText] = Deno.args;
+const [base, durability, msText, backlogText, quickCallsText = "auto"] =
+  Deno.args;
+const quickCalls = quickCallsText as QuickCallsPlace;
 const runMs = Number(msText);
 const backlog = Number(backlogText);
 const strict = durability === "strict";
@@ -50,6 +53,7 @@ async function fresh() {
   const dir = `${base}/fairness-${spools++}`;
   return await Spool.create(dir, { queues: ["q"], metadata: textMetadata }, {
     durability: strict ? "strict" : "relaxed",
+    quickCalls,
   });
 }
 
