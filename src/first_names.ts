@@ -4,9 +4,10 @@
  * order, not all of them (which would hold a hundred megabytes of names
  * while it works through the first), and a page of a queue's last entries
  * needs only those. Names are kept as they are read (in a buffer, see
- * `held_names.ts`); whenever twice the limit are held, the half that will
- * not be kept is dropped (a selection, not a sort: linear time), so the
- * whole listing costs time in proportion to its length. A selection over
+ * `held_names.ts`); whenever twice the limit are held (or 4,096 more, for
+ * small limits), the names that will not be kept are dropped (a selection,
+ * not a sort: linear time), so the whole listing costs time in proportion
+ * to its length. A selection over
  * a quarter of a million names takes tens of milliseconds, so it is done
  * a slice at a time, one slice for each name offered meanwhile: a listing
  * awaits the runtime between two names, and the event loop stays free.
@@ -92,6 +93,8 @@ export class LastNames {
 class KeptNames {
   readonly #limit: number;
   readonly #side: "first" | "last";
+  /** How many names held start a selection. */
+  readonly #most: number;
   readonly #held = new HeldNames();
   // Once names were dropped, every name held is on the kept side of this
   // (below it for the first names, at or above it for the last), or was
@@ -107,6 +110,7 @@ class KeptNames {
   constructor(limit: number, side: "first" | "last") {
     this.#limit = limit;
     this.#side = side;
+    this.#most = Math.max(2 * limit, limit + MORE_AT_LEAST);
   }
 
   offer(name: string): void {
@@ -116,7 +120,7 @@ class KeptNames {
     }
     this.#held.push(name);
     if (this.#selection !== undefined) this.#step();
-    else if (this.#held.count >= 2 * this.#limit) this.#select();
+    else if (this.#held.count >= this.#most) this.#select();
   }
 
   async sorted(): Promise<{ names: string[]; more: boolean }> {
@@ -148,7 +152,7 @@ class KeptNames {
   #step(): void {
     if (!this.#selection!.next().done) return;
     this.#selection = undefined;
-    if (this.#held.count >= 2 * this.#limit) this.#select();
+    if (this.#held.count >= this.#most) this.#select();
   }
 
   /**
@@ -187,6 +191,13 @@ function checkLimit(limit: number, which: string): void {
     );
   }
 }
+
+/**
+ * A selection starts once this many names are held beyond the limit, at
+ * least: a small limit (a page of 50) over a directory listed newest first
+ * (each name offered passes the bound) would start one every few dozen.
+ */
+const MORE_AT_LEAST = 4096;
 
 /** How many items a selection goes over between two slices. */
 const SLICE = 4096;

@@ -38,12 +38,21 @@ class NameStore {
   wide = false;
   #positions: Int32Array[] = [];
   count = 0;
+  // The chunk being filled, and how much of it is.
+  #chunk = -1;
   #used = UNITS_PER_CHUNK;
 
   position(index: number): number {
     return this.#positions[index >>> POSITION_BITS][
       index & (POSITIONS_PER_CHUNK - 1)
     ];
+  }
+
+  /** Empties it, keeping its buffers for the names to come. */
+  clear(): void {
+    this.count = 0;
+    this.#chunk = -1;
+    this.#used = UNITS_PER_CHUNK;
   }
 
   /** Room for a name of `length` units: its position. */
@@ -53,18 +62,23 @@ class NameStore {
       throw new RangeError(`Cannot hold a name of ${length} code units`);
     }
     if (this.#used + needed > UNITS_PER_CHUNK) {
-      this.chunks.push(
-        this.wide
-          ? new Uint16Array(UNITS_PER_CHUNK)
-          : new Uint8Array(UNITS_PER_CHUNK),
-      );
+      this.#chunk++;
+      if (this.#chunk === this.chunks.length) {
+        this.chunks.push(
+          this.wide
+            ? new Uint16Array(UNITS_PER_CHUNK)
+            : new Uint8Array(UNITS_PER_CHUNK),
+        );
+      }
       this.#used = 0;
     }
-    const position = ((this.chunks.length - 1) << UNIT_BITS) | this.#used;
+    const position = (this.#chunk << UNIT_BITS) | this.#used;
     this.#used += needed;
-    const slot = this.count & (POSITIONS_PER_CHUNK - 1);
-    if (slot === 0) this.#positions.push(new Int32Array(POSITIONS_PER_CHUNK));
-    this.#positions[this.count >>> POSITION_BITS][slot] = position;
+    const chunk = this.count >>> POSITION_BITS;
+    if (chunk === this.#positions.length) {
+      this.#positions.push(new Int32Array(POSITIONS_PER_CHUNK));
+    }
+    this.#positions[chunk][this.count & (POSITIONS_PER_CHUNK - 1)] = position;
     this.count++;
     return position;
   }
@@ -137,6 +151,9 @@ class NameStore {
 /** A growing list of names, compared and copied where they are held. */
 export class HeldNames {
   #store = new NameStore();
+  // The store the last copy left, emptied and filled by the next one: a
+  // small limit (a page of 50) copies every few dozen names.
+  #spare: NameStore | undefined;
 
   /** How many names are held. */
   get count(): number {
@@ -191,13 +208,15 @@ export class HeldNames {
     later: () => number[],
   ): Generator<void, void> {
     const from = this.#store;
-    const to = new NameStore();
+    const to = this.#spare ?? new NameStore();
+    to.clear();
     for (let i = 0; i < indices.length; i++) {
       to.pushFrom(from, indices[i]);
       if ((i + 1) % COPY_SLICE === 0) yield;
     }
     for (const index of later()) to.pushFrom(from, index);
     this.#store = to;
+    this.#spare = from;
   }
 
   /** Every name held, as strings, in the order held (sharing the event loop). */
