@@ -190,18 +190,12 @@ export class HeldNames {
     return indices;
   }
 
-  /** Keeps the names at `indices` (in that order) and drops the others. */
-  keepOnly(indices: Int32Array): void {
-    for (const _ of this.keepOnlySteps(indices, () => [])) {
-      // Every slice at once.
-    }
-  }
-
   /**
-   * {@linkcode keepOnly} a slice at a time: it pauses (yields) after
-   * copying {@linkcode COPY_SLICE} names. Names may be added meanwhile;
-   * once the others are copied, those `later` returns (indices among the
-   * names added since it started) are kept too.
+   * Keeps the names at `indices` (in that order) and drops the others, a
+   * slice at a time: it pauses (yields) after copying
+   * {@linkcode COPY_SLICE} names. Names may be added meanwhile; once the
+   * others are copied, those `later` returns (indices among the names
+   * added since it started) are kept too.
    */
   *keepOnlySteps(
     indices: Int32Array,

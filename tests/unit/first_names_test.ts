@@ -181,3 +181,27 @@ Deno.test("FirstNames and LastNames order names beyond ASCII as strings do", asy
     );
   }
 });
+
+Deno.test("FirstNames and LastNames widen their held names while a selection runs", async () => {
+  // The first selection starts at 8,192 names held and runs a slice for
+  // each name offered: wide names come while it runs, and after.
+  const names = Array.from(
+    { length: 20_000 },
+    (_, i) => `01K${String(20_000 - i).padStart(7, "0")}`,
+  );
+  names.splice(8_200, 0, "01K0000100Ω");
+  names.splice(8_300, 0, "00😀");
+  names.splice(15_000, 0, "01K00200\uffff");
+  const sorted = names.slice().sort();
+  const first = new FirstNames(4096);
+  const last = new LastNames(4096);
+  for (const name of names) {
+    first.offer(name);
+    last.offer(name);
+  }
+  assert.deepEqual((await first.sorted()).names, sorted.slice(0, 4096));
+  assert.deepEqual(
+    (await last.sorted()).names,
+    sorted.slice(sorted.length - 4096),
+  );
+});
