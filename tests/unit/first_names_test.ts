@@ -205,3 +205,49 @@ Deno.test("FirstNames and LastNames widen their held names while a selection run
     sorted.slice(sorted.length - 4096),
   );
 });
+
+Deno.test("FirstNames and LastNames agree with a sort on random names, lengths and limits", async () => {
+  // A seeded generator: the same cases every run.
+  let seed = 0x2545f491;
+  const random = (below: number) => {
+    seed ^= seed << 13;
+    seed ^= seed >>> 17;
+    seed ^= seed << 5;
+    return (seed >>> 0) % below;
+  };
+  const alphabet = ["0", "1", "A", "Z", "a", "é", "Ω", "😀", "\uffff"];
+  for (let round = 0; round < 12; round++) {
+    const unique = new Set<string>();
+    const n = random(20_000);
+    while (unique.size < n) {
+      let name = "";
+      const length = 1 + random(round % 3 === 0 ? 40 : 6);
+      // Mostly ASCII, so that names widen late, if at all.
+      const wide = random(200) === 0;
+      for (let i = 0; i < length; i++) {
+        name += alphabet[random(wide ? alphabet.length : 5)];
+      }
+      unique.add(name);
+    }
+    const names = [...unique];
+    const sorted = names.slice().sort();
+    const limit = 1 + random(round % 2 === 0 ? 6_000 : 60);
+    const first = new FirstNames(limit);
+    const last = new LastNames(limit);
+    for (const name of names) {
+      first.offer(name);
+      last.offer(name);
+    }
+    const what = `round ${round}: ${n} names, limit ${limit}`;
+    const firstResult = await first.sorted();
+    assert.deepEqual(firstResult.names, sorted.slice(0, limit), what);
+    assert.equal(firstResult.more, n > limit, what);
+    const lastResult = await last.sorted();
+    assert.deepEqual(
+      lastResult.names,
+      sorted.slice(Math.max(0, n - limit)),
+      what,
+    );
+    assert.equal(lastResult.more, n > limit, what);
+  }
+});
