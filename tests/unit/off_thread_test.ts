@@ -348,9 +348,10 @@ Deno.test("off thread: a spool whose opening probes are slow, three times, start
 Deno.test("off thread: a spool's quickCalls option puts the calls where it says, whatever the probes and the file system say", async () => {
   for (
     const [place, probeMs, offThread] of [
+      // Only slow probes are certain (a quick one may be slow on a busy
+      // machine): "auto" follows them, the others ignore them.
       ["threadPool", 0, true],
       ["inLine", 1, false],
-      ["auto", 0, false],
       ["auto", 1, true],
     ] as const
   ) {
