@@ -30,7 +30,7 @@ const spool = await Spool.create(dir, {
   durability: "relaxed",
   // A disk that stalls now and then (a busy journal) holds the event loop
   // for as long as a call it holds: `quickCalls: "threadPool"` keeps the
-  // loop free of them, for a third of the throughput.
+  // loop free of them, for a third to a half of the throughput.
   quickCalls: "auto",
 });
 

@@ -3,15 +3,14 @@
  * facing a million waiting entries needs the first few hundred thousand in
  * order, not all of them (which would hold a hundred megabytes of names
  * while it works through the first), and a page of a queue's last entries
- * needs only those. Names are kept as they are read (in a buffer, see
+ * needs only those. Names are kept as they are read (as bytes, see
  * `held_names.ts`); whenever twice the limit are held (or 4,096 more, for
  * small limits), the names that will not be kept are dropped (a selection,
  * not a sort: linear time), so the whole listing costs time in proportion
- * to its length. A selection over
- * a quarter of a million names takes tens of milliseconds, so it is done
- * a slice at a time, one slice for each name offered meanwhile: a listing
- * awaits the runtime between two names, and the event loop stays free.
- * Internal.
+ * to its length. A selection over a quarter of a million names takes tens
+ * of milliseconds, so it is done a slice at a time, one slice for each
+ * name offered meanwhile: a listing awaits the runtime between two names,
+ * and the event loop stays free. Internal.
  *
  * @module
  */

@@ -6,7 +6,8 @@
  * were quick, else on the runtime's thread pool until they prove quick;
  * in line while they stay so. Where they go, the opens and small writes of
  * new files go too (see `writeNew` in write.ts), and the opens of the
- * directories a strict operation flushes.
+ * directories a strict operation flushes. A spool's `quickCalls` option
+ * (`"inLine"`, `"threadPool"`) puts them in one place for good.
  *
  * On a local disk such a call takes microseconds, and its asynchronous form
  * costs several times more (a round trip to a thread). On a network file
