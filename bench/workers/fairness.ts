@@ -157,7 +157,7 @@ const report: Record<string, unknown> = {};
     max: list.max,
     entries: list.result.length,
   };
-  const operator = await OperatorSpool.open(spool.dir);
+  const operator = await OperatorSpool.open(spool.dir, { quickCalls });
   const shapes = await lagOf(() => operator.shapes());
   report.shapes = {
     p50: shapes.p50,

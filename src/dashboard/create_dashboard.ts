@@ -130,7 +130,7 @@ export function createDashboard(
 ): Dashboard {
   checkNonEmptyString("create dashboard", "dir", dir);
   const settings = settingsOf(options);
-  const view = new SpoolView(dir);
+  const view = new SpoolView(dir, settings.quickCalls);
   const paths = new Paths(settings.basePath);
   const gate = new Gate(settings);
   const guard = new FormGuard();

@@ -7,6 +7,7 @@
 
 import {
   checkNonEmptyString,
+  checkOneOf,
   checkPositiveInteger,
   checkPositiveNumber,
   message,
@@ -15,6 +16,7 @@ import {
 } from "../arguments.ts";
 import type { MonitorOptions } from "../monitor_options.ts";
 import { nameProblem } from "../names.ts";
+import type { QuickCallsPlace } from "../spool_options.ts";
 
 /**
  * How a dashboard behaves. The plain call needs none of them: read-only,
@@ -118,6 +120,18 @@ export interface DashboardOptions {
    * @default {10000}
    */
   sampleEveryMs?: number;
+  /**
+   * Where the dashboard's looks at entries make their reads (see
+   * `OperatorOptions.quickCalls` in the `./operator` entry point).
+   * `"threadPool"` for a dashboard mounted in an application's server: a
+   * read the disk holds (a first read of an entry just written waits for
+   * the journal now and then) then holds none of the server's other
+   * requests; pages and the overview cost the same, a search that reads
+   * every entry of a queue about four times more.
+   *
+   * @default {"auto"}
+   */
+  quickCalls?: QuickCallsPlace;
 }
 
 /**
@@ -162,6 +176,7 @@ export interface Settings {
   holdQueue: string;
   monitor: Omit<MonitorOptions, "queues">;
   sampleEveryMs: number;
+  quickCalls: QuickCallsPlace;
 }
 
 const ACTION = "create dashboard";
@@ -184,6 +199,7 @@ export function settingsOf(options: DashboardOptions): Settings {
     holdQueue = DASHBOARD_DEFAULTS.holdQueue,
     monitor = {},
     sampleEveryMs = DASHBOARD_DEFAULTS.sampleEveryMs,
+    quickCalls = "auto",
   } = options;
   if (typeof allowActions !== "boolean") {
     throw new TypeError(
@@ -237,6 +253,11 @@ export function settingsOf(options: DashboardOptions): Settings {
     throw rangeError(ACTION, "pageSize", "at most 1000", pageSize);
   }
   checkPositiveInteger(ACTION, "previewBytes", previewBytes);
+  checkOneOf(ACTION, "quickCalls", quickCalls, [
+    "auto",
+    "inLine",
+    "threadPool",
+  ]);
   checkNonEmptyString(ACTION, "holdQueue", holdQueue);
   const problem = nameProblem(holdQueue);
   if (problem !== undefined) {
@@ -258,5 +279,6 @@ export function settingsOf(options: DashboardOptions): Settings {
     holdQueue,
     monitor: { limits: monitor.limits, metadata: monitor.metadata },
     sampleEveryMs,
+    quickCalls,
   };
 }

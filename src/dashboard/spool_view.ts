@@ -11,16 +11,22 @@ import {
   type OperatorSpool,
 } from "../operator/operator_spool.ts";
 import { realFileSystem } from "../fs.ts";
+import type { QuickCallsPlace } from "../spool_options.ts";
 
 /** Opens one spool directory, and finds its queues again for each request. */
 export class SpoolView {
   /** The spool directory. */
   readonly dir: string;
+  readonly #quickCalls: QuickCallsPlace;
   #opened: Promise<OperatorSpool> | undefined;
 
-  /** @param dir The spool directory. */
-  constructor(dir: string) {
+  /**
+   * @param dir The spool directory.
+   * @param quickCalls Where its looks make their calls.
+   */
+  constructor(dir: string, quickCalls: QuickCallsPlace = "auto") {
     this.dir = dir;
+    this.#quickCalls = quickCalls;
   }
 
   /**
@@ -29,7 +35,9 @@ export class SpoolView {
    * @throws {NotASpoolError} If the directory is not a spool.
    */
   async open(): Promise<OperatorSpool> {
-    const opened = this.#opened ??= openOperator(realFileSystem, this.dir);
+    const opened = this.#opened ??= openOperator(realFileSystem, this.dir, {
+      quickCalls: this.#quickCalls,
+    });
     let spool: OperatorSpool;
     try {
       spool = await opened;

@@ -148,11 +148,11 @@ export async function runAction(
   if ("names" in target) {
     report.matched = target.names.length;
     for (const name of target.names) {
-      let found = locate(disk, queues, queue, name);
+      let found = await locate(disk, queues, queue, name);
       // Waiting and checked out at once: a claim in progress, or cut short
       // by a crash; its claimer may be alive: as checked out.
       if (found?.state === "waiting" && claimedToo(disk, found)) {
-        const details = describeEntry(disk, found.queue, name, true);
+        const details = await describeEntry(disk, found.queue, name, true);
         if (details !== undefined) found = summaryOf(details);
       }
       if (found === undefined) report.notFound.push(name);
@@ -328,19 +328,24 @@ function claimedToo(disk: Disk, entry: EntryInfo): boolean {
  * Entry `name`, waiting or checked out, in `queue` (or, with none, in the
  * first queue where it is); undefined if it is not there.
  */
-export function locate(
+export async function locate(
   disk: Disk,
   queues: readonly string[],
   queue: string | undefined,
   name: string,
-): EntryInfo | undefined {
+): Promise<EntryInfo | undefined> {
   const where = protocol.findEntry(
     disk,
     queue === undefined ? queues : [queue],
     name,
   );
   if (where === undefined) return undefined;
-  const details = describeEntry(disk, where.queue, name, where.checkedOut);
+  const details = await describeEntry(
+    disk,
+    where.queue,
+    name,
+    where.checkedOut,
+  );
   return details && summaryOf(details);
 }
 
@@ -395,7 +400,7 @@ async function takeForced(
     checkedOutMs: result.ageMs,
     taken: true,
   });
-  const details = describeEntry(core.disk, queue, name, false);
+  const details = await describeEntry(core.disk, queue, name, false);
   if (details === undefined) {
     // Taken at once by a consumer: it has it now.
     report.gone.push(name);

@@ -123,18 +123,19 @@ export interface EntryDetails extends EntryInfo {
  * Describes entry `name` of `queue`, waiting or (with `checkedOut`)
  * checked out; undefined if it is not there. A metadata file that is not a
  * regular file (the monitor reports it) is skipped too, unless `strict`:
- * then its {@linkcode DecodeError} is thrown.
+ * then its {@linkcode DecodeError} is thrown. Its calls go where the
+ * spool's quick calls go (see `protocol.lookAtEntry`).
  */
-export function describeEntry(
+export async function describeEntry(
   disk: Disk,
   queue: string,
   name: string,
   checkedOut: boolean,
   strict = false,
-): EntryDetails | undefined {
+): Promise<EntryDetails | undefined> {
   let files: protocol.EntryFiles | undefined;
   try {
-    files = protocol.lookAtEntry(disk, queue, name, checkedOut);
+    files = await protocol.lookAtEntry(disk, queue, name, checkedOut);
   } catch (error) {
     if (error instanceof DecodeError && !strict) return undefined;
     throw error;

@@ -72,7 +72,7 @@ export async function* listEntries(
     through ??= last;
     for (const name of names) {
       await budget.spend();
-      const details = describeEntry(disk, queue, name, checkedOut);
+      const details = await describeEntry(disk, queue, name, checkedOut);
       if (details === undefined) continue;
       const info = summaryOf(details);
       if (filter === undefined || matches(filter, info)) yield info;

@@ -14,7 +14,7 @@ import { type FileSystem, realFileSystem } from "../fs.ts";
 import { validateName } from "../names.ts";
 import * as protocol from "../protocol/mod.ts";
 import { openSpool, type Spool, spoolCore, spoolOfCore } from "../spool.ts";
-import type { Durability } from "../spool_options.ts";
+import type { Durability, QuickCallsPlace } from "../spool_options.ts";
 import type { ActionReport, OperatorAction, RawData } from "./actions.ts";
 import {
   type ActionTarget,
@@ -54,8 +54,9 @@ const rawData: DataCodec<RawData> = {
  * import assert from "node:assert/strict";
  * import type { OperatorOptions } from "@multispool/multispool/operator";
  *
- * const options: OperatorOptions = { durability: "relaxed" };
- * assert.equal(options.durability, "relaxed");
+ * // Under a server's own requests: no read of an entry holds the loop.
+ * const options: OperatorOptions = { quickCalls: "threadPool" };
+ * assert.equal(options.quickCalls, "threadPool");
  * ```
  */
 export interface OperatorOptions {
@@ -65,6 +66,23 @@ export interface OperatorOptions {
    * @default {"strict"}
    */
   durability?: Durability;
+  /**
+   * Where its looks at entries make their reads (see
+   * `SpoolOptions.quickCalls`): the metadata and history each listing,
+   * page, search, find and measure by field reads, and the calls of its
+   * actions. A first read of a file just written waits now and then for
+   * the journal to write its access time, and in line the event loop waits
+   * with it (tens of milliseconds, a tenth of a second at times).
+   * `"threadPool"` is for a process that serves other requests (the
+   * dashboard in an application's server): a page or an entry costs the
+   * same, but a walk that reads every entry of a queue (a search by error
+   * or field, a listing of all) takes about four times longer. Stats stay
+   * in line wherever the reads go: a stat waits for no journal, so a
+   * queue's shape costs the same.
+   *
+   * @default {"auto"}
+   */
+  quickCalls?: QuickCallsPlace;
 }
 
 /** One checkout, as a read-only listing shows it. */

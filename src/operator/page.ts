@@ -182,7 +182,7 @@ export async function pageOf(
   const budget = new LoopBudget({ signal: request.signal });
   const read = async (name: string) => {
     await budget.spend();
-    const details = describeEntry(disk, queue, name, checkedOut);
+    const details = await describeEntry(disk, queue, name, checkedOut);
     return details && summaryOf(details);
   };
   if (filter === undefined || namesOnly(filter)) {

@@ -210,6 +210,8 @@ interface Visitor {
 /**
  * Walks the entries of `queue`, waiting then checked out. An entry taken
  * or removed since the listing is counted where it is now, or not at all.
+ * Each look is answered at once, and awaited only where it reads (with
+ * `withMetadata`, or a history) and the reads are on the thread pool.
  */
 async function walkQueue(
   disk: Disk,
@@ -221,20 +223,23 @@ async function walkQueue(
   const look = { metadata: withMetadata, data: false };
   for (const name of await protocol.listQueue(disk, queue)) {
     await budget.spend();
-    const files = lookQuietly(disk, queue, name, false, look);
+    let files = lookQuietly(disk, queue, name, false, look);
+    if (files instanceof Promise) files = await files;
     const since = files?.registry?.mtime;
     if (files === undefined || since == null) continue;
     const now = disk.clock.now().getTime();
     visit.waiting(
       now - since.getTime(),
       protocol.dueOf(disk, files.info) !== undefined,
-      quarantinedIn(disk, queue, name, files.history),
+      files.history !== undefined &&
+        quarantinedIn(disk, queue, name, files.history),
       files.metadata,
     );
   }
   for (const name of await protocol.listCheckouts(disk, queue)) {
     await budget.spend();
-    const files = lookQuietly(disk, queue, name, true, look);
+    let files = lookQuietly(disk, queue, name, true, look);
+    if (files instanceof Promise) files = await files;
     if (files === undefined) continue;
     const since = files.registry?.mtime;
     const now = disk.clock.now().getTime();
@@ -245,18 +250,26 @@ async function walkQueue(
   }
 }
 
-/** {@linkcode protocol.lookAtEntry}, with a file that is not one skipped. */
+/**
+ * {@linkcode protocol.lookAtEntry}, with a file that is not one skipped:
+ * answered at once while the calls are in line, no await needed.
+ */
 function lookQuietly(
   disk: Disk,
   queue: string,
   name: string,
   checkedOut: boolean,
   look: protocol.LookOptions,
-): protocol.EntryFiles | undefined {
+):
+  | protocol.EntryFiles
+  | undefined
+  | Promise<protocol.EntryFiles | undefined> {
+  const skipped = () => undefined; // Not a regular file: the monitor reports it.
   try {
-    return protocol.lookAtEntry(disk, queue, name, checkedOut, look);
+    const files = protocol.lookAtEntry(disk, queue, name, checkedOut, look);
+    return files instanceof Promise ? files.catch(skipped) : files;
   } catch {
-    return undefined; // Not a regular file: the monitor reports it.
+    return skipped();
   }
 }
 
@@ -268,17 +281,14 @@ function quarantinedIn(
   disk: Disk,
   queue: string,
   name: string,
-  historyText: string | undefined,
+  historyText: string,
 ): boolean {
-  if (historyText === undefined) return false;
   try {
     const history = parseHistory(historyText, name);
     return quarantineOf(
       history,
       queue,
-      () =>
-        protocol.lookAtEntry(disk, queue, name, false, { data: true })?.data
-          ?.isFile ?? false,
+      () => protocol.statDataIfThere(disk, name)?.isFile ?? false,
     ) !== null;
   } catch {
     return false; // A history no one can read: no quarantine either.

@@ -93,6 +93,7 @@ export {
   readNames,
   readRegistry,
   statData,
+  statDataIfThere,
   statEntry,
   statWaiting,
   watchQueue,
