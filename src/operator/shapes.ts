@@ -231,8 +231,7 @@ async function walkQueue(
     visit.waiting(
       now - since.getTime(),
       protocol.dueOf(disk, files.info) !== undefined,
-      files.history !== undefined &&
-        quarantinedIn(disk, queue, name, files.history),
+      quarantinedIn(disk, queue, name, files.history),
       files.metadata,
     );
   }
@@ -281,8 +280,9 @@ function quarantinedIn(
   disk: Disk,
   queue: string,
   name: string,
-  historyText: string,
+  historyText: string | undefined,
 ): boolean {
+  if (historyText === undefined) return false;
   try {
     const history = parseHistory(historyText, name);
     return quarantineOf(
