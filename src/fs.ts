@@ -16,6 +16,7 @@
  */
 
 import { existsSync } from "node:fs";
+import { backgroundPause } from "./background.ts";
 
 /** A directory entry: a name and whether it is a plain file. */
 export interface DirItem {
@@ -499,7 +500,10 @@ export const realFileSystem: FileSystem = {
     const list = async () => {
       const names: string[] = [];
       if (others !== undefined) others.length = 0;
+      let read = 0;
       for await (const item of Deno.readDir(path)) {
+        // A listing made in the background gives way to foreground work.
+        if ((++read & 1023) === 0) await backgroundPause();
         if (!item.isFile) others?.push(item.name);
         else if (keep === undefined || keep(item.name)) names.push(item.name);
       }

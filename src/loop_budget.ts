@@ -6,12 +6,14 @@
  * timers, I/O and HTTP handlers run), not a microtask: promise callbacks
  * alone never let them. It costs about ten microseconds, where a
  * `setTimeout(0)` waits for the next tick of the timers (a millisecond or
- * two). Internal.
+ * two). Background work waits longer while foreground work holds (see
+ * background.ts). Internal.
  *
  * @module
  */
 
 import { setImmediate } from "node:timers";
+import { backgroundPause } from "./background.ts";
 
 /** How long the loop may be held before a turn is given, by default. */
 export const DEFAULT_BUDGET_MS = 2;
@@ -34,6 +36,8 @@ let pending: Promise<void> | undefined;
 export function shareLoop(
   budgetMs: number = DEFAULT_BUDGET_MS,
 ): Promise<void> | undefined {
+  const paused = backgroundPause();
+  if (paused !== undefined) return paused;
   if (pending !== undefined) return pending;
   if (performance.now() - lastTurn < budgetMs) return undefined;
   pending = new Promise((resolve) =>

@@ -8,6 +8,7 @@
  */
 
 import { checkNonEmptyString } from "../arguments.ts";
+import { runInForeground } from "../background.ts";
 import { errorJson } from "./api.ts";
 import { ICON, SCRIPT, STYLE } from "./assets.ts";
 import { Gate, type PeerInfo } from "./auth.ts";
@@ -252,7 +253,8 @@ export function createDashboard(
     request: Request,
     info?: PeerInfo,
   ): Promise<Response> => {
-    const response = await answer(request, info);
+    // A page gives the dashboard's own measurements way (background.ts).
+    const response = await runInForeground(() => answer(request, info));
     if (request.method !== "HEAD") return response;
     await response.body?.cancel();
     return new Response(null, {

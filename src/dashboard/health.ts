@@ -11,6 +11,7 @@
  * @module
  */
 
+import { runInBackground } from "../background.ts";
 import { Monitor } from "../monitor.ts";
 import type { MonitorOptions } from "../monitor_options.ts";
 import type { CheckReport } from "../problems.ts";
@@ -80,7 +81,7 @@ export class HealthWatch {
   /** A new check (shared with whoever asks while it runs). */
   check(): Promise<Health> {
     if (this.#checking !== undefined) return this.#checking;
-    const checking = this.#check().finally(() => {
+    const checking = runInBackground(() => this.#check()).finally(() => {
       this.#checking = undefined;
     });
     this.#checking = checking;

@@ -15,6 +15,7 @@
  * @module
  */
 
+import { runInBackground } from "../background.ts";
 import { measure, type Snapshot } from "./snapshot.ts";
 import type { SpoolView } from "./spool_view.ts";
 
@@ -106,7 +107,9 @@ export class LiveShapes {
 
   #measure(): Promise<Snapshot> {
     if (this.#measuring !== undefined) return this.#measuring;
-    const measuring = measure(this.#view, this.#stop.signal).then(
+    const measuring = runInBackground(() =>
+      measure(this.#view, this.#stop.signal)
+    ).then(
       (snapshot) => {
         this.#latest = { snapshot, takenAt: performance.now() };
         return snapshot;

@@ -21,6 +21,7 @@
  * @module
  */
 
+import { runInBackground } from "../background.ts";
 import { LoopBudget } from "../loop_budget.ts";
 import type { SpoolView } from "./spool_view.ts";
 
@@ -130,7 +131,7 @@ export class RateSampler {
   async #round(): Promise<void> {
     this.#timer = undefined;
     if (this.#stop.signal.aborted) return;
-    this.#looking = this.look().catch(() => {
+    this.#looking = runInBackground(() => this.look()).catch(() => {
       // Not a spool (yet), or gone: the next look tries again.
     });
     await this.#looking;

@@ -6,6 +6,7 @@
  * @module
  */
 
+import { waitForBackground } from "../background.ts";
 import { parseAction, performAction } from "./actions.ts";
 import {
   entriesJson,
@@ -225,7 +226,9 @@ export function routes(context: RouteContext): Router {
     { health: Health | undefined; failure?: string }
   > => {
     try {
-      return { health: await within(health.current(), WAIT_MS) };
+      return {
+        health: await waitForBackground(within(health.current(), WAIT_MS)),
+      };
     } catch (error) {
       return {
         health: undefined,
@@ -279,7 +282,7 @@ export function routes(context: RouteContext): Router {
     .add("GET", "/", async (_request, _params, url) => {
       const spool = await view.open();
       const [snapshot, { health, failure }] = await Promise.all([
-        within(live.current(), WAIT_MS),
+        waitForBackground(within(live.current(), WAIT_MS)),
         healthSoon(),
       ]);
       return htmlResponse(
@@ -437,10 +440,10 @@ export function routes(context: RouteContext): Router {
       return htmlResponse(bulkReportPage(frame, result));
     })
     .add("GET", "/health", async () => {
-      const [checked, snapshot] = await Promise.all([
+      const [checked, snapshot] = await waitForBackground(Promise.all([
         within(health.current(), WAIT_MS),
         within(live.current(), WAIT_MS),
-      ]);
+      ]));
       return htmlResponse(
         checked === undefined
           ? healthPendingPage(frame)
@@ -451,13 +454,17 @@ export function routes(context: RouteContext): Router {
       expectActions();
       // The plan confirmed is the one of a check made now.
       return htmlResponse(
-        repairConfirmPage(frame, await health.check(), guard.token),
+        repairConfirmPage(
+          frame,
+          await waitForBackground(health.check()),
+          guard.token,
+        ),
       );
     })
     .add("POST", "/health/repair", async (request, _params, url) => {
       expectActions();
       await guard.readForm(request, url);
-      const { report, after } = await health.repair();
+      const { report, after } = await waitForBackground(health.repair());
       return htmlResponse(repairReportPage(frame, report, after));
     })
     .add(
@@ -468,8 +475,16 @@ export function routes(context: RouteContext): Router {
           "X-Accel-Buffering": "no",
         }),
     )
-    .add("GET", "/api/queues", async () => queuesJson(await live.current()))
-    .add("GET", "/api/health", async () => healthJson(await health.current()))
+    .add(
+      "GET",
+      "/api/queues",
+      async () => queuesJson(await waitForBackground(live.current())),
+    )
+    .add(
+      "GET",
+      "/api/health",
+      async () => healthJson(await waitForBackground(health.current())),
+    )
     .add("GET", "/api/rates", async () => {
       const spool = await view.open();
       return ratesJson(
